@@ -1,0 +1,126 @@
+//! `isovm exec`: run batch files against a local database and print what happened.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::VmOptions;
+use crate::exec::Executor;
+use crate::schema::{self, Batch, Format};
+use crate::store::RocksStore;
+
+/// Largest batch file accepted.
+pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why `isovm exec` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecCommandError {
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+fn file_error(path: &Path, message: impl ToString) -> ExecCommandError {
+    ExecCommandError::File {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// Reads and checks a batch file: JSON (`.json`), MessagePack (`.msgpack`, `.mp`), or
+/// either by its first byte.
+pub fn read_batch(path: &Path) -> Result<Batch, ExecCommandError> {
+    let bytes = std::fs::read(path).map_err(|e| file_error(path, e))?;
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => Format::Json,
+        Some("msgpack" | "mp") => Format::MsgPack,
+        _ => Format::sniff(&bytes),
+    };
+    schema::decode_batch(&bytes, format, MAX_BATCH_BYTES).map_err(|e| file_error(path, e))
+}
+
+/// One line of output after a batch's receipts.
+#[derive(Serialize)]
+struct BlockLine<'a> {
+    partition: u32,
+    height: u64,
+    state_root: &'a str,
+    receipts: usize,
+    /// The height was already committed: these are the stored receipts.
+    replayed: bool,
+}
+
+/// Executes `files` in order against the database in `options.db`, writing one JSON line
+/// per receipt and one per block to `out`. Every file is read and checked, and every height
+/// checked against the database, before anything runs: a bad file changes nothing.
+pub async fn run(
+    files: &[PathBuf],
+    options: &VmOptions,
+    out: &mut dyn Write,
+) -> Result<(), ExecCommandError> {
+    if files.is_empty() {
+        return Err(ExecCommandError::Other("no batch files given".into()));
+    }
+    let batches = files
+        .iter()
+        .map(|path| read_batch(path).map(|batch| (path, batch)))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let store =
+        RocksStore::open(&options.db).map_err(|e| ExecCommandError::Other(e.to_string()))?;
+    let executor = Executor::new(Arc::new(store), options.exec_options())
+        .map_err(|e| ExecCommandError::Other(e.to_string()))?;
+
+    let mut next: HashMap<u32, u64> = HashMap::new();
+    for (path, batch) in &batches {
+        let expected = match next.get(&batch.partition) {
+            Some(&h) => h,
+            None => {
+                executor
+                    .head(batch.partition)
+                    .map_err(|e| ExecCommandError::Other(e.to_string()))?
+                    .0
+                    + 1
+            }
+        };
+        if batch.height > expected {
+            return Err(file_error(
+                path,
+                format!(
+                    "height {} of partition {} is ahead: the next height is {expected}",
+                    batch.height, batch.partition
+                ),
+            ));
+        }
+        next.insert(batch.partition, expected.max(batch.height + 1));
+    }
+
+    for (path, batch) in batches {
+        let executed = executor
+            .execute(batch)
+            .await
+            .map_err(|e| file_error(path, e))?;
+        let result = &executed.result;
+        let write = |out: &mut dyn Write, line: String| {
+            writeln!(out, "{line}").map_err(|e| ExecCommandError::Other(e.to_string()))
+        };
+        for receipt in &result.receipts {
+            write(out, schema::to_json(receipt))?;
+        }
+        write(
+            out,
+            schema::to_json(&BlockLine {
+                partition: result.partition,
+                height: result.height,
+                state_root: &result.state_root,
+                receipts: result.receipts.len(),
+                replayed: executed.replayed,
+            }),
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,329 @@
+//! Deploy-time gas instrumentation of JavaScript contract source.
+//!
+//! Contracts run in V8, and gas must be deterministic, so every contract is rewritten once, at
+//! deploy time, to pay for its own execution: the runtime passes a metering function as the
+//! parameter [`GAS_FN`] of the wrapper it compiles the contract in
+//!
+//! ```text
+//! ((__isovm_gas, module, exports, require, block, tx) => {"use strict";<instrumented source>
+//! })
+//! ```
+//!
+//! and the instrumented source calls `__isovm_gas(n);` before it does `n` units of work.
+//!
+//! # Scheme
+//!
+//! The source is parsed with `oxc` as a classic script that allows top-level `return`, and the
+//! AST is only *read*: the output is the original text with charge calls inserted at span
+//! offsets (UTF-8 byte offsets). Nothing is re-printed and no newline is ever inserted, so line
+//! numbers in stack traces stay those of the contract.
+//!
+//! * **Statements.** Every statement of a statement list (program, block, function body,
+//!   `case` consequent, class static block) is preceded by `__isovm_gas(N);`, `N` being the
+//!   statement's cost. Directive prologues (`"use strict";`) are left alone.
+//! * **Loops.** `for`, `for-in`, `for-of`, `while` and `do-while` pay per iteration at the start
+//!   of the body: right after `{`, or, for a single-statement body, by wrapping it in
+//!   `{__isovm_gas(N);` … `}` (then `N` also covers that statement). A `continue` (labeled or
+//!   not) always re-enters the body, so every iteration pays.
+//! * **`if`/`else`.** Single-statement branches are wrapped the same way (an `else if` is wrapped
+//!   whole). Labeled statements are never split: `l: for (…)` stays intact, and the labeled
+//!   statement is charged as a statement of its list.
+//! * **Function entry.** Every function body (declarations, expressions, methods, accessors,
+//!   constructors, generators, async, block arrows) starts with a charge `1 +` parameter count,
+//!   right after `{` or, if it has one, after its directive prologue; an empty body still pays,
+//!   so empty infinite recursion is metered.
+//!   Expression arrows become `x => (__isovm_gas(N), EXPR)`.
+//! * **Inline values.** Parameter default values (also nested in parameter destructuring) and
+//!   class field initializers run outside any charged statement — defaults even before the
+//!   callee's entry charge, so `function f(a = f()) {}` would otherwise recurse for free. They
+//!   are rewritten `(__isovm_gas(N), VALUE)`, so they pay exactly when they are evaluated. An
+//!   anonymous function or arrow is left bare (wrapping it would lose the name it infers from
+//!   the binding, and creating it runs no user code); an anonymous class there is rejected if it
+//!   has `extends` or computed keys, which would run user code uncharged.
+//!
+//! Inserts at the same offset are applied closing text first (`}`/`)` of the node that ends
+//! there), then opening text; nested openers outer-first, nested closers inner-first.
+//!
+//! Inserted statements are never preceded by `;`: a statement list position is always after
+//! `;`, `{`, `}`, `:`, a do-while `)`, or a line break that ended the previous statement by ASI,
+//! and an identifier (`__isovm_gas`) can never continue a complete statement, so ASI still
+//! applies. The one exception is the entry charge of a function whose directive prologue ends
+//! without `;` (`function f() { "use strict"` + line break): it is placed right after the
+//! directive, so it gets a leading `;`.
+//!
+//! # Cost table
+//!
+//! Full table in `instrument/cost.rs` and `docs/gas.md`. Statement: `1 +` the expressions it
+//! evaluates directly (not nested statements or function bodies). Identifiers, literals,
+//! `this`, `super`: 0; member access, operators, assignment, conditional, sequence, spread,
+//! template literal, `await`, `yield`: 1; array/object literals and destructuring patterns:
+//! 1 + 1 per element; calls, `new`, tagged templates: 3; function/arrow creation: 2; class
+//! creation: 2 + `extends` + computed keys. Loop iteration: `1 + test + update` (`for`),
+//! `1 + test` (`while`, `do`), `1 + left pattern` (`for-in/of`); a single-statement loop body
+//! adds its statement cost. Function entry: `1 +` parameter count; expression arrow: that `+`
+//! the expression's cost. Inline values: `1 +` the value's cost.
+//!
+//! # Rejected input
+//!
+//! * Syntax errors ([`InstrumentError::Syntax`]), plus strict-mode errors that the sloppy
+//!   parse would hide *and* the rewrite could change: strict reserved words used as
+//!   identifiers (`let`, `yield`, `static`, …) and function declarations as `if`/loop/label
+//!   bodies. Other strict-mode errors (octal literals, `delete x`, …) are left to V8, which
+//!   compiles the wrapper in strict mode.
+//! * [`InstrumentError::Reserved`]: any identifier starting with [`RESERVED_PREFIX`] —
+//!   references, bindings, labels, private names, and also property names (`o.__isovm_x`,
+//!   `{__isovm_x: 1}`), which is the simplest rule to state and check. String keys
+//!   (`o["__isovm_x"]`) are not checked: they can never reach the wrapper's parameter.
+//! * [`InstrumentError::Unsupported`]: `import`/`export`, `import()` (would load code that was
+//!   never instrumented), `import.meta`, `with`, hashbang lines, decorators, `accessor` fields
+//!   (not in V8's strict script grammar), sources over 256 KiB, and internal errors.
+//!
+//! Positions are 1-based; columns count UTF-16 code units, as V8 stack traces do; `\n`, `\r\n`,
+//! `\r`, U+2028 and U+2029 end lines.
+//!
+//! # Robustness
+//!
+//! `oxc`'s parser recurses without a depth limit, and a stack overflow aborts the process, so
+//! [`instrument`] runs on a short-lived worker thread whose stack is sized from the source
+//! length (enough for the deepest nesting that many bytes can spell), and refuses sources over
+//! 256 KiB. A panic in the worker is returned as an error. There is no `unwrap` on input paths.
+//!
+//! # Not covered here
+//!
+//! Work done inside native built-ins (sorting a huge array, `String.prototype.repeat`,
+//! regular-expression backtracking) is not metered by source instrumentation, and code built
+//! from strings at run time would not be instrumented: the runtime must disable `eval` and
+//! `new Function` (V8: disallow code generation from strings) and bound memory and wall time.
+
+mod cost;
+mod rewrite;
+#[cfg(test)]
+mod tests;
+
+use oxc_allocator::Allocator;
+use oxc_ast_visit::Visit;
+use oxc_parser::{ParseOptions, Parser, ParserReturn};
+use oxc_span::SourceType;
+
+use rewrite::Instrumenter;
+
+/// Name of the gas function the instrumented code calls: `__isovm_gas(n);`
+pub const GAS_FN: &str = "__isovm_gas";
+/// Identifiers starting with this prefix belong to the runtime; contracts may not use them.
+pub const RESERVED_PREFIX: &str = "__isovm";
+
+/// Result of a successful [`instrument`] call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instrumented {
+    /// Instrumented source: same line count and line breaks as the input (text is only inserted, never a newline).
+    pub code: String,
+    /// How many charge sites were inserted (for logs/metrics).
+    pub charge_sites: usize,
+}
+
+/// Why a contract source was refused. Lines and columns are 1-based; columns count UTF-16
+/// code units.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InstrumentError {
+    /// The source does not parse (or breaks a strict-mode rule the rewrite depends on).
+    #[error("syntax error at line {line}, column {column}: {message}")]
+    Syntax {
+        line: u32,
+        column: u32,
+        message: String,
+    },
+    /// The source uses a name reserved for the runtime.
+    #[error(
+        "reserved identifier `{name}` at line {line}, column {column}: names starting with `__isovm` belong to the runtime"
+    )]
+    Reserved {
+        name: String,
+        line: u32,
+        column: u32,
+    },
+    /// The source uses syntax that contracts may not use.
+    #[error("unsupported syntax at line {line}, column {column}: {what}")]
+    Unsupported {
+        what: String,
+        line: u32,
+        column: u32,
+    },
+}
+
+/// Largest accepted source, in bytes. Bounds the worker stack below (and the parse time).
+const MAX_SOURCE_LEN: usize = 256 * 1024;
+/// Worker stack: a base plus a budget per source byte. `oxc`'s recursive-descent parser has no
+/// nesting limit (oxc issues #21953, #24375) and a stack overflow aborts the whole process, so
+/// the stack must fit the deepest nesting the source can spell: `((((…))))` takes about
+/// 0.8 KiB of stack per source byte in release builds and 1.4 KiB in debug builds (measured
+/// with oxc 0.146). The stack is reserved virtual memory; only what the recursion touches is
+/// committed.
+const STACK_BASE: usize = 16 * 1024 * 1024;
+const STACK_PER_SOURCE_BYTE: usize = 3 * 1024;
+
+/// Instruments contract `source` with gas charges (see the module documentation).
+///
+/// Deterministic: the same source always gives the same output. Runs on a short-lived worker
+/// thread with a stack sized for the source, so pathological nesting cannot overflow the
+/// caller's stack; sources over 256 KiB are refused.
+pub fn instrument(source: &str) -> Result<Instrumented, InstrumentError> {
+    if source.len() > MAX_SOURCE_LEN {
+        let what = format!(
+            "source is {} bytes; the limit is {MAX_SOURCE_LEN}",
+            source.len()
+        );
+        return Err(Problem::Unsupported(what).at("", 0));
+    }
+    let stack = STACK_BASE + source.len() * STACK_PER_SOURCE_BYTE;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("isovm-instrument".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, || instrument_here(source));
+        match worker {
+            // A panic (a parser bug) becomes an error instead of unwinding into the caller.
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| Err(internal("the instrumenter panicked"))),
+            Err(e) => Err(internal(&format!(
+                "cannot start the instrumenter thread: {e}"
+            ))),
+        }
+    })
+}
+
+fn internal(what: &str) -> InstrumentError {
+    Problem::Unsupported(format!("internal error: {what}")).at("", 0)
+}
+
+/// [`instrument`] on the current thread.
+fn instrument_here(source: &str) -> Result<Instrumented, InstrumentError> {
+    let allocator = Allocator::default();
+    let options = ParseOptions {
+        allow_return_outside_function: true,
+        ..ParseOptions::default()
+    };
+    let parsed = Parser::new(&allocator, source, SourceType::script())
+        .with_options(options)
+        .parse();
+    if let Some(error) = first_syntax_error(source, &parsed) {
+        return Err(error);
+    }
+    let mut instrumenter = Instrumenter::new(source);
+    instrumenter.visit_program(&parsed.program);
+    instrumenter.finish()
+}
+
+/// The parser error that starts earliest in the source, if any.
+fn first_syntax_error(source: &str, parsed: &ParserReturn<'_>) -> Option<InstrumentError> {
+    let mut first: Option<(u32, String)> = None;
+    for error in parsed.diagnostics.errors() {
+        let label = error
+            .labels
+            .iter()
+            .find(|l| l.primary())
+            .or_else(|| error.labels.first());
+        let offset = label.map_or(0, |l| l.offset());
+        if first.as_ref().is_none_or(|(best, _)| offset < *best) {
+            first = Some((offset, error.message.to_string()));
+        }
+    }
+    if first.is_none() && parsed.panicked {
+        first = Some((0, "the parser gave up".into()));
+    }
+    first.map(|(offset, message)| Problem::Syntax(message).at(source, offset))
+}
+
+/// An error found while walking the AST, before its position is resolved.
+enum Problem {
+    Syntax(String),
+    Reserved(String),
+    Unsupported(String),
+}
+
+impl Problem {
+    fn at(self, source: &str, offset: u32) -> InstrumentError {
+        let (line, column) = line_column(source, offset);
+        match self {
+            Problem::Syntax(message) => InstrumentError::Syntax {
+                line,
+                column,
+                message,
+            },
+            Problem::Reserved(name) => InstrumentError::Reserved { name, line, column },
+            Problem::Unsupported(what) => InstrumentError::Unsupported { what, line, column },
+        }
+    }
+}
+
+/// 1-based line and UTF-16 column of byte `offset`.
+fn line_column(source: &str, offset: u32) -> (u32, u32) {
+    let (mut line, mut column) = (1u32, 1u32);
+    let mut chars = source.char_indices().peekable();
+    while let Some((index, c)) = chars.next() {
+        if index >= offset as usize {
+            break;
+        }
+        match c {
+            '\r' | '\n' | '\u{2028}' | '\u{2029}' => {
+                // `\r\n` is a single line break.
+                if c == '\r' && chars.peek().is_some_and(|&(_, next)| next == '\n') {
+                    chars.next();
+                }
+                line = line.saturating_add(1);
+                column = 1;
+            }
+            // len_utf16 is 1 or 2.
+            c => column = column.saturating_add(c.len_utf16() as u32),
+        }
+    }
+    (line, column)
+}
+
+/// Which end of a node an insert belongs to; closing text sorts first at equal offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Side {
+    Close,
+    Open,
+}
+
+/// Text to insert at byte offset `pos`. `seq` is the order of creation, which is pre-order
+/// (a node's inserts are created before its children's), so it encodes nesting.
+struct Insert {
+    pos: u32,
+    side: Side,
+    seq: u32,
+    text: String,
+}
+
+impl Insert {
+    /// Sort key: by offset, closers before openers, openers outer-first, closers inner-first.
+    fn key(&self) -> (u32, Side, u32) {
+        let order = match self.side {
+            Side::Open => self.seq,
+            Side::Close => u32::MAX - self.seq,
+        };
+        (self.pos, self.side, order)
+    }
+}
+
+/// Applies `inserts` to `source` in one pass.
+fn apply(source: &str, mut inserts: Vec<Insert>) -> Result<String, InstrumentError> {
+    inserts.sort_by_key(Insert::key);
+    let extra: usize = inserts.iter().map(|i| i.text.len()).sum();
+    let mut code = String::with_capacity(source.len() + extra);
+    let mut copied = 0usize;
+    for insert in &inserts {
+        let pos = insert.pos as usize;
+        // Spans are token boundaries, so this always succeeds; stay panic-free regardless.
+        let chunk = source.get(copied..pos).ok_or_else(|| {
+            Problem::Unsupported("internal error: insert inside a character".into())
+                .at(source, insert.pos)
+        })?;
+        code.push_str(chunk);
+        code.push_str(&insert.text);
+        copied = pos;
+    }
+    code.push_str(source.get(copied..).unwrap_or_default());
+    Ok(code)
+}

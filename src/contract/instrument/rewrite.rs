@@ -1,0 +1,411 @@
+//! The AST walk: decides where charges go and collects the text inserts and errors.
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{
+    AccessorProperty, ArrowFunctionBody, ArrowFunctionExpression, AssignmentPattern,
+    BindingIdentifier, BlockStatement, ClassBody, Decorator, DoWhileStatement, Expression,
+    ForInStatement, ForOfStatement, ForStatement, FormalParameter, FormalParameters, FunctionBody,
+    Hashbang, IdentifierName, IdentifierReference, IfStatement, ImportExpression, ImportMeta,
+    LabelIdentifier, LabeledStatement, ModuleDeclaration, PrivateIdentifier, Program,
+    PropertyDefinition, Statement, StaticBlock, SwitchCase, VariableDeclarationKind,
+    WhileStatement, WithStatement,
+};
+use oxc_ast_visit::{Visit, walk};
+use oxc_span::{GetSpan, Span};
+
+use super::{
+    GAS_FN, Insert, InstrumentError, Instrumented, Problem, RESERVED_PREFIX, Side, apply, cost,
+};
+
+/// Words that are identifiers in sloppy mode but reserved in strict mode. The contract runs in
+/// strict mode while `oxc` parses it as a sloppy script, so these must be rejected here:
+/// otherwise e.g. `if (a) let` could be re-read as a declaration once its branch is wrapped.
+const STRICT_RESERVED: [&str; 9] = [
+    "implements",
+    "interface",
+    "let",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "static",
+    "yield",
+];
+
+fn charge(n: u64) -> String {
+    format!("{GAS_FN}({n});")
+}
+
+/// Walks the AST once, collecting inserts and errors.
+pub(super) struct Instrumenter<'s> {
+    source: &'s str,
+    inserts: Vec<Insert>,
+    charge_sites: usize,
+    /// First problem by source offset.
+    problem: Option<(u32, Problem)>,
+    /// Inside formal parameters (not inside a nested body): defaults there run before the
+    /// function's entry charge and are charged inline.
+    in_params: bool,
+}
+
+impl<'s> Instrumenter<'s> {
+    pub(super) fn new(source: &'s str) -> Self {
+        Self {
+            source,
+            inserts: Vec::new(),
+            charge_sites: 0,
+            problem: None,
+            in_params: false,
+        }
+    }
+
+    pub(super) fn finish(self) -> Result<Instrumented, InstrumentError> {
+        if let Some((offset, problem)) = self.problem {
+            return Err(problem.at(self.source, offset));
+        }
+        let code = apply(self.source, self.inserts)?;
+        Ok(Instrumented {
+            code,
+            charge_sites: self.charge_sites,
+        })
+    }
+
+    fn report(&mut self, offset: u32, problem: Problem) {
+        if self
+            .problem
+            .as_ref()
+            .is_none_or(|(first, _)| offset < *first)
+        {
+            self.problem = Some((offset, problem));
+        }
+    }
+
+    fn insert(&mut self, pos: u32, side: Side, text: String) {
+        let seq = u32::try_from(self.inserts.len()).unwrap_or(u32::MAX);
+        self.inserts.push(Insert {
+            pos,
+            side,
+            seq,
+            text,
+        });
+    }
+
+    /// `__isovm_gas(n);` before `pos`.
+    fn charge_at(&mut self, pos: u32, n: u64) {
+        self.insert(pos, Side::Open, charge(n));
+        self.charge_sites += 1;
+    }
+
+    fn charge_statements(&mut self, statements: &[Statement<'_>]) {
+        for statement in statements {
+            self.charge_at(statement.span().start, cost::statement(statement));
+        }
+    }
+
+    /// Charge at the start of a function body, after its directive prologue.
+    fn charge_entry(&mut self, body: &FunctionBody<'_>, n: u64) {
+        if let Some(last) = body.directives.last() {
+            let end = last.span.end;
+            // A directive ended by ASI needs its semicolon before our call.
+            let terminated = end > 0 && self.source.as_bytes().get(end as usize - 1) == Some(&b';');
+            let text = if terminated {
+                charge(n)
+            } else {
+                format!(";{}", charge(n))
+            };
+            self.insert(end, Side::Open, text);
+            self.charge_sites += 1;
+        } else {
+            self.charge_after_brace(body.span, n);
+        }
+    }
+
+    /// Charge right after the `{` that opens `span`.
+    fn charge_after_brace(&mut self, span: Span, n: u64) {
+        if self.source.as_bytes().get(span.start as usize) == Some(&b'{') {
+            self.charge_at(span.start + 1, n);
+        } else {
+            self.report(
+                span.start,
+                Problem::Unsupported("internal error: body without `{`".into()),
+            );
+        }
+    }
+
+    /// `{__isovm_gas(n);` before and `}` after a single-statement body.
+    fn wrap_statement(&mut self, body: &Statement<'_>, n: u64) {
+        let span = body.span();
+        // Declarations are not allowed there in strict mode; in a block they would become legal.
+        let declaration = match body {
+            Statement::FunctionDeclaration(_) => Some("a function declaration"),
+            Statement::ClassDeclaration(_) => Some("a class declaration"),
+            Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
+                Some("a lexical declaration")
+            }
+            _ => None,
+        };
+        if let Some(what) = declaration {
+            let message = format!("{what} cannot be the body of `if`, `else` or a loop");
+            self.report(span.start, Problem::Syntax(message));
+            return;
+        }
+        self.insert(span.start, Side::Open, format!("{{{}", charge(n)));
+        self.insert(span.end, Side::Close, "}".into());
+        self.charge_sites += 1;
+    }
+
+    /// Per-iteration charge `n` at the start of a loop body.
+    fn loop_body(&mut self, body: &Statement<'_>, n: u64) {
+        match body {
+            Statement::BlockStatement(block) => self.charge_after_brace(block.span, n),
+            // The body statement is not in a list: its own cost joins the iteration charge.
+            body => self.wrap_statement(body, n.saturating_add(cost::statement(body))),
+        }
+    }
+
+    /// `if`/`else` branch: blocks charge their statements; single statements are wrapped.
+    fn branch(&mut self, body: &Statement<'_>) {
+        if !matches!(body, Statement::BlockStatement(_)) {
+            self.wrap_statement(body, cost::statement(body));
+        }
+    }
+
+    /// `(__isovm_gas(n), ` before and `)` after an expression.
+    fn wrap_expression(&mut self, expr: &Expression<'_>, n: u64) {
+        let span = expr.span();
+        self.insert(span.start, Side::Open, format!("({GAS_FN}({n}), "));
+        self.insert(span.end, Side::Close, ")".into());
+        self.charge_sites += 1;
+    }
+
+    /// A parameter default or class field initializer: charged inline when it is evaluated.
+    fn charge_value(&mut self, value: &Expression<'_>) {
+        match value.without_parentheses() {
+            // Must stay a bare anonymous definition to keep its inferred `name`; creating a
+            // function runs no user code, and its body pays on entry.
+            Expression::ArrowFunctionExpression(_) => {}
+            Expression::FunctionExpression(f) if f.id.is_none() => {}
+            Expression::ClassExpression(class) if class.id.is_none() => {
+                let computed = class.body.body.iter().any(|element| {
+                    element
+                        .property_key()
+                        .is_some_and(|key| cost::computed_key(key).is_some())
+                });
+                if class.heritage.is_some() || computed {
+                    let what = "an anonymous class with `extends` or computed keys as a default \
+                                value or field initializer (give the class a name)";
+                    self.report(value.span().start, Problem::Unsupported(what.into()));
+                }
+            }
+            _ => self.wrap_expression(value, cost::BASE.saturating_add(cost::expression(value))),
+        }
+    }
+
+    fn check_name(&mut self, name: &str, span: Span, binding: bool) {
+        if name.starts_with(RESERVED_PREFIX) {
+            self.report(span.start, Problem::Reserved(name.to_string()));
+        } else if binding && STRICT_RESERVED.contains(&name) {
+            let message = format!("`{name}` is a reserved word in strict mode");
+            self.report(span.start, Problem::Syntax(message));
+        }
+    }
+
+    fn unsupported(&mut self, span: Span, what: &str) {
+        self.report(span.start, Problem::Unsupported(what.to_string()));
+    }
+
+    /// Runs `f` with `in_params` set to `value`, restoring it afterwards.
+    fn with_params(&mut self, value: bool, f: impl FnOnce(&mut Self)) {
+        let saved = std::mem::replace(&mut self.in_params, value);
+        f(self);
+        self.in_params = saved;
+    }
+}
+
+impl<'a> Visit<'a> for Instrumenter<'_> {
+    fn enter_node(&mut self, kind: AstKind<'a>) {
+        // `visit_function` takes an `oxc_syntax` type; entering the node is equivalent and runs
+        // before the parameters and body are visited (keeps inserts in pre-order).
+        if let AstKind::Function(function) = kind
+            && let Some(body) = &function.body
+        {
+            self.charge_entry(body, cost::function_entry(&function.params));
+        }
+    }
+
+    fn visit_program(&mut self, it: &Program<'a>) {
+        self.charge_statements(&it.body);
+        walk::walk_program(self, it);
+    }
+
+    fn visit_hashbang(&mut self, it: &Hashbang<'a>) {
+        self.unsupported(it.span, "hashbang (`#!`) line");
+    }
+
+    fn visit_block_statement(&mut self, it: &BlockStatement<'a>) {
+        self.charge_statements(&it.body);
+        walk::walk_block_statement(self, it);
+    }
+
+    fn visit_switch_case(&mut self, it: &SwitchCase<'a>) {
+        self.charge_statements(&it.consequent);
+        walk::walk_switch_case(self, it);
+    }
+
+    fn visit_static_block(&mut self, it: &StaticBlock<'a>) {
+        self.charge_statements(&it.body);
+        self.with_params(false, |v| walk::walk_static_block(v, it));
+    }
+
+    fn visit_function_body(&mut self, it: &FunctionBody<'a>) {
+        self.charge_statements(&it.statements);
+        self.with_params(false, |v| walk::walk_function_body(v, it));
+    }
+
+    fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
+        let entry = cost::function_entry(&it.params);
+        match &it.body {
+            ArrowFunctionBody::FunctionBody(body) => self.charge_entry(body, entry),
+            body => {
+                if let Some(expr) = body.as_expression() {
+                    self.wrap_expression(expr, entry.saturating_add(cost::expression(expr)));
+                }
+            }
+        }
+        walk::walk_arrow_function_expression(self, it);
+    }
+
+    fn visit_arrow_function_body(&mut self, it: &ArrowFunctionBody<'a>) {
+        self.with_params(false, |v| walk::walk_arrow_function_body(v, it));
+    }
+
+    fn visit_formal_parameters(&mut self, it: &FormalParameters<'a>) {
+        self.with_params(true, |v| walk::walk_formal_parameters(v, it));
+    }
+
+    fn visit_formal_parameter(&mut self, it: &FormalParameter<'a>) {
+        if let Some(default) = &it.initializer {
+            self.charge_value(default);
+        }
+        walk::walk_formal_parameter(self, it);
+    }
+
+    fn visit_assignment_pattern(&mut self, it: &AssignmentPattern<'a>) {
+        // Elsewhere (declarations, `catch`, `for-of`) defaults are part of the statement cost.
+        if self.in_params {
+            self.charge_value(&it.right);
+        }
+        walk::walk_assignment_pattern(self, it);
+    }
+
+    fn visit_class_body(&mut self, it: &ClassBody<'a>) {
+        self.with_params(false, |v| walk::walk_class_body(v, it));
+    }
+
+    fn visit_property_definition(&mut self, it: &PropertyDefinition<'a>) {
+        if let Some(value) = &it.value {
+            self.charge_value(value);
+        }
+        walk::walk_property_definition(self, it);
+    }
+
+    fn visit_while_statement(&mut self, it: &WhileStatement<'a>) {
+        self.loop_body(&it.body, cost::while_iteration(&it.test));
+        walk::walk_while_statement(self, it);
+    }
+
+    fn visit_do_while_statement(&mut self, it: &DoWhileStatement<'a>) {
+        self.loop_body(&it.body, cost::while_iteration(&it.test));
+        walk::walk_do_while_statement(self, it);
+    }
+
+    fn visit_for_statement(&mut self, it: &ForStatement<'a>) {
+        self.loop_body(
+            &it.body,
+            cost::for_iteration(it.test.as_ref(), it.update.as_ref()),
+        );
+        walk::walk_for_statement(self, it);
+    }
+
+    fn visit_for_in_statement(&mut self, it: &ForInStatement<'a>) {
+        self.loop_body(&it.body, cost::for_each_iteration(&it.left));
+        walk::walk_for_in_statement(self, it);
+    }
+
+    fn visit_for_of_statement(&mut self, it: &ForOfStatement<'a>) {
+        self.loop_body(&it.body, cost::for_each_iteration(&it.left));
+        walk::walk_for_of_statement(self, it);
+    }
+
+    fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
+        self.branch(&it.consequent);
+        if let Some(alternate) = &it.alternate {
+            self.branch(alternate);
+        }
+        walk::walk_if_statement(self, it);
+    }
+
+    fn visit_labeled_statement(&mut self, it: &LabeledStatement<'a>) {
+        if matches!(it.body, Statement::FunctionDeclaration(_)) {
+            let message = "labeled function declarations are not allowed in strict mode";
+            self.report(it.body.span().start, Problem::Syntax(message.into()));
+        }
+        walk::walk_labeled_statement(self, it);
+    }
+
+    fn visit_with_statement(&mut self, it: &WithStatement<'a>) {
+        self.unsupported(it.span, "`with` statement");
+        walk::walk_with_statement(self, it);
+    }
+
+    fn visit_module_declaration(&mut self, it: &ModuleDeclaration<'a>) {
+        self.unsupported(
+            it.span(),
+            "`import`/`export` declarations (use `require`/`module.exports`)",
+        );
+        walk::walk_module_declaration(self, it);
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        self.unsupported(it.span, "dynamic `import()`");
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_import_meta(&mut self, it: &ImportMeta) {
+        self.unsupported(it.span, "`import.meta`");
+    }
+
+    fn visit_decorator(&mut self, it: &Decorator<'a>) {
+        self.unsupported(it.span, "decorators");
+        walk::walk_decorator(self, it);
+    }
+
+    fn visit_accessor_property(&mut self, it: &AccessorProperty<'a>) {
+        self.unsupported(it.span, "`accessor` class fields");
+        walk::walk_accessor_property(self, it);
+    }
+
+    fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
+        self.check_name(it.name.as_str(), it.span, true);
+    }
+
+    fn visit_binding_identifier(&mut self, it: &BindingIdentifier<'a>) {
+        self.check_name(it.name.as_str(), it.span, true);
+    }
+
+    fn visit_label_identifier(&mut self, it: &LabelIdentifier<'a>) {
+        self.check_name(it.name.as_str(), it.span, true);
+    }
+
+    fn visit_identifier_name(&mut self, it: &IdentifierName<'a>) {
+        // Property names: only the runtime prefix matters (`o.let` is fine in strict mode).
+        self.check_name(it.name.as_str(), it.span, false);
+    }
+
+    fn visit_private_identifier(&mut self, it: &PrivateIdentifier<'a>) {
+        let name = it.name.as_str();
+        if name.starts_with(RESERVED_PREFIX) {
+            self.report(it.span.start, Problem::Reserved(format!("#{name}")));
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! What the engine asks of the world outside V8: storage, events, logs.
+//!
+//! The executor implements [`Host`] over a transaction's write set; the engine never sees
+//! keys, stores or batches.
+
+/// A storage location of one contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot<'a> {
+    /// `storage.put(key, …)`
+    Value { contract: &'a str, key: &'a str },
+    /// `storage.mapPut(key, field, …)`
+    Field {
+        contract: &'a str,
+        key: &'a str,
+        field: &'a str,
+    },
+}
+
+/// A failure of the host itself (the store), not of the contract: the call is terminated
+/// and the whole batch is abandoned, since a node-local fault must never become a receipt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("host failure: {0}")]
+pub struct HostError(pub String);
+
+/// The world as one contract call sees it.
+pub trait Host {
+    fn get(&mut self, slot: &Slot<'_>) -> Result<Option<String>, HostError>;
+    fn put(&mut self, slot: &Slot<'_>, value: String) -> Result<(), HostError>;
+    fn delete(&mut self, slot: &Slot<'_>) -> Result<(), HostError>;
+    /// The fields of map `key` of `contract`, in byte order.
+    fn map_fields(&mut self, contract: &str, key: &str) -> Result<Vec<String>, HostError>;
+    fn event(&mut self, contract: &str, data: String) -> Result<(), HostError>;
+    /// A `console` line; `level` is 1 debug, 2 info, 3 warn, 4 error.
+    fn log(&mut self, contract: &str, level: i32, line: &str);
+}

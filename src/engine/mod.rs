@@ -1,0 +1,119 @@
+//! The V8 room: isolates, the startup snapshot, host functions, limits.
+//!
+//! Everything that touches `v8` or needs `unsafe` lives here; the rest of the crate sees
+//! [`Engine`], [`Sandbox`], the [`Host`] trait and plain Rust call inputs and outcomes.
+//! Isolates are `!Send`: a [`Sandbox`] is made on, and stays on, a thread spawned with
+//! [`spawn_sandbox_thread`].
+
+mod host;
+mod natives;
+mod platform;
+mod sandbox;
+mod snapshot;
+mod watchdog;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use host::Host;
+pub use host::HostError;
+pub use host::Slot;
+pub use natives::MAX_KEY_BYTES;
+pub use natives::MAX_VALUE_BYTES;
+pub use platform::spawn_sandbox_thread;
+pub use sandbox::CallError;
+pub use sandbox::CallInput;
+pub use sandbox::CallMode;
+pub use sandbox::CallOutcome;
+pub use sandbox::ContractCode;
+pub use sandbox::Sandbox;
+
+/// Limits every call runs under.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Wall-clock time of one call.
+    pub call_timeout: Duration,
+    /// Heap of one isolate.
+    pub heap_bytes: usize,
+    /// Size of a call's JSON-encoded result.
+    pub max_result_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            call_timeout: Duration::from_secs(2),
+            heap_bytes: 128 * 1024 * 1024,
+            max_result_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// How an [`Engine`] is set up.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub limits: Limits,
+    /// Start contexts from a startup snapshot (the normal case); off only to measure.
+    pub use_snapshot: bool,
+    /// Where the snapshot is cached between runs; `None` builds it in memory each start.
+    pub snapshot_dir: Option<PathBuf>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            limits: Limits::default(),
+            use_snapshot: true,
+            snapshot_dir: None,
+        }
+    }
+}
+
+/// Why the engine could not be set up or a sandbox made.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the runtime library failed to load: {0}")]
+    Runtime(String),
+    #[error("isolates must be created on a thread from spawn_sandbox_thread")]
+    WrongThread,
+    #[error("could not start a thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// Process-wide engine state: V8 initialized, the snapshot blob, the limits.
+pub struct Engine {
+    options: EngineOptions,
+    snapshot: Option<Vec<u8>>,
+}
+
+impl Engine {
+    /// Initializes V8 and loads or creates the startup snapshot.
+    pub fn new(options: EngineOptions) -> Result<Arc<Engine>, EngineError> {
+        platform::init();
+        let snapshot = if options.use_snapshot {
+            let dir = options.snapshot_dir.clone();
+            let maker = spawn_sandbox_thread("isovm-snapshot".into(), move || {
+                snapshot::load_or_create(dir.as_deref())
+            })
+            .map_err(EngineError::Thread)?;
+            Some(
+                maker
+                    .join()
+                    .map_err(|_| EngineError::Runtime("snapshot creation panicked".into()))??,
+            )
+        } else {
+            None
+        };
+        Ok(Arc::new(Engine { options, snapshot }))
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// Size of the startup snapshot, if one is used.
+    pub fn snapshot_bytes(&self) -> Option<usize> {
+        self.snapshot.as_ref().map(Vec::len)
+    }
+}

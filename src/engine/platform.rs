@@ -1,0 +1,58 @@
+//! Process-wide V8 setup: flags and platform, once; and the threads isolates may live on.
+
+use std::cell::Cell;
+use std::sync::Once;
+use std::thread::JoinHandle;
+
+/// Stack of every thread that owns an isolate. V8 is told (with `--stack-size`) to use most
+/// of it, so deep but legal contract recursion is stopped by the deterministic call-depth
+/// limit of the instrumented code, long before the real stack runs out.
+pub const SANDBOX_THREAD_STACK: usize = 64 * 1024 * 1024;
+/// What V8 may use of it, in KiB: the rest is for the Rust frames below V8.
+const V8_STACK_KIB: usize = 48 * 1024;
+
+/// The flags every isolate runs with. Part of the snapshot cache key.
+pub(super) fn flags() -> String {
+    [
+        // No eval, no `new Function`, no string-to-code anywhere.
+        "--disallow-code-generation-from-strings".to_string(),
+        format!("--stack-size={V8_STACK_KIB}"),
+    ]
+    .join(" ")
+}
+
+static INIT: Once = Once::new();
+
+/// Initializes V8 for this process. Idempotent.
+pub fn init() {
+    INIT.call_once(|| {
+        v8::V8::set_flags_from_string(&flags());
+        let platform = v8::new_default_platform(0, false).make_shared();
+        v8::V8::initialize_platform(platform);
+        v8::V8::initialize();
+    });
+}
+
+thread_local! {
+    static ON_SANDBOX_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Spawns a thread that may own isolates: its stack is the size V8 has been told about.
+pub fn spawn_sandbox_thread<F, R>(name: String, f: F) -> std::io::Result<JoinHandle<R>>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    std::thread::Builder::new()
+        .name(name)
+        .stack_size(SANDBOX_THREAD_STACK)
+        .spawn(move || {
+            ON_SANDBOX_THREAD.with(|on| on.set(true));
+            f()
+        })
+}
+
+/// Whether the current thread was made by [`spawn_sandbox_thread`].
+pub(super) fn on_sandbox_thread() -> bool {
+    ON_SANDBOX_THREAD.with(Cell::get)
+}

@@ -1,0 +1,528 @@
+//! One isolate, owned by one thread for its whole life, running contract calls.
+//!
+//! Each call gets a fresh context (from the startup snapshot when there is one), so nothing
+//! survives between calls except through the [`Host`]. Every call runs under all limits at
+//! once: gas (counted by the instrumented code and the natives), wall-clock time (the
+//! [`Watchdog`]), heap (the near-heap-limit callback), and result size.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use super::host::{Host, HostError};
+use super::natives::{self, CallState, GasCell, SharedCallState, Stop};
+use super::snapshot::{self, INTERNALS_INDEX, RUNTIME_NAME};
+use super::watchdog::Watchdog;
+use super::{Engine, EngineError, platform};
+
+/// The code of a deployed contract, as the engine runs it.
+#[derive(Debug, Clone)]
+pub struct ContractCode {
+    pub id: String,
+    /// SHA-256 of `code`: the key of the per-isolate script cache and of the code cache.
+    pub hash: [u8; 32],
+    /// The instrumented contract source.
+    pub code: Arc<str>,
+    /// A V8 code cache made from `code`, if one is stored.
+    pub cache: Option<Arc<[u8]>>,
+}
+
+/// What kind of call this is.
+#[derive(Debug, Clone, Copy)]
+pub enum CallMode<'a> {
+    /// A transaction's action.
+    Call,
+    /// `init()` at deploy; afterwards every ABI method must be a method of the class.
+    Deploy { abi_methods: &'a [String] },
+    /// A read-only query: storage writes and events throw.
+    Query,
+}
+
+/// One contract call.
+#[derive(Debug, Clone, Copy)]
+pub struct CallInput<'a> {
+    pub contract: &'a ContractCode,
+    pub method: &'a str,
+    /// The arguments, a JSON array already checked against the ABI.
+    pub args_json: &'a str,
+    /// The `block` object contracts see, as JSON.
+    pub block_json: &'a str,
+    /// The `tx` object contracts see, as JSON.
+    pub tx_json: &'a str,
+    pub publisher: &'a str,
+    /// What `Date.now()` returns: the block time.
+    pub now_ms: f64,
+    /// Gas already used by earlier actions of the same transaction.
+    pub gas_used: u64,
+    pub gas_limit: u64,
+    pub mode: CallMode<'a>,
+}
+
+/// Why a call did not return a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// The contract threw; the message and the JS stack.
+    Threw(String),
+    OutOfGas,
+    Timeout,
+    MemoryLimit,
+    ResultTooLarge {
+        bytes: usize,
+        limit: usize,
+    },
+    /// The host failed: not the contract's doing; the batch must be abandoned.
+    Host(HostError),
+}
+
+/// The result of one call.
+#[derive(Debug)]
+pub struct CallOutcome {
+    /// Total gas of the transaction so far, this call included. On out-of-gas, timeout and
+    /// memory-limit, the whole limit: where exactly a limit struck is not deterministic.
+    pub gas_used: u64,
+    /// The JSON-encoded return value.
+    pub result: Result<String, CallError>,
+    /// A new code cache for `contract.hash`, made because none was given or V8 rejected it.
+    pub code_cache: Option<Vec<u8>>,
+}
+
+/// The near-heap-limit callback's data: it terminates the call and grants a little
+/// headroom so V8 can unwind; the sandbox is replaced afterwards.
+struct HeapGuard {
+    handle: v8::IsolateHandle,
+    hit: AtomicBool,
+    grants: AtomicU32,
+}
+
+/// Extra heap granted per near-limit callback while a terminated call unwinds.
+const HEAP_HEADROOM: usize = 256 * 1024 * 1024;
+/// Callbacks answered before V8 is left to fail: each one means an allocation that did not
+/// fit even after a grant.
+const MAX_HEAP_GRANTS: u32 = 4;
+
+extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize) -> usize {
+    // SAFETY: `data` is the `HeapGuard` boxed in the `Sandbox`, which outlives its isolate.
+    let guard = unsafe { &*(data as *const HeapGuard) };
+    guard.hit.store(true, Ordering::SeqCst);
+    guard.handle.terminate_execution();
+    if guard.grants.fetch_add(1, Ordering::SeqCst) < MAX_HEAP_GRANTS {
+        current + HEAP_HEADROOM
+    } else {
+        current
+    }
+}
+
+/// Contract code is compiled inside this wrapper. The gas function is a parameter of an
+/// arrow function: unreachable by name (the instrumenter rejects `__isovm*` names) and not
+/// exposed through `arguments`, which arrow functions do not have.
+const WRAPPER_PREFIX: &str =
+    "((__isovm_gas, module, exports, require, block, tx) => {\"use strict\";";
+const WRAPPER_SUFFIX: &str = "\n})";
+
+/// A V8 isolate with its limits. `!Send`: it stays on the thread that made it.
+pub struct Sandbox {
+    // Field order is drop order: script handles go before the isolate, and the heap guard
+    // (callback data) after it.
+    scripts: HashMap<[u8; 32], v8::Global<v8::UnboundScript>>,
+    watchdog: Watchdog,
+    isolate: v8::OwnedIsolate,
+    heap: Box<HeapGuard>,
+    engine: Arc<Engine>,
+    uses: u64,
+    tainted: bool,
+}
+
+/// Compiled scripts kept per isolate; beyond this, the cache is cleared.
+const MAX_CACHED_SCRIPTS: usize = 512;
+
+impl Sandbox {
+    /// Creates an isolate from the engine's snapshot. Only on a sandbox thread
+    /// ([`super::spawn_sandbox_thread`]), whose stack V8 has been told about.
+    pub fn new(engine: &Arc<Engine>) -> Result<Sandbox, EngineError> {
+        if !platform::on_sandbox_thread() {
+            return Err(EngineError::WrongThread);
+        }
+        let limits = &engine.options.limits;
+        let mut params = v8::CreateParams::default().heap_limits(0, limits.heap_bytes);
+        if let Some(blob) = &engine.snapshot {
+            params = params
+                .snapshot_blob(v8::StartupData::from(blob.to_vec()))
+                .external_references(natives::external_references().into());
+        }
+        let mut isolate = v8::Isolate::new(params);
+        isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+        isolate.set_capture_stack_trace_for_uncaught_exceptions(true, 10);
+        let heap = Box::new(HeapGuard {
+            handle: isolate.thread_safe_handle(),
+            hit: AtomicBool::new(false),
+            grants: AtomicU32::new(0),
+        });
+        let data = &*heap as *const HeapGuard as *mut c_void;
+        isolate.add_near_heap_limit_callback(near_heap_limit, data);
+        let watchdog = Watchdog::new(isolate.thread_safe_handle()).map_err(EngineError::Thread)?;
+        Ok(Sandbox {
+            scripts: HashMap::new(),
+            watchdog,
+            isolate,
+            heap,
+            engine: engine.clone(),
+            uses: 0,
+            tainted: false,
+        })
+    }
+
+    /// Calls served so far.
+    pub fn uses(&self) -> u64 {
+        self.uses
+    }
+
+    /// Whether this isolate must be replaced: a call hit the heap limit, so its heap limit
+    /// was raised to let it unwind, and what it left behind is not trusted.
+    pub fn tainted(&self) -> bool {
+        self.tainted
+    }
+
+    /// Bytes of V8 heap in use now.
+    pub fn heap_used(&mut self) -> usize {
+        self.isolate.get_heap_statistics().used_heap_size()
+    }
+
+    /// Runs one call in a fresh context.
+    pub fn call(&mut self, host: &mut dyn Host, input: &CallInput<'_>) -> CallOutcome {
+        self.uses += 1;
+        self.isolate.cancel_terminate_execution();
+        self.heap.hit.store(false, Ordering::SeqCst);
+
+        let gas_store =
+            v8::ArrayBuffer::new_backing_store_from_vec(vec![0u8; GasCell::BYTES]).make_shared();
+        let gas = GasCell::new(gas_store.clone());
+        gas.set(input.gas_used, input.gas_limit);
+        let host_ptr: *mut (dyn Host + '_) = host;
+        // SAFETY: only the lifetime is erased. The pointer is stored in the isolate slot for
+        // the duration of this method and removed below, before `host`'s borrow ends; natives
+        // dereference it only while JS runs inside `self.run`.
+        let host_ptr: *mut (dyn Host + 'static) = unsafe { std::mem::transmute(host_ptr) };
+        let state: SharedCallState = Rc::new(RefCell::new(CallState {
+            host: host_ptr,
+            contract: input.contract.id.clone(),
+            publisher: input.publisher.to_string(),
+            now_ms: input.now_ms,
+            read_only: matches!(input.mode, CallMode::Query),
+            gas: GasCell::new(gas_store.clone()),
+            stop: None,
+        }));
+        self.isolate.set_slot(state.clone());
+
+        let (ran, code_cache) = self.run(input, &gas_store);
+        let fired = self.watchdog.disarm();
+
+        self.isolate.remove_slot::<SharedCallState>();
+        self.isolate.cancel_terminate_execution();
+        let stop = state.borrow_mut().stop.take();
+        let memory = self.heap.hit.load(Ordering::SeqCst);
+        if memory {
+            self.tainted = true;
+        }
+
+        let result = match ran {
+            Ran::Value(json) => {
+                let limit = self.engine.options.limits.max_result_bytes;
+                if json.len() > limit {
+                    Err(CallError::ResultTooLarge {
+                        bytes: json.len(),
+                        limit,
+                    })
+                } else {
+                    Ok(json)
+                }
+            }
+            Ran::Threw(message) => Err(CallError::Threw(message)),
+            Ran::Terminated => Err(match stop {
+                Some(Stop::OutOfGas) => CallError::OutOfGas,
+                Some(Stop::Host(e)) => CallError::Host(e),
+                None if memory => CallError::MemoryLimit,
+                None if fired => CallError::Timeout,
+                None => CallError::Threw("execution was terminated".into()),
+            }),
+        };
+        let gas_used = match &result {
+            Err(CallError::OutOfGas | CallError::Timeout | CallError::MemoryLimit) => {
+                input.gas_limit
+            }
+            _ => gas.used().min(input.gas_limit),
+        };
+        CallOutcome {
+            gas_used,
+            result,
+            code_cache,
+        }
+    }
+
+    fn run(
+        &mut self,
+        input: &CallInput<'_>,
+        gas_store: &v8::SharedRef<v8::BackingStore>,
+    ) -> (Ran, Option<Vec<u8>>) {
+        let Sandbox {
+            scripts,
+            watchdog,
+            isolate,
+            engine,
+            ..
+        } = self;
+        v8::scope!(let scope, isolate);
+        let context = v8::Context::new(scope, Default::default());
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let internals = if engine.snapshot.is_some() {
+            scope
+                .get_context_data_from_snapshot_once::<v8::Object>(INTERNALS_INDEX)
+                .map_err(|e| EngineError::Runtime(format!("snapshot internals: {e}")))
+        } else {
+            snapshot::install_runtime(scope)
+        };
+        let internals = match internals {
+            Ok(internals) => internals,
+            Err(e) => return (Ran::Threw(e.to_string()), None),
+        };
+        v8::tc_scope!(let tc, scope);
+
+        let mut code_cache = None;
+        let contract = input.contract;
+        let unbound = match scripts.get(&contract.hash) {
+            Some(script) => v8::Local::new(tc, script),
+            None => match compile(tc, contract, matches!(input.mode, CallMode::Deploy { .. })) {
+                Some((unbound, cache)) => {
+                    if scripts.len() >= MAX_CACHED_SCRIPTS {
+                        scripts.clear();
+                    }
+                    scripts.insert(contract.hash, v8::Global::new(tc, unbound));
+                    code_cache = cache;
+                    unbound
+                }
+                None => return (caught(tc), None),
+            },
+        };
+
+        watchdog.arm(engine.options.limits.call_timeout);
+        let ran = invoke(tc, internals, unbound, input, gas_store);
+        (ran.unwrap_or_else(|| caught(tc)), code_cache)
+    }
+}
+
+/// How the JavaScript part of a call ended.
+enum Ran {
+    Value(String),
+    Threw(String),
+    Terminated,
+}
+
+fn compile<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    contract: &ContractCode,
+    eager: bool,
+) -> Option<(v8::Local<'s, v8::UnboundScript>, Option<Vec<u8>>)> {
+    let text = format!("{WRAPPER_PREFIX}{}{WRAPPER_SUFFIX}", contract.code);
+    let source = v8::String::new(scope, &text)?;
+    let name = v8::String::new(scope, &contract.id)?;
+    // The prefix shares the contract's first line; shift columns back on that line.
+    let column_offset = -(WRAPPER_PREFIX.len() as i32);
+    let origin = v8::ScriptOrigin::new(
+        scope,
+        name.into(),
+        0,
+        column_offset,
+        false,
+        0,
+        None,
+        false,
+        false,
+        false,
+        None,
+    );
+    let (mut source, options) = match &contract.cache {
+        Some(bytes) => (
+            v8::script_compiler::Source::new_with_cached_data(
+                source,
+                Some(&origin),
+                v8::CachedData::new(bytes),
+            ),
+            v8::script_compiler::CompileOptions::ConsumeCodeCache,
+        ),
+        None => (
+            v8::script_compiler::Source::new(source, Some(&origin)),
+            if eager {
+                v8::script_compiler::CompileOptions::EagerCompile
+            } else {
+                v8::script_compiler::CompileOptions::NoCompileOptions
+            },
+        ),
+    };
+    let unbound = v8::script_compiler::compile_unbound_script(
+        scope,
+        &mut source,
+        options,
+        v8::script_compiler::NoCacheReason::NoReason,
+    )?;
+    let consumed = source.get_cached_data().is_some_and(|c| !c.rejected());
+    if contract.cache.is_some() && !consumed {
+        tracing::info!(contract = %contract.id, "V8 rejected the stored code cache; compiled from source");
+    }
+    let cache = if consumed {
+        None
+    } else {
+        unbound.create_code_cache().map(|c| c.to_vec())
+    };
+    Some((unbound, cache))
+}
+
+/// Runs the contract: loads it, calls the method, settles a returned promise, encodes the
+/// result. `None` when something threw or execution was terminated.
+fn invoke<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    internals: v8::Local<'s, v8::Object>,
+    unbound: v8::Local<'s, v8::UnboundScript>,
+    input: &CallInput<'_>,
+    gas_store: &v8::SharedRef<v8::BackingStore>,
+) -> Option<Ran> {
+    let lockdown = internal_function(scope, internals, "lockdown")?;
+    lockdown.call(scope, internals.into(), &[])?;
+    let script = unbound.bind_to_current_context(scope);
+    let wrapper = script.run(scope)?;
+    let buffer = v8::ArrayBuffer::with_backing_store(scope, gas_store);
+    let cell = v8::Float64Array::new(scope, buffer, 0, 2)?;
+    let block = json(scope, input.block_json)?;
+    let tx = json(scope, input.tx_json)?;
+    let method = v8::String::new(scope, input.method)?;
+    let args = json(scope, input.args_json)?;
+    let abi_methods: v8::Local<v8::Value> = match input.mode {
+        CallMode::Deploy { abi_methods } => {
+            let names = abi_methods
+                .iter()
+                .map(|m| v8::String::new(scope, m).map(Into::into))
+                .collect::<Option<Vec<v8::Local<v8::Value>>>>()?;
+            v8::Array::new_with_elements(scope, &names).into()
+        }
+        _ => v8::undefined(scope).into(),
+    };
+    let call = internal_function(scope, internals, "call")?;
+    let value = call.call(
+        scope,
+        internals.into(),
+        &[
+            wrapper,
+            cell.into(),
+            block,
+            tx,
+            method.into(),
+            args,
+            abi_methods,
+        ],
+    )?;
+    scope.perform_microtask_checkpoint();
+    if scope.is_execution_terminating() {
+        return None;
+    }
+    let value = match v8::Local::<v8::Promise>::try_from(value) {
+        Ok(promise) => match promise.state() {
+            v8::PromiseState::Fulfilled => promise.result(scope),
+            v8::PromiseState::Rejected => {
+                let reason = promise.result(scope);
+                scope.throw_exception(reason);
+                return None;
+            }
+            v8::PromiseState::Pending => {
+                return Some(Ran::Threw(
+                    "the method returned a promise that never settled: contract calls are synchronous".into(),
+                ));
+            }
+        },
+        Err(_) => value,
+    };
+    if value.is_undefined() {
+        return Some(Ran::Value("null".into()));
+    }
+    let text = v8::json::stringify(scope, value)?;
+    let text = text.to_rust_string_lossy(scope);
+    // JSON.stringify gives `undefined` (here its string form) for functions and symbols.
+    Some(Ran::Value(if text == "undefined" {
+        "null".into()
+    } else {
+        text
+    }))
+}
+
+fn internal_function<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    internals: v8::Local<'s, v8::Object>,
+    name: &str,
+) -> Option<v8::Local<'s, v8::Function>> {
+    let key = v8::String::new(scope, name)?;
+    let value = internals.get(scope, key.into())?;
+    v8::Local::<v8::Function>::try_from(value).ok()
+}
+
+fn json<'s>(scope: &mut v8::PinScope<'s, '_>, text: &str) -> Option<v8::Local<'s, v8::Value>> {
+    let text = v8::String::new(scope, text)?;
+    v8::json::parse(scope, text)
+}
+
+/// Turns what the try-catch scope caught into a [`Ran`].
+fn caught(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> Ran {
+    if tc.has_terminated() || tc.is_execution_terminating() {
+        return Ran::Terminated;
+    }
+    let Some(message) = tc.message() else {
+        return Ran::Threw("the call failed without an exception".into());
+    };
+    Ran::Threw(describe(tc, message))
+}
+
+/// "TypeError: msg" plus the contract frames of the stack, from data V8 recorded when the
+/// exception was thrown: computing it runs no contract code.
+fn describe(scope: &mut v8::PinScope<'_, '_>, message: v8::Local<'_, v8::Message>) -> String {
+    let text = message.get(scope).to_rust_string_lossy(scope);
+    let mut out = text.strip_prefix("Uncaught ").unwrap_or(&text).to_string();
+    let mut frames = 0;
+    if let Some(trace) = message.get_stack_trace(scope) {
+        for i in 0..trace.get_frame_count() {
+            let Some(frame) = trace.get_frame(scope, i) else {
+                continue;
+            };
+            let script = frame
+                .get_script_name(scope)
+                .map(|s| s.to_rust_string_lossy(scope))
+                .unwrap_or_default();
+            if script == RUNTIME_NAME || script.is_empty() {
+                continue;
+            }
+            let function = frame
+                .get_function_name(scope)
+                .map(|s| s.to_rust_string_lossy(scope))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "<anonymous>".into());
+            out.push_str(&format!(
+                "\n    at {function} ({script}:{}:{})",
+                frame.get_line_number(),
+                frame.get_column()
+            ));
+            frames += 1;
+        }
+    }
+    if frames == 0 {
+        let script = message
+            .get_script_resource_name(scope)
+            .map(|s| s.to_rust_string_lossy(scope))
+            .unwrap_or_default();
+        if !script.is_empty() && script != RUNTIME_NAME {
+            let line = message.get_line_number(scope).unwrap_or(0);
+            out.push_str(&format!(
+                "\n    at {script}:{line}:{}",
+                message.get_start_column() + 1
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,148 @@
+//! The startup snapshot: `runtime.js` evaluated once, frozen, and serialized, so that every
+//! transaction's context starts from it instead of re-running the runtime.
+//!
+//! Created on first start and cached on disk, keyed by everything that shapes it (runtime
+//! source, V8 version, flags, natives); a cache file is checked by its own hash before V8
+//! sees it, because V8 aborts the process on a snapshot it does not like.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+use super::EngineError;
+use super::natives;
+use super::platform;
+
+const RUNTIME_JS: &str = include_str!("runtime.js");
+/// Script name of the runtime in stack traces; frames from it are not shown to users.
+pub(super) const RUNTIME_NAME: &str = "isovm:runtime";
+
+/// Evaluates the runtime in the current context and returns its internals object.
+pub(super) fn install_runtime<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+) -> Result<v8::Local<'s, v8::Object>, EngineError> {
+    let failed = |what: &str| EngineError::Runtime(format!("runtime.js: {what}"));
+    let source = v8::String::new(scope, RUNTIME_JS).ok_or_else(|| failed("source too large"))?;
+    let name = v8::String::new(scope, RUNTIME_NAME).unwrap();
+    let origin = v8::ScriptOrigin::new(
+        scope,
+        name.into(),
+        0,
+        0,
+        false,
+        0,
+        None,
+        false,
+        false,
+        false,
+        None,
+    );
+    let natives = natives::natives_object(scope);
+    v8::tc_scope!(let tc, scope);
+    let script =
+        v8::Script::compile(tc, source, Some(&origin)).ok_or_else(|| failed("does not compile"))?;
+    let factory = script.run(tc).ok_or_else(|| failed("does not run"))?;
+    let factory =
+        v8::Local::<v8::Function>::try_from(factory).map_err(|_| failed("is not a function"))?;
+    let undefined = v8::undefined(tc).into();
+    let internals = factory.call(tc, undefined, &[natives.into()]);
+    let Some(internals) = internals else {
+        let message = tc
+            .message()
+            .map(|m| m.get(tc).to_rust_string_lossy(tc))
+            .unwrap_or_else(|| "unknown error".into());
+        return Err(failed(&message));
+    };
+    v8::Local::<v8::Object>::try_from(internals).map_err(|_| failed("did not return its internals"))
+}
+
+/// Serializes a context with the runtime installed.
+fn create_blob() -> Result<Vec<u8>, EngineError> {
+    let mut creator =
+        v8::Isolate::snapshot_creator(Some(natives::external_references().into()), None);
+    let installed = {
+        v8::scope!(let scope, &mut creator);
+        let context = v8::Context::new(scope, Default::default());
+        let scope = &mut v8::ContextScope::new(scope, context);
+        install_runtime(scope).map(|internals| {
+            let index = scope.add_context_data(context, internals);
+            debug_assert_eq!(index, INTERNALS_INDEX);
+            scope.set_default_context(context);
+        })
+    };
+    // A snapshot creator must end in create_blob, even when what it was given failed.
+    let blob = creator.create_blob(v8::FunctionCodeHandling::Keep);
+    installed?;
+    let blob =
+        blob.ok_or_else(|| EngineError::Runtime("V8 could not create the snapshot".into()))?;
+    Ok(blob.to_vec())
+}
+
+/// Where `add_context_data` put the internals object.
+pub(super) const INTERNALS_INDEX: usize = 0;
+
+/// Everything that makes a snapshot what it is.
+fn cache_key() -> String {
+    let mut h = Sha256::new();
+    h.update(RUNTIME_JS);
+    h.update(platform::flags());
+    h.update(v8::V8::get_version());
+    h.update(env!("CARGO_PKG_VERSION"));
+    h.update(natives::external_references().len().to_be_bytes());
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Loads the cached snapshot from `dir`, or creates it (and caches it when `dir` is given).
+/// Must run on a sandbox thread.
+pub(super) fn load_or_create(dir: Option<&Path>) -> Result<Vec<u8>, EngineError> {
+    let path: Option<PathBuf> = dir.map(|d| d.join(format!("snapshot-{}.bin", cache_key())));
+    if let Some(path) = &path {
+        if let Some(blob) = read_checked(path) {
+            tracing::debug!(path = %path.display(), bytes = blob.len(), "loaded V8 startup snapshot");
+            return Ok(blob);
+        }
+    }
+    let started = Instant::now();
+    let blob = create_blob()?;
+    tracing::info!(
+        bytes = blob.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "created V8 startup snapshot"
+    );
+    if let Some(path) = &path {
+        if let Err(e) = write_checked(path, &blob) {
+            tracing::warn!(path = %path.display(), error = %e, "could not cache the snapshot; it will be rebuilt next start");
+        }
+    }
+    Ok(blob)
+}
+
+/// File layout: SHA-256 of the blob, then the blob.
+fn read_checked(path: &Path) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.len() < 32 {
+        return None;
+    }
+    let (sum, blob) = bytes.split_at(32);
+    if Sha256::digest(blob).as_slice() != sum {
+        tracing::warn!(path = %path.display(), "cached snapshot is corrupt; rebuilding it");
+        return None;
+    }
+    Some(blob.to_vec())
+}
+
+fn write_checked(path: &Path, blob: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut bytes = Sha256::digest(blob).to_vec();
+    bytes.extend_from_slice(blob);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

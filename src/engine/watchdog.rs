@@ -1,0 +1,88 @@
+//! The wall-clock limit of a call: a thread that terminates the isolate's execution when an
+//! armed deadline passes.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+struct State {
+    deadline: Option<Instant>,
+    fired: bool,
+    shutdown: bool,
+}
+
+/// One per sandbox. Termination happens under the lock that [`Watchdog::disarm`] takes, so
+/// once `disarm` returns, this call's deadline can no longer terminate anything.
+pub(super) struct Watchdog {
+    shared: Arc<(Mutex<State>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watchdog {
+    pub(super) fn new(handle: v8::IsolateHandle) -> std::io::Result<Watchdog> {
+        let shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
+        let theirs = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("isovm-watchdog".into())
+            .stack_size(64 * 1024)
+            .spawn(move || watch(&theirs, &handle))?;
+        Ok(Watchdog {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    pub(super) fn arm(&self, timeout: Duration) {
+        let (lock, cvar) = &*self.shared;
+        let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+        state.deadline = Some(Instant::now() + timeout);
+        state.fired = false;
+        cvar.notify_one();
+    }
+
+    /// Returns whether the deadline fired since [`Watchdog::arm`].
+    pub(super) fn disarm(&self) -> bool {
+        let (lock, _) = &*self.shared;
+        let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+        state.deadline = None;
+        std::mem::take(&mut state.fired)
+    }
+}
+
+fn watch(shared: &(Mutex<State>, Condvar), handle: &v8::IsolateHandle) {
+    let (lock, cvar) = shared;
+    let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+    while !state.shutdown {
+        state = match state.deadline {
+            None => cvar.wait(state).unwrap_or_else(|e| e.into_inner()),
+            Some(deadline) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    state.deadline = None;
+                    state.fired = true;
+                    handle.terminate_execution();
+                    state
+                } else {
+                    cvar.wait_timeout(state, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            }
+        };
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        {
+            let (lock, cvar) = &*self.shared;
+            let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+            state.shutdown = true;
+            cvar.notify_one();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! One batch on one sandbox: every transaction in order, then the commit.
+
+use serde_json::json;
+
+use super::ledger::{self, CommittedBlock, Head};
+use super::tx::{self, BlockCtx};
+use super::{ExecError, ExecOptions, Executed};
+use crate::engine::{HostError, Sandbox};
+use crate::schema::{Batch, BlockResult, Receipt};
+use crate::state::{BlockDiff, Layers, WriteSet, keys};
+use crate::store::{ReadView, Store};
+
+/// The system contract's map of gas paid per publisher: a failed transaction's fee is the
+/// one trace it leaves in state.
+pub const FEES_MAP: &str = "gas_used";
+
+/// Runs `batch` if it is the partition's next height, or returns its stored result if it is
+/// already committed; then commits. The caller serializes calls per partition.
+pub(super) fn execute(
+    sandbox: &mut Sandbox,
+    store: &dyn Store,
+    batch: &Batch,
+    options: &ExecOptions,
+) -> Result<Executed, ExecError> {
+    let partition = batch.partition;
+    let head = ledger::head(store, partition)?;
+    let digest = ledger::batch_digest(batch);
+    if batch.height <= head.height {
+        let stored = ledger::committed(store, partition, batch.height)?.ok_or_else(|| {
+            ExecError::Corrupt(format!(
+                "partition {partition} is at height {} but has no result for height {}",
+                head.height, batch.height
+            ))
+        })?;
+        if stored.batch_digest != digest {
+            return Err(ExecError::Conflict {
+                partition,
+                height: batch.height,
+            });
+        }
+        return Ok(Executed {
+            result: stored.result,
+            replayed: true,
+        });
+    }
+    if batch.height != head.height + 1 {
+        return Err(ExecError::OutOfOrder {
+            partition,
+            expected: head.height + 1,
+            got: batch.height,
+        });
+    }
+
+    let (diff, receipts, code_caches) = run_txs(sandbox, store, batch, &head, options)?;
+    let root = head.root().next(partition, batch.height, &diff);
+    let committed = CommittedBlock {
+        batch_digest: digest,
+        result: BlockResult {
+            partition,
+            height: batch.height,
+            state_root: root.to_hex(),
+            receipts,
+        },
+    };
+    let new_head = Head {
+        height: batch.height,
+        state_root: root.0,
+        timestamp_ms: batch.timestamp_ms,
+    };
+    store.write(ledger::commit_batch(
+        &diff,
+        &committed,
+        new_head,
+        &code_caches,
+    ))?;
+    Ok(Executed {
+        result: committed.result,
+        replayed: false,
+    })
+}
+
+type TxsOutput = (BlockDiff, Vec<Receipt>, Vec<([u8; 32], Vec<u8>)>);
+
+fn run_txs(
+    sandbox: &mut Sandbox,
+    base: &dyn ReadView,
+    batch: &Batch,
+    head: &Head,
+    options: &ExecOptions,
+) -> Result<TxsOutput, HostError> {
+    let ctx = BlockCtx {
+        partition: batch.partition,
+        height: batch.height,
+        timestamp_ms: batch.timestamp_ms,
+        block_json: json!({
+            "number": batch.height,
+            "parentHash": head.root().to_hex(),
+            "witness": batch.producer,
+            "time": batch.timestamp_ms,
+        })
+        .to_string(),
+        base,
+        options,
+        read_only: false,
+    };
+    let mut diff = BlockDiff::default();
+    let mut receipts = Vec::with_capacity(batch.txs.len());
+    let mut code_caches = Vec::new();
+    for tx in &batch.txs {
+        let out = tx::run_tx(sandbox, &ctx, &diff, tx)?;
+        if let Some(writes) = out.writes {
+            diff.apply(writes);
+        }
+        charge_fee(
+            &mut diff,
+            base,
+            batch.partition,
+            &tx.publisher,
+            out.receipt.gas_used,
+        )?;
+        code_caches.extend(out.code_caches);
+        receipts.push(out.receipt);
+    }
+    Ok((diff, receipts, code_caches))
+}
+
+/// Adds `gas` to the publisher's total in the system contract's fee map.
+fn charge_fee(
+    diff: &mut BlockDiff,
+    base: &dyn ReadView,
+    partition: u32,
+    publisher: &str,
+    gas: u64,
+) -> Result<(), HostError> {
+    let key = keys::map_field_key(partition, super::system::SYSTEM, FEES_MAP, publisher);
+    let none = WriteSet::default();
+    let layers = Layers {
+        base,
+        block: diff,
+        tx: &none,
+    };
+    let paid = match layers.get(&key).map_err(|e| HostError(e.to_string()))? {
+        None => 0,
+        Some(bytes) => std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| HostError(format!("fee record of {publisher} is corrupt")))?,
+    };
+    let mut fee = WriteSet::default();
+    fee.put(key, paid.saturating_add(gas).to_string().into_bytes());
+    diff.apply(fee);
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! The worker pool: OS threads, each owning one sandbox (one V8 isolate) for its life, fed
+//! by one bounded channel.
+//!
+//! The pool grows when work arrives and no worker is idle, up to `max`; a worker idle for
+//! `idle_timeout` retires while more than `min` remain. A worker replaces its sandbox after
+//! `recycle_after_uses` calls, when its heap passes `recycle_heap_bytes` after a job, or when a
+//! call hit the heap limit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+
+use super::ExecError;
+use crate::engine::{Engine, Sandbox, spawn_sandbox_thread};
+
+/// Sizing and recycling of the pool.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub min_workers: usize,
+    pub max_workers: usize,
+    /// A worker idle this long retires (while more than `min_workers` remain).
+    pub idle_timeout: Duration,
+    /// Jobs that may wait for a worker; beyond this, submissions are refused as busy.
+    pub queue_capacity: usize,
+    /// Replace a sandbox after this many calls.
+    pub recycle_after_uses: u64,
+    /// Replace a sandbox whose heap is this large after a job.
+    pub recycle_heap_bytes: usize,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            min_workers: 1,
+            max_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            idle_timeout: Duration::from_secs(30),
+            queue_capacity: 256,
+            recycle_after_uses: 10_000,
+            recycle_heap_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// A snapshot of the pool's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    pub workers: usize,
+    pub idle: usize,
+    pub jobs: u64,
+    pub recycled: u64,
+    pub retired: u64,
+}
+
+/// Work for a sandbox.
+pub(super) type Job = Box<dyn FnOnce(&mut Sandbox) + Send>;
+
+struct Shared {
+    receiver: Receiver<Job>,
+    engine: Arc<Engine>,
+    options: PoolOptions,
+    /// Live worker threads (incremented before spawn, decremented when one ends).
+    workers: AtomicUsize,
+    /// Workers waiting for a job.
+    idle: AtomicUsize,
+    next_id: AtomicUsize,
+    jobs: AtomicU64,
+    recycled: AtomicU64,
+    retired: AtomicU64,
+}
+
+pub(super) struct Pool {
+    sender: Sender<Job>,
+    shared: Arc<Shared>,
+}
+
+impl Pool {
+    pub fn start(engine: Arc<Engine>, options: PoolOptions) -> Result<Pool, ExecError> {
+        if options.max_workers == 0 || options.min_workers > options.max_workers {
+            return Err(ExecError::Config(format!(
+                "workers must be min..max with 1 <= max and min <= max, got {}..{}",
+                options.min_workers, options.max_workers
+            )));
+        }
+        let (sender, receiver) = crossbeam_channel::bounded(options.queue_capacity);
+        let shared = Arc::new(Shared {
+            receiver,
+            engine,
+            options,
+            workers: AtomicUsize::new(0),
+            idle: AtomicUsize::new(0),
+            next_id: AtomicUsize::new(0),
+            jobs: AtomicU64::new(0),
+            recycled: AtomicU64::new(0),
+            retired: AtomicU64::new(0),
+        });
+        for _ in 0..shared.options.min_workers.max(1) {
+            shared.workers.fetch_add(1, Ordering::SeqCst);
+            spawn_worker(&shared)?;
+        }
+        Ok(Pool { sender, shared })
+    }
+
+    /// Queues a job, first adding a worker if none is idle and the pool may grow.
+    pub fn submit(&self, job: Job) -> Result<(), ExecError> {
+        let shared = &self.shared;
+        if shared.idle.load(Ordering::SeqCst) == 0 {
+            let grew = shared
+                .workers
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                    (n < shared.options.max_workers).then_some(n + 1)
+                })
+                .is_ok();
+            if grew {
+                spawn_worker(shared)?;
+            }
+        }
+        self.sender.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => ExecError::Busy,
+            TrySendError::Disconnected(_) => ExecError::Stopped,
+        })
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        let s = &self.shared;
+        PoolStats {
+            workers: s.workers.load(Ordering::SeqCst),
+            idle: s.idle.load(Ordering::SeqCst),
+            jobs: s.jobs.load(Ordering::SeqCst),
+            recycled: s.recycled.load(Ordering::SeqCst),
+            retired: s.retired.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// Spawns a worker; the caller has already counted it in `workers`.
+fn spawn_worker(shared: &Arc<Shared>) -> Result<(), ExecError> {
+    let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+    let theirs = shared.clone();
+    let spawned = spawn_sandbox_thread(format!("isovm-worker-{id}"), move || {
+        let _count = WorkerCount(&theirs);
+        worker(&theirs, id);
+    });
+    match spawned {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            shared.workers.fetch_sub(1, Ordering::SeqCst);
+            Err(ExecError::Engine(format!(
+                "could not start a worker thread: {e}"
+            )))
+        }
+    }
+}
+
+/// Uncounts a worker when its thread ends, however it ends.
+struct WorkerCount<'a>(&'a Shared);
+
+impl Drop for WorkerCount<'_> {
+    fn drop(&mut self) {
+        let workers = self.0.workers.fetch_sub(1, Ordering::SeqCst) - 1;
+        tracing::debug!(workers, "worker stopped");
+    }
+}
+
+fn new_sandbox(shared: &Shared, id: usize) -> Option<Sandbox> {
+    match Sandbox::new(&shared.engine) {
+        Ok(sandbox) => Some(sandbox),
+        Err(e) => {
+            tracing::error!(worker = id, error = %e, "could not create a sandbox; worker stops");
+            None
+        }
+    }
+}
+
+fn worker(shared: &Shared, id: usize) {
+    let Some(mut sandbox) = new_sandbox(shared, id) else {
+        return;
+    };
+    tracing::debug!(
+        worker = id,
+        workers = shared.workers.load(Ordering::SeqCst),
+        "worker started"
+    );
+    loop {
+        shared.idle.fetch_add(1, Ordering::SeqCst);
+        let received = shared.receiver.recv_timeout(shared.options.idle_timeout);
+        shared.idle.fetch_sub(1, Ordering::SeqCst);
+        let job = match received {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {
+                let min = shared.options.min_workers;
+                let retired = shared
+                    .workers
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                        (n > min).then_some(n - 1)
+                    })
+                    .is_ok();
+                if retired {
+                    // Counted down already; do not let the guard count it again.
+                    shared.workers.fetch_add(1, Ordering::SeqCst);
+                    shared.retired.fetch_add(1, Ordering::SeqCst);
+                    tracing::info!(worker = id, "idle worker retired");
+                    return;
+                }
+                continue;
+            }
+        };
+        job(&mut sandbox);
+        shared.jobs.fetch_add(1, Ordering::SeqCst);
+        if let Some(reason) = recycle_reason(&mut sandbox, &shared.options) {
+            let uses = sandbox.uses();
+            drop(sandbox);
+            shared.recycled.fetch_add(1, Ordering::SeqCst);
+            tracing::info!(worker = id, reason, uses, "recycled the worker's isolate");
+            sandbox = match new_sandbox(shared, id) {
+                Some(sandbox) => sandbox,
+                None => return,
+            };
+        }
+    }
+}
+
+fn recycle_reason(sandbox: &mut Sandbox, options: &PoolOptions) -> Option<&'static str> {
+    if sandbox.tainted() {
+        Some("a call hit the heap limit")
+    } else if sandbox.uses() >= options.recycle_after_uses {
+        Some("use count")
+    } else if sandbox.heap_used() >= options.recycle_heap_bytes {
+        Some("heap size")
+    } else {
+        None
+    }
+}

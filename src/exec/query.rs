@@ -1,0 +1,149 @@
+//! The read-only entry points: queries and transaction validation, against committed state.
+
+use serde_json::json;
+
+use super::tx::{self, BlockCtx};
+use super::{ExecError, ExecOptions, ledger, system};
+use crate::contract::{self, ContractRecord};
+use crate::engine::Sandbox;
+use crate::schema::{Action, Query, QueryReply, Tx};
+use crate::state::{BlockDiff, keys};
+use crate::store::{ReadView, Store};
+
+/// Calls a contract method against a snapshot of committed state; nothing is written.
+pub(super) fn query(
+    sandbox: &mut Sandbox,
+    store: &dyn Store,
+    q: &Query,
+    options: &ExecOptions,
+) -> Result<QueryReply, ExecError> {
+    let snapshot = store.snapshot();
+    let head = ledger::head(&*snapshot, q.partition)?;
+    // A query runs as if in the next block, on top of the head.
+    let ctx = BlockCtx {
+        partition: q.partition,
+        height: head.height + 1,
+        timestamp_ms: head.timestamp_ms,
+        block_json: json!({
+            "number": head.height + 1,
+            "parentHash": head.root().to_hex(),
+            "witness": "",
+            "time": head.timestamp_ms,
+        })
+        .to_string(),
+        base: &*snapshot,
+        options,
+        read_only: true,
+    };
+    let tx = Tx {
+        hash: String::new(),
+        publisher: q.publisher.clone(),
+        gas_limit: options.query_gas_limit,
+        time_ms: None,
+        actions: vec![Action {
+            contract: q.contract.clone(),
+            method: q.method.clone(),
+            args: q.args.clone(),
+        }],
+    };
+    let mut receipt = tx::run_tx(sandbox, &ctx, &BlockDiff::default(), &tx)?.receipt;
+    Ok(QueryReply {
+        status: receipt.status,
+        gas_used: receipt.gas_used,
+        result: receipt.returns.pop().unwrap_or_default(),
+        message: receipt.message,
+    })
+}
+
+/// Checks that `tx` could run: sane gas limit, contracts that exist, methods in their ABIs,
+/// arguments of the right types, deploys that compile. `Ok(Err(reason))` if it could not.
+pub(super) fn validate(
+    store: &dyn Store,
+    partition: u32,
+    tx: &Tx,
+    options: &ExecOptions,
+) -> Result<Result<(), String>, ExecError> {
+    let one = crate::schema::Batch {
+        partition,
+        height: 1,
+        timestamp_ms: 0,
+        producer: String::new(),
+        txs: vec![tx.clone()],
+    };
+    if let Err(e) = crate::schema::check_batch(&one) {
+        return Ok(Err(e.to_string().replace("txs[0].", "")));
+    }
+    if tx.gas_limit > options.max_gas_limit {
+        return Ok(Err(format!(
+            "gas_limit {} is over the maximum of {}",
+            tx.gas_limit, options.max_gas_limit
+        )));
+    }
+    let min_gas = tx.actions.len() as u64 * tx::ACTION_GAS;
+    if tx.gas_limit < min_gas {
+        return Ok(Err(format!(
+            "gas_limit {} cannot cover {} actions ({min_gas} gas before any code runs)",
+            tx.gas_limit,
+            tx.actions.len()
+        )));
+    }
+    let snapshot = store.snapshot();
+    for (i, action) in tx.actions.iter().enumerate() {
+        if let Err(reason) = validate_action(&*snapshot, partition, tx, action, options)? {
+            return Ok(Err(format!("action {}: {reason}", i + 1)));
+        }
+    }
+    Ok(Ok(()))
+}
+
+fn validate_action(
+    base: &dyn ReadView,
+    partition: u32,
+    tx: &Tx,
+    action: &Action,
+    options: &ExecOptions,
+) -> Result<Result<(), String>, ExecError> {
+    let args_len = action.args.to_string().len();
+    if args_len > options.max_args_bytes {
+        return Ok(Err(format!(
+            "the arguments are {args_len} bytes, over the {}-byte limit",
+            options.max_args_bytes
+        )));
+    }
+    if action.contract == system::SYSTEM {
+        if action.method != "deploy" {
+            return Ok(Err(format!(
+                "the system contract has no method `{}`; it has `deploy`",
+                action.method
+            )));
+        }
+        let args = match system::deploy_args(&action.args) {
+            Ok(args) => args,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let id = args.id.unwrap_or_else(|| format!("Contract{}", tx.hash));
+        if let Err(reason) = system::check_id(&id) {
+            return Ok(Err(reason));
+        }
+        if base.get(&keys::contract_key(partition, &id))?.is_some() {
+            return Ok(Err(format!("contract `{id}` already exists")));
+        }
+        return Ok(contract::compile(&args.source, &args.abi_json)
+            .map(|_| ())
+            .map_err(|e| e.to_string()));
+    }
+    let Some(bytes) = base.get(&keys::contract_key(partition, &action.contract))? else {
+        return Ok(Err(format!(
+            "contract `{}` does not exist",
+            action.contract
+        )));
+    };
+    let record = ContractRecord::decode(&bytes).map_err(ExecError::Corrupt)?;
+    let Some(method) = record.abi.method(&action.method) else {
+        return Ok(Err(format!(
+            "contract `{}` has no method `{}` in its ABI",
+            action.contract, action.method
+        )));
+    };
+    Ok(method.check_args(&action.args))
+}

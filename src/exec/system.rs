@@ -1,0 +1,191 @@
+//! The built-in `system` contract: `deploy(code, abi, id?)`.
+
+use serde_json::Value;
+
+use super::host::TxHost;
+use super::tx::{ActionResult, Failed, TxRun, contract_code, load_contract};
+use crate::contract::{self, ContractRecord};
+use crate::engine::{CallMode, ContractCode, Sandbox};
+use crate::schema::{Action, Status};
+use crate::state::keys;
+
+/// The contract id of the system contract.
+pub const SYSTEM: &str = "system";
+
+/// Gas for a deploy, plus [`DEPLOY_GAS_PER_BYTE`] per byte of source.
+pub const DEPLOY_GAS: u64 = 10_000;
+pub const DEPLOY_GAS_PER_BYTE: u64 = 4;
+
+pub(super) fn call(
+    sandbox: &mut Sandbox,
+    run: &mut TxRun<'_>,
+    host: &mut TxHost<'_>,
+    action: &Action,
+) -> ActionResult {
+    match action.method.as_str() {
+        "deploy" if run.ctx.read_only => Ok(Err(Failed::new(
+            Status::InvalidInput,
+            "system.deploy is not allowed in a read-only query",
+        ))),
+        "deploy" => deploy(sandbox, run, host, &action.args),
+        other => Ok(Err(Failed::new(
+            Status::InvalidInput,
+            format!("the system contract has no method `{other}`; it has `deploy`"),
+        ))),
+    }
+}
+
+/// The arguments of a deploy, checked.
+pub(super) struct DeployArgs {
+    pub source: String,
+    pub abi_json: String,
+    pub id: Option<String>,
+}
+
+pub(super) fn deploy_args(args: &Value) -> Result<DeployArgs, String> {
+    let args = args.as_array().ok_or("args must be a JSON array")?;
+    if !(2..=3).contains(&args.len()) {
+        return Err(format!(
+            "system.deploy takes (code, abi, id?), got {} arguments",
+            args.len()
+        ));
+    }
+    let source = args[0]
+        .as_str()
+        .ok_or("system.deploy: argument 1 (code) must be a string")?
+        .to_string();
+    let abi_json = match &args[1] {
+        Value::String(text) => text.clone(),
+        object @ Value::Object(_) => object.to_string(),
+        _ => {
+            return Err(
+                "system.deploy: argument 2 (abi) must be the ABI as a JSON string or object".into(),
+            );
+        }
+    };
+    let id = match args.get(2) {
+        None => None,
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(_) => return Err("system.deploy: argument 3 (id) must be a string".into()),
+    };
+    Ok(DeployArgs {
+        source,
+        abi_json,
+        id,
+    })
+}
+
+/// A contract id: 1 to 64 of `A-Z a-z 0-9 _ .`, and not `system`.
+pub(super) fn check_id(id: &str) -> Result<(), String> {
+    let valid = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !valid {
+        return Err(format!(
+            "contract id {id:?} must be 1 to 64 characters of A-Z, a-z, 0-9, `_` and `.`"
+        ));
+    }
+    if id == SYSTEM {
+        return Err("contract id `system` is reserved".into());
+    }
+    Ok(())
+}
+
+fn deploy(
+    sandbox: &mut Sandbox,
+    run: &mut TxRun<'_>,
+    host: &mut TxHost<'_>,
+    args: &Value,
+) -> ActionResult {
+    let invalid = |message: String| Ok(Err(Failed::new(Status::InvalidContract, message)));
+    let args = match deploy_args(args) {
+        Ok(args) => args,
+        Err(message) => return Ok(Err(Failed::new(Status::InvalidInput, message))),
+    };
+    // As IOST does: `Contract` + the transaction hash (already base58).
+    let id = args
+        .id
+        .unwrap_or_else(|| format!("Contract{}", run.tx.hash));
+    if let Err(message) = check_id(&id) {
+        return invalid(message);
+    }
+    if let Err(failed) = run.charge(DEPLOY_GAS + args.source.len() as u64 * DEPLOY_GAS_PER_BYTE) {
+        return Ok(Err(failed));
+    }
+    if load_contract(host, &id)?.is_some() {
+        return invalid(format!("contract `{id}` already exists"));
+    }
+    let compiled = match contract::compile(&args.source, &args.abi_json) {
+        Ok(compiled) => compiled,
+        Err(e) => return invalid(e.to_string()),
+    };
+    tracing::debug!(contract = %id, charge_sites = compiled.charge_sites, bytes = compiled.code.len(), "compiled contract");
+    let abi_methods = compiled.abi.method_names();
+    let record = ContractRecord {
+        id: id.clone(),
+        owner: run.tx.publisher.clone(),
+        abi: compiled.abi,
+        source: args.source,
+        code: compiled.code,
+        code_hash: compiled.code_hash,
+        deployed_at: run.ctx.height,
+    };
+    host.writes
+        .put(keys::contract_key(host.partition, &id), record.encode());
+    let code: ContractCode = contract_code(run.ctx.base, record)?;
+    if let Err(failed) = run.call(
+        sandbox,
+        host,
+        &code,
+        "init",
+        "[]",
+        CallMode::Deploy {
+            abi_methods: &abi_methods,
+        },
+    )? {
+        return Ok(Err(failed));
+    }
+    // The deploy's return value is the new contract's id, not whatever init() returned.
+    run.returns.pop();
+    run.returns.push(Value::String(id).to_string());
+    Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn deploy_arguments_are_checked() {
+        assert!(deploy_args(&json!(["code", "{}"])).is_ok());
+        assert!(deploy_args(&json!(["code", {"lang": "javascript"}, "Token"])).is_ok());
+        let cases = [
+            (json!(["code"]), "got 1 arguments"),
+            (json!([1, "{}"]), "argument 1 (code)"),
+            (json!(["code", 5]), "argument 2 (abi)"),
+            (json!(["code", "{}", 7]), "argument 3 (id)"),
+        ];
+        for (args, expected) in cases {
+            let Err(err) = deploy_args(&args) else {
+                panic!("{args} accepted")
+            };
+            assert!(
+                err.contains(expected),
+                "{err:?} should contain {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn contract_ids_are_checked() {
+        assert!(check_id("token.iost").is_ok());
+        assert!(check_id("Contract3yZe7d").is_ok());
+        assert!(check_id("system").unwrap_err().contains("reserved"));
+        assert!(check_id("").is_err());
+        assert!(check_id("a b").is_err());
+        assert!(check_id(&"x".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,293 @@
+//! One transaction: its actions in order, under one gas limit, all or nothing.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::ExecOptions;
+use super::host::TxHost;
+use super::system;
+use crate::contract::ContractRecord;
+use crate::engine::{CallError, CallInput, CallMode, ContractCode, HostError, Sandbox};
+use crate::schema::{Action, Receipt, Status, Tx};
+use crate::state::{BlockDiff, WriteSet, keys};
+use crate::store::ReadView;
+
+/// Gas charged for every action before it runs, plus one per byte of its arguments.
+pub const ACTION_GAS: u64 = 100;
+
+/// What a transaction runs against.
+pub(super) struct BlockCtx<'a> {
+    pub partition: u32,
+    pub height: u64,
+    pub timestamp_ms: u64,
+    /// The `block` object contracts see.
+    pub block_json: String,
+    pub base: &'a dyn ReadView,
+    pub options: &'a ExecOptions,
+    /// A query: writes and events throw, deploys are refused.
+    pub read_only: bool,
+}
+
+/// A transaction's outcome; `writes` only if it succeeded.
+pub(super) struct TxOutput {
+    pub receipt: Receipt,
+    pub writes: Option<WriteSet>,
+    pub code_caches: Vec<([u8; 32], Vec<u8>)>,
+}
+
+/// Why a transaction stopped.
+#[derive(Debug)]
+pub(super) struct Failed {
+    pub status: Status,
+    pub message: String,
+}
+
+impl Failed {
+    pub fn new(status: Status, message: impl Into<String>) -> Failed {
+        Failed {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// An action's outcome: `Err(HostError)` abandons the batch, `Ok(Err(Failed))` fails the tx.
+pub(super) type ActionResult = Result<Result<(), Failed>, HostError>;
+
+/// The running state of one transaction.
+pub(super) struct TxRun<'a> {
+    pub ctx: &'a BlockCtx<'a>,
+    pub tx: &'a Tx,
+    pub tx_json: String,
+    pub gas_used: u64,
+    pub returns: Vec<String>,
+    pub code_caches: Vec<([u8; 32], Vec<u8>)>,
+}
+
+impl TxRun<'_> {
+    /// Adds gas charged outside the engine; fails the tx once past the limit.
+    pub fn charge(&mut self, amount: u64) -> Result<(), Failed> {
+        self.gas_used = self.gas_used.saturating_add(amount);
+        if self.gas_used > self.tx.gas_limit {
+            self.gas_used = self.tx.gas_limit;
+            return Err(Failed::new(
+                Status::OutOfGas,
+                format!("out of gas: the limit is {}", self.tx.gas_limit),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs a contract call in the engine and records its outcome.
+    pub fn call(
+        &mut self,
+        sandbox: &mut Sandbox,
+        host: &mut TxHost<'_>,
+        code: &ContractCode,
+        method: &str,
+        args_json: &str,
+        mode: CallMode<'_>,
+    ) -> ActionResult {
+        let outcome = sandbox.call(
+            host,
+            &CallInput {
+                contract: code,
+                method,
+                args_json,
+                block_json: &self.ctx.block_json,
+                tx_json: &self.tx_json,
+                publisher: &self.tx.publisher,
+                now_ms: self.ctx.timestamp_ms as f64,
+                gas_used: self.gas_used,
+                gas_limit: self.tx.gas_limit,
+                mode,
+            },
+        );
+        self.gas_used = outcome.gas_used;
+        if let Some(cache) = outcome.code_cache {
+            self.code_caches.push((code.hash, cache));
+        }
+        let limits = &self.ctx.options.engine.limits;
+        Ok(match outcome.result {
+            Ok(json) => {
+                self.returns.push(json);
+                Ok(())
+            }
+            Err(CallError::Host(e)) => return Err(e),
+            Err(CallError::Threw(message)) => Err(Failed::new(Status::RuntimeError, message)),
+            Err(CallError::OutOfGas) => Err(Failed::new(
+                Status::OutOfGas,
+                format!("out of gas: the limit is {}", self.tx.gas_limit),
+            )),
+            Err(CallError::Timeout) => Err(Failed::new(
+                Status::Timeout,
+                format!(
+                    "the call ran past the {} ms time limit",
+                    limits.call_timeout.as_millis()
+                ),
+            )),
+            Err(CallError::MemoryLimit) => Err(Failed::new(
+                Status::MemoryLimit,
+                format!(
+                    "the call used more than the {} MiB heap limit",
+                    limits.heap_bytes >> 20
+                ),
+            )),
+            Err(CallError::ResultTooLarge { bytes, limit }) => Err(Failed::new(
+                Status::ResultTooLarge,
+                format!("the result is {bytes} bytes, over the {limit}-byte limit"),
+            )),
+        })
+    }
+}
+
+/// Runs `tx` against `block` (the diff of the transactions before it).
+pub(super) fn run_tx(
+    sandbox: &mut Sandbox,
+    ctx: &BlockCtx<'_>,
+    block: &BlockDiff,
+    tx: &Tx,
+) -> Result<TxOutput, HostError> {
+    let mut host = TxHost::new(ctx.partition, ctx.base, block, &tx.hash);
+    let mut run = TxRun {
+        ctx,
+        tx,
+        tx_json: json!({
+            "time": tx.time_ms.unwrap_or(ctx.timestamp_ms),
+            "hash": tx.hash,
+            "gasLimit": tx.gas_limit,
+            "publisher": tx.publisher,
+        })
+        .to_string(),
+        gas_used: 0,
+        returns: Vec::new(),
+        code_caches: Vec::new(),
+    };
+    let mut failure = check_tx(ctx, tx).err();
+    if failure.is_none() {
+        for action in &tx.actions {
+            if let Err(failed) = run_action(sandbox, &mut run, &mut host, action)? {
+                failure = Some(failed);
+                break;
+            }
+        }
+    }
+    let (status, message, writes, returns, events) = match failure {
+        None => (
+            Status::Success,
+            String::new(),
+            Some(host.writes),
+            run.returns,
+            host.events,
+        ),
+        Some(f) => (f.status, f.message, None, Vec::new(), Vec::new()),
+    };
+    Ok(TxOutput {
+        receipt: Receipt {
+            tx_hash: tx.hash.clone(),
+            status,
+            gas_used: run.gas_used,
+            returns,
+            message,
+            events,
+        },
+        writes,
+        code_caches: if status.is_success() {
+            run.code_caches
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// Checks that do not depend on state.
+fn check_tx(ctx: &BlockCtx<'_>, tx: &Tx) -> Result<(), Failed> {
+    let max = ctx.options.max_gas_limit;
+    if tx.gas_limit > max {
+        return Err(Failed::new(
+            Status::InvalidInput,
+            format!("gas_limit {} is over the maximum of {max}", tx.gas_limit),
+        ));
+    }
+    Ok(())
+}
+
+fn run_action(
+    sandbox: &mut Sandbox,
+    run: &mut TxRun<'_>,
+    host: &mut TxHost<'_>,
+    action: &Action,
+) -> ActionResult {
+    let args_json = action.args.to_string();
+    let limit = run.ctx.options.max_args_bytes;
+    if args_json.len() > limit {
+        return Ok(Err(Failed::new(
+            Status::InvalidInput,
+            format!(
+                "the arguments are {} bytes, over the {limit}-byte limit",
+                args_json.len()
+            ),
+        )));
+    }
+    if let Err(failed) = run.charge(ACTION_GAS + args_json.len() as u64) {
+        return Ok(Err(failed));
+    }
+    if action.contract == system::SYSTEM {
+        return system::call(sandbox, run, host, action);
+    }
+    let record = match load_contract(host, &action.contract)? {
+        Some(record) => record,
+        None => {
+            return Ok(Err(Failed::new(
+                Status::InvalidInput,
+                format!("contract `{}` does not exist", action.contract),
+            )));
+        }
+    };
+    let Some(method) = record.abi.method(&action.method) else {
+        return Ok(Err(Failed::new(
+            Status::InvalidInput,
+            format!(
+                "contract `{}` has no method `{}` in its ABI",
+                action.contract, action.method
+            ),
+        )));
+    };
+    if let Err(reason) = method.check_args(&action.args) {
+        return Ok(Err(Failed::new(Status::InvalidInput, reason)));
+    }
+    let code = contract_code(run.ctx.base, record)?;
+    let mode = if run.ctx.read_only {
+        CallMode::Query
+    } else {
+        CallMode::Call
+    };
+    run.call(sandbox, host, &code, &action.method, &args_json, mode)
+}
+
+/// Reads a contract's record through the transaction's layers.
+pub(super) fn load_contract(
+    host: &TxHost<'_>,
+    id: &str,
+) -> Result<Option<ContractRecord>, HostError> {
+    host.read(&keys::contract_key(host.partition, id))?
+        .map(|bytes| ContractRecord::decode(&bytes).map_err(HostError))
+        .transpose()
+}
+
+/// What the engine needs to run a contract, with its stored code cache if there is one.
+pub(super) fn contract_code(
+    base: &dyn ReadView,
+    record: ContractRecord,
+) -> Result<ContractCode, HostError> {
+    let cache = base
+        .get(&keys::code_cache_key(&record.code_hash))
+        .map_err(|e| HostError(e.to_string()))?;
+    Ok(ContractCode {
+        id: record.id,
+        hash: record.code_hash,
+        code: Arc::from(record.code),
+        cache: cache.map(Arc::from),
+    })
+}

@@ -1,0 +1,19 @@
+//! isovm: executes IOST-style JavaScript smart contracts for batches of transactions.
+//!
+//! Modules, each a room with a narrow door:
+//! - [`schema`]: wire types (batches, receipts, block results) and their encodings.
+//! - [`contract`]: the compile stage: ABI checks and gas instrumentation of contract source.
+//! - [`engine`]: V8: isolates, the startup snapshot, host functions, limits. The only user
+//!   of `v8` and of `unsafe`.
+//! - [`state`]: write sets, block diffs, key layout, state root. No I/O.
+//! - [`store`]: durable storage behind a trait; the only user of `rocksdb`.
+//! - [`exec`]: the VM manager: runs a batch on the worker pool, commits it, answers queries.
+//! - [`cmd`]: the CLI commands as library functions.
+
+pub mod cmd;
+pub mod contract;
+pub mod engine;
+pub mod exec;
+pub mod schema;
+pub mod state;
+pub mod store;

@@ -1,0 +1,283 @@
+//! Encoding and decoding of wire messages: MessagePack (named fields) and JSON.
+//!
+//! Decoding never trusts its input: errors name the field that is wrong (`txs[1].gas_limit`),
+//! and after the types check out, [`check_batch`] enforces the constraints the JSON Schema in
+//! `schemas/batch.schema.json` states (non-empty names, base58 hashes, ...).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::wire::Batch;
+
+/// How a message is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    MsgPack,
+}
+
+impl Format {
+    /// Guesses the format of `bytes`: JSON text starts with `{` (after whitespace); a
+    /// MessagePack map starts with a map marker, never with `{` (0x7b is a positive fixint,
+    /// which no message is).
+    pub fn sniff(bytes: &[u8]) -> Format {
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Format::Json,
+            _ => Format::MsgPack,
+        }
+    }
+}
+
+/// Why a message could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("message is {size} bytes, over the {limit}-byte limit")]
+    TooLarge { size: usize, limit: usize },
+    #[error("not valid {format}: {message}")]
+    Syntax {
+        format: &'static str,
+        message: String,
+    },
+    #[error("field `{path}`: {message}")]
+    Field { path: String, message: String },
+}
+
+impl DecodeError {
+    /// A short machine-friendly reason, used in dead-letter headers.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DecodeError::TooLarge { .. } => "too_large",
+            DecodeError::Syntax { .. } => "syntax",
+            DecodeError::Field { .. } => "schema",
+        }
+    }
+}
+
+/// Decodes a message of type `T`, naming the offending field on error.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8], format: Format) -> Result<T, DecodeError> {
+    match format {
+        Format::Json => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    DecodeError::Syntax {
+                        format: "JSON",
+                        message: inner.to_string(),
+                    }
+                } else {
+                    DecodeError::Field {
+                        path: root_as_message(path),
+                        message: strip_position(&inner.to_string()),
+                    }
+                }
+            })?;
+            de.end().map_err(|e| DecodeError::Syntax {
+                format: "JSON",
+                message: e.to_string(),
+            })?;
+            Ok(value)
+        }
+        Format::MsgPack => {
+            let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+            serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let path = e.path().to_string();
+                classify_msgpack(path, e.into_inner().to_string())
+            })
+        }
+    }
+}
+
+/// Root-level failures mean the bytes are not a message at all; anything that names a
+/// field (a missing one at the root, or any error below it) is a schema mismatch.
+fn classify_msgpack(path: String, message: String) -> DecodeError {
+    let names_field = message.starts_with("missing field") || message.starts_with("unknown field");
+    if path == "." && !names_field {
+        DecodeError::Syntax {
+            format: "MessagePack",
+            message,
+        }
+    } else {
+        DecodeError::Field {
+            path: root_as_message(path),
+            message,
+        }
+    }
+}
+
+/// serde_path_to_error names the root `.`; say what it is.
+fn root_as_message(path: String) -> String {
+    if path == "." {
+        "(message)".to_string()
+    } else {
+        path
+    }
+}
+
+/// serde_json appends " at line L column C" to field errors; the path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Encodes `value` as MessagePack with named fields (what the bus carries).
+pub fn to_msgpack<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing plain data structs into a Vec cannot fail.
+    rmp_serde::to_vec_named(value).expect("wire types always encode")
+}
+
+/// Encodes `value` as one line of JSON (what people read).
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("wire types always encode")
+}
+
+/// Limits on a batch's contents, the ones the schema states.
+pub const MAX_NAME_LEN: usize = 64;
+pub const MAX_HASH_LEN: usize = 128;
+
+/// Decodes a batch and checks the constraints the JSON Schema states.
+pub fn decode_batch(bytes: &[u8], format: Format, max_bytes: usize) -> Result<Batch, DecodeError> {
+    if bytes.len() > max_bytes {
+        return Err(DecodeError::TooLarge {
+            size: bytes.len(),
+            limit: max_bytes,
+        });
+    }
+    let batch: Batch = decode(bytes, format)?;
+    check_batch(&batch)?;
+    Ok(batch)
+}
+
+/// The constraints of `schemas/batch.schema.json` that types alone do not express.
+pub fn check_batch(batch: &Batch) -> Result<(), DecodeError> {
+    let field = |path: String, message: &str| DecodeError::Field {
+        path,
+        message: message.to_string(),
+    };
+    if batch.height == 0 {
+        return Err(field("height".into(), "must be at least 1"));
+    }
+    for (i, tx) in batch.txs.iter().enumerate() {
+        if tx.hash.is_empty() || tx.hash.len() > MAX_HASH_LEN {
+            return Err(field(
+                format!("txs[{i}].hash"),
+                "must be 1 to 128 characters",
+            ));
+        }
+        if bs58::decode(&tx.hash).into_vec().is_err() {
+            return Err(field(format!("txs[{i}].hash"), "must be base58"));
+        }
+        check_name(&tx.publisher).map_err(|m| field(format!("txs[{i}].publisher"), m))?;
+        if tx.gas_limit == 0 {
+            return Err(field(format!("txs[{i}].gas_limit"), "must be at least 1"));
+        }
+        if tx.actions.is_empty() {
+            return Err(field(format!("txs[{i}].actions"), "must not be empty"));
+        }
+        for (j, action) in tx.actions.iter().enumerate() {
+            let at = |f: &str| format!("txs[{i}].actions[{j}].{f}");
+            check_name(&action.contract).map_err(|m| field(at("contract"), m))?;
+            check_name(&action.method).map_err(|m| field(at("method"), m))?;
+            if !action.args.is_array() {
+                return Err(field(at("args"), "must be a JSON array"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN {
+        return Err("must be 1 to 64 characters");
+    }
+    if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("must not contain whitespace or control characters");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"partition":0,"height":1,"timestamp_ms":5,"txs":[
+        {"hash":"3yZe7d","publisher":"alice","gas_limit":100,
+         "actions":[{"contract":"token","method":"balanceOf","args":["alice"]}]}]}"#;
+
+    #[test]
+    fn json_and_msgpack_round_trip() {
+        let batch = decode_batch(GOOD.as_bytes(), Format::Json, 1 << 20).unwrap();
+        let packed = to_msgpack(&batch);
+        assert_eq!(Format::sniff(&packed), Format::MsgPack);
+        assert_eq!(
+            decode_batch(&packed, Format::MsgPack, 1 << 20).unwrap(),
+            batch
+        );
+    }
+
+    fn json_error(text: &str) -> String {
+        decode_batch(text.as_bytes(), Format::Json, 1 << 20)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (
+                GOOD.replace(r#""gas_limit":100,"#, ""),
+                "txs[0]",
+                "gas_limit",
+            ),
+            (
+                GOOD.replace("100", r#""many""#),
+                "txs[0].gas_limit",
+                "string",
+            ),
+            (
+                GOOD.replace("\"alice\",", "\"\","),
+                "txs[0].publisher",
+                "1 to 64",
+            ),
+            (GOOD.replace("3yZe7d", "0OIl"), "txs[0].hash", "base58"),
+            (
+                GOOD.replace(r#"["alice"]"#, "7"),
+                "txs[0].actions[0].args",
+                "array",
+            ),
+            (
+                GOOD.replace(r#""height":1"#, r#""height":0"#),
+                "height",
+                "at least 1",
+            ),
+            (
+                GOOD.replace(r#""txs""#, r#""extra":1,"txs""#),
+                "extra",
+                "unknown field",
+            ),
+        ];
+        for (text, path, needle) in cases {
+            let err = json_error(&text);
+            assert!(
+                err.contains(path) && err.contains(needle),
+                "error {err:?} should name {path} and say {needle}"
+            );
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_syntax_error() {
+        assert!(json_error("{not json").starts_with("not valid JSON"));
+        let err = decode_batch(&[0xc1, 0x00], Format::MsgPack, 1 << 20).unwrap_err();
+        assert_eq!(err.kind(), "syntax", "{err}");
+    }
+
+    #[test]
+    fn oversized_is_refused_before_parsing() {
+        let err = decode_batch(GOOD.as_bytes(), Format::Json, 10).unwrap_err();
+        assert_eq!(err.kind(), "too_large");
+    }
+}

@@ -1,0 +1,25 @@
+//! Wire types: what producers send and validators receive, and how it is encoded.
+//!
+//! Everything that crosses a process boundary is defined here and nowhere else.
+
+mod codec;
+mod wire;
+
+pub use codec::DecodeError;
+pub use codec::Format;
+pub use codec::MAX_HASH_LEN;
+pub use codec::MAX_NAME_LEN;
+pub use codec::check_batch;
+pub use codec::decode;
+pub use codec::decode_batch;
+pub use codec::to_json;
+pub use codec::to_msgpack;
+pub use wire::Action;
+pub use wire::Batch;
+pub use wire::BlockResult;
+pub use wire::Event;
+pub use wire::Query;
+pub use wire::QueryReply;
+pub use wire::Receipt;
+pub use wire::Status;
+pub use wire::Tx;

@@ -1,0 +1,138 @@
+//! The messages isovm exchanges with producers and validators.
+//!
+//! These types are the wire contract: MessagePack with named fields on the bus, JSON for
+//! people. Each has a JSON Schema in `schemas/` that says the same thing; a test keeps the
+//! two in step. Field order here is the order fields are encoded in, so it is part of the
+//! byte-exact determinism of receipts: do not reorder.
+
+use serde::{Deserialize, Serialize};
+
+/// A block's worth of transactions for one partition, published by a block producer.
+///
+/// Partitions are independent chains: each has its own heights, state and state root, and
+/// batches of one partition are applied strictly in height order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    pub partition: u32,
+    /// Height of this block in its partition; the first block is height 1.
+    pub height: u64,
+    /// Block time in milliseconds since the Unix epoch; contracts see it as `block.time`.
+    pub timestamp_ms: u64,
+    /// Block producer, seen by contracts as `block.witness`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub producer: String,
+    pub txs: Vec<Tx>,
+}
+
+/// One transaction: a list of actions run in order, atomically, under one gas limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tx {
+    /// Transaction hash, base58 (as IOST displays it).
+    pub hash: String,
+    /// Account that signed and pays for the transaction.
+    pub publisher: String,
+    pub gas_limit: u64,
+    /// Transaction time in milliseconds (`tx.time`); defaults to the batch's timestamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_ms: Option<u64>,
+    pub actions: Vec<Action>,
+}
+
+/// A call of one contract method, or of the built-in `system` contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    pub contract: String,
+    pub method: String,
+    /// Arguments as a JSON array, checked against the contract's ABI before the call.
+    pub args: serde_json::Value,
+}
+
+/// What happened to a transaction. A closed set: every receipt says one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Every action ran and the transaction's writes were applied.
+    Success,
+    /// A contract threw (including stack overflow) or its result could not be encoded.
+    RuntimeError,
+    /// `gas_used` reached `gas_limit`.
+    OutOfGas,
+    /// The call ran past the wall-clock limit.
+    Timeout,
+    /// The call's heap grew past the memory limit.
+    MemoryLimit,
+    /// The call's JSON-encoded result was larger than the result limit.
+    ResultTooLarge,
+    /// The transaction was refused before running: unknown contract or method, arguments
+    /// that do not match the ABI, inputs over the size limits, a gas limit out of range.
+    InvalidInput,
+    /// A deploy was refused: syntax error, reserved name, bad ABI, `init()` failed.
+    InvalidContract,
+}
+
+impl Status {
+    pub fn is_success(self) -> bool {
+        self == Status::Success
+    }
+}
+
+/// A contract event, emitted with `blockchain.event(data)`; kept only if its tx succeeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub contract: String,
+    pub data: String,
+}
+
+/// The outcome of one transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub tx_hash: String,
+    pub status: Status,
+    /// Gas charged, whatever the status; the publisher pays it as the fee.
+    pub gas_used: u64,
+    /// One JSON-encoded return value per action that completed (empty on failure).
+    pub returns: Vec<String>,
+    /// Empty on success; otherwise why, with the JS stack location for runtime errors.
+    pub message: String,
+    pub events: Vec<Event>,
+}
+
+/// The committed outcome of one batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockResult {
+    pub partition: u32,
+    pub height: u64,
+    /// Hex SHA-256 chaining the previous root with this block's state changes.
+    pub state_root: String,
+    pub receipts: Vec<Receipt>,
+}
+
+/// A read-only call against committed state (the RPC entry's `query`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    pub partition: u32,
+    pub contract: String,
+    pub method: String,
+    pub args: serde_json::Value,
+    /// Who asks: what `blockchain.publisher()` and `tx.publisher` say. Empty if not given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub publisher: String,
+}
+
+/// The answer to a [`Query`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryReply {
+    pub status: Status,
+    pub gas_used: u64,
+    /// The JSON-encoded return value; empty unless `status` is success.
+    pub result: String,
+    pub message: String,
+}

@@ -1,0 +1,158 @@
+//! The RocksDB implementation of [`Store`].
+
+use std::path::Path;
+
+use rocksdb::{DB, Direction, IteratorMode, Options, ReadOptions, WriteOptions};
+
+use super::{ReadView, Store, StoreError, WriteBatch};
+
+/// A RocksDB database in one directory, opened by one process at a time (RocksDB's lock).
+pub struct RocksStore {
+    db: DB,
+}
+
+impl RocksStore {
+    /// Opens the database at `path`, creating it if missing.
+    pub fn open(path: &Path) -> Result<RocksStore, StoreError> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        // Batches are small and synced one at a time; keep recovery strict.
+        opts.set_wal_recovery_mode(rocksdb::DBRecoveryMode::PointInTime);
+        let db = DB::open(&opts, path)
+            .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
+        Ok(RocksStore { db })
+    }
+}
+
+fn err(e: rocksdb::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn scan(
+    iter: rocksdb::DBIteratorWithThreadMode<'_, DB>,
+    prefix: &[u8],
+    visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+) -> Result<(), StoreError> {
+    for item in iter {
+        let (key, value) = item.map_err(err)?;
+        if !key.starts_with(prefix) || !visit(&key, &value) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+impl ReadView for RocksStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db.get(key).map_err(err)
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let iter = self
+            .db
+            .iterator(IteratorMode::From(prefix, Direction::Forward));
+        scan(iter, prefix, visit)
+    }
+}
+
+impl Store for RocksStore {
+    fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let mut rb = rocksdb::WriteBatch::default();
+        for (key, value) in batch.ops() {
+            match value {
+                Some(value) => rb.put(key, value),
+                None => rb.delete(key),
+            }
+        }
+        let mut opts = WriteOptions::default();
+        opts.set_sync(true);
+        self.db.write_opt(rb, &opts).map_err(err)
+    }
+
+    fn snapshot(&self) -> Box<dyn ReadView + '_> {
+        Box::new(Snapshot {
+            db: &self.db,
+            snapshot: self.db.snapshot(),
+        })
+    }
+}
+
+struct Snapshot<'a> {
+    db: &'a DB,
+    snapshot: rocksdb::Snapshot<'a>,
+}
+
+impl ReadView for Snapshot<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.snapshot.get(key).map_err(err)
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut opts = ReadOptions::default();
+        opts.set_snapshot(&self.snapshot);
+        let iter = self
+            .db
+            .iterator_opt(IteratorMode::From(prefix, Direction::Forward), opts);
+        scan(iter, prefix, visit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_is_atomic_and_scans_are_ordered_by_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RocksStore::open(dir.path()).unwrap();
+        let mut batch = WriteBatch::default();
+        batch.put(b"a/2".to_vec(), b"two".to_vec());
+        batch.put(b"a/1".to_vec(), b"one".to_vec());
+        batch.put(b"b/1".to_vec(), b"other".to_vec());
+        batch.put(b"a/3".to_vec(), b"three".to_vec());
+        batch.delete(b"a/3".to_vec());
+        store.write(batch).unwrap();
+
+        let before = store.snapshot();
+        let mut later = WriteBatch::default();
+        later.put(b"a/0".to_vec(), b"zero".to_vec());
+        store.write(later).unwrap();
+
+        let collect = |view: &dyn ReadView| {
+            let mut seen = Vec::new();
+            view.scan_prefix(b"a/", &mut |k, v| {
+                seen.push((k.to_vec(), v.to_vec()));
+                true
+            })
+            .unwrap();
+            seen
+        };
+        assert_eq!(
+            collect(&*before),
+            vec![
+                (b"a/1".to_vec(), b"one".to_vec()),
+                (b"a/2".to_vec(), b"two".to_vec())
+            ]
+        );
+        assert_eq!(collect(&store).len(), 3);
+        assert_eq!(before.get(b"a/0").unwrap(), None);
+        assert_eq!(store.get(b"a/0").unwrap(), Some(b"zero".to_vec()));
+    }
+
+    #[test]
+    fn a_second_open_of_the_same_directory_fails_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = RocksStore::open(dir.path()).unwrap();
+        let second = RocksStore::open(dir.path());
+        assert!(second.is_err());
+    }
+}
