@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test command: installs what a fresh machine lacks, starts RabbitMQ on loopback (unless
+# ISOVM_AMQP_URL names one), and runs every test in the release profile, the profile the
+# binaries are built in too, so RocksDB and V8 are compiled once.
+set -euo pipefail
+source "$(dirname "$0")/../.ci/env.sh"
+cd "$isovm_root"
+isovm_apt_install clang libclang-dev rabbitmq-server
+isovm_v8_archive
+isovm_rabbitmq
+cargo test --release "$@"
