@@ -84,27 +84,15 @@ pub enum EngineError {
 /// Process-wide engine state: V8 initialized, the snapshot blob, the limits.
 pub struct Engine {
     options: EngineOptions,
-    snapshot: Option<Vec<u8>>,
+    snapshot: Option<&'static [u8]>,
 }
 
 impl Engine {
     /// Initializes V8 and loads or creates the startup snapshot.
     pub fn new(options: EngineOptions) -> Result<Arc<Engine>, EngineError> {
         platform::init();
-        let snapshot = if options.use_snapshot {
-            let dir = options.snapshot_dir.clone();
-            let maker = spawn_sandbox_thread("isovm-snapshot".into(), move || {
-                snapshot::load_or_create(dir.as_deref())
-            })
-            .map_err(EngineError::Thread)?;
-            Some(
-                maker
-                    .join()
-                    .map_err(|_| EngineError::Runtime("snapshot creation panicked".into()))??,
-            )
-        } else {
-            None
-        };
+        let blob = snapshot::process_snapshot(options.snapshot_dir.as_deref())?;
+        let snapshot = options.use_snapshot.then_some(blob);
         Ok(Arc::new(Engine { options, snapshot }))
     }
 
@@ -114,6 +102,6 @@ impl Engine {
 
     /// Size of the startup snapshot, if one is used.
     pub fn snapshot_bytes(&self) -> Option<usize> {
-        self.snapshot.as_ref().map(Vec::len)
+        self.snapshot.map(<[u8]>::len)
     }
 }

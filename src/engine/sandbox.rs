@@ -147,9 +147,9 @@ impl Sandbox {
         }
         let limits = &engine.options.limits;
         let mut params = v8::CreateParams::default().heap_limits(0, limits.heap_bytes);
-        if let Some(blob) = &engine.snapshot {
+        if let Some(blob) = engine.snapshot {
             params = params
-                .snapshot_blob(v8::StartupData::from(blob.to_vec()))
+                .snapshot_blob(v8::StartupData::from(blob))
                 .external_references(natives::external_references().into());
         }
         let mut isolate = v8::Isolate::new(params);

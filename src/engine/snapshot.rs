@@ -6,6 +6,7 @@
 //! sees it, because V8 aborts the process on a snapshot it does not like.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
@@ -97,15 +98,37 @@ fn cache_key() -> String {
         .collect()
 }
 
+/// The process's snapshot: loaded from `dir` or created by the first caller, then shared.
+///
+/// V8 cannot create a snapshot while other isolates exist (they share the read-only heap),
+/// so it is made once, before any sandbox: every [`super::Engine`] calls this first, whether
+/// or not it uses the snapshot.
+pub(super) fn process_snapshot(dir: Option<&Path>) -> Result<&'static [u8], EngineError> {
+    static BLOB: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
+    let blob = BLOB.get_or_init(|| {
+        let dir = dir.map(Path::to_path_buf);
+        let maker = platform::spawn_sandbox_thread("isovm-snapshot".into(), move || {
+            load_or_create(dir.as_deref()).map_err(|e| e.to_string())
+        });
+        match maker {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| Err("snapshot creation panicked".into())),
+            Err(e) => Err(format!("could not start the snapshot thread: {e}")),
+        }
+    });
+    blob.as_deref().map_err(|e| EngineError::Runtime(e.clone()))
+}
+
 /// Loads the cached snapshot from `dir`, or creates it (and caches it when `dir` is given).
 /// Must run on a sandbox thread.
-pub(super) fn load_or_create(dir: Option<&Path>) -> Result<Vec<u8>, EngineError> {
+fn load_or_create(dir: Option<&Path>) -> Result<Vec<u8>, EngineError> {
     let path: Option<PathBuf> = dir.map(|d| d.join(format!("snapshot-{}.bin", cache_key())));
-    if let Some(path) = &path {
-        if let Some(blob) = read_checked(path) {
-            tracing::debug!(path = %path.display(), bytes = blob.len(), "loaded V8 startup snapshot");
-            return Ok(blob);
-        }
+    if let Some(path) = &path
+        && let Some(blob) = read_checked(path)
+    {
+        tracing::debug!(path = %path.display(), bytes = blob.len(), "loaded V8 startup snapshot");
+        return Ok(blob);
     }
     let started = Instant::now();
     let blob = create_blob()?;
@@ -114,10 +137,10 @@ pub(super) fn load_or_create(dir: Option<&Path>) -> Result<Vec<u8>, EngineError>
         ms = started.elapsed().as_millis() as u64,
         "created V8 startup snapshot"
     );
-    if let Some(path) = &path {
-        if let Err(e) = write_checked(path, &blob) {
-            tracing::warn!(path = %path.display(), error = %e, "could not cache the snapshot; it will be rebuilt next start");
-        }
+    if let Some(path) = &path
+        && let Err(e) = write_checked(path, &blob)
+    {
+        tracing::warn!(path = %path.display(), error = %e, "could not cache the snapshot; it will be rebuilt next start");
     }
     Ok(blob)
 }

@@ -13,6 +13,9 @@ use crate::store::{ReadView, StoreError};
 /// Pending changes: `Some(value)` is a put, `None` a delete.
 type Changes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
+/// Key-value pairs in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The writes of one transaction, not yet applied to anything.
 #[derive(Debug, Default)]
 pub struct WriteSet {
@@ -84,7 +87,7 @@ impl Layers<'_> {
     }
 
     /// Live entries under `prefix`, in key order, with pending changes applied.
-    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StoreError> {
         let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
         self.base.scan_prefix(prefix, &mut |k, v| {
             merged.insert(k.to_vec(), Some(v.to_vec()));

@@ -1,0 +1,217 @@
+//! `isovm exec` end to end, through the built binary.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{isovm, json_lines, root};
+use serde_json::Value;
+
+fn example(name: &str) -> PathBuf {
+    root().join("examples/token").join(name)
+}
+
+fn exec(db: &Path, files: &[&Path]) -> (bool, String, String) {
+    let mut args = vec!["exec", "--db", db.to_str().unwrap()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    isovm(&args)
+}
+
+/// The block lines of `isovm exec` output.
+fn blocks(lines: &[Value]) -> Vec<&Value> {
+    lines
+        .iter()
+        .filter(|l| l.get("state_root").is_some())
+        .collect()
+}
+
+#[test]
+fn the_token_example_runs_end_to_end() {
+    let db = tempfile::tempdir().unwrap();
+    let (deploy, transfers) = (example("01-deploy.json"), example("02-transfers.json"));
+    let (ok, stdout, stderr) = exec(db.path(), &[&deploy, &transfers]);
+    assert!(ok, "isovm exec failed: {stderr}");
+    let lines = json_lines(&stdout);
+    let statuses: Vec<&str> = lines.iter().filter_map(|l| l["status"].as_str()).collect();
+    assert_eq!(
+        statuses,
+        [
+            "success",
+            "success",
+            "success",
+            "runtime_error",
+            "success",
+            "success"
+        ]
+    );
+
+    // The failing transfer says why, and changed nothing: bob had 250, kept it, then paid 100.
+    let failed = lines
+        .iter()
+        .find(|l| l["status"] == "runtime_error")
+        .unwrap();
+    let message = failed["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Error: insufficient balance: bob has 250, needs 300"),
+        "{message}"
+    );
+    assert!(
+        message.contains("at transfer (token:"),
+        "the message carries the JS location: {message}"
+    );
+    assert_eq!(failed["events"], Value::Array(vec![]));
+    let balances = lines
+        .iter()
+        .rev()
+        .find(|l| l["status"] == "success")
+        .unwrap();
+    assert_eq!(
+        balances["returns"],
+        serde_json::json!(["750", "150", "100"])
+    );
+
+    let heights: Vec<(u64, bool)> = blocks(&lines)
+        .iter()
+        .map(|b| {
+            (
+                b["height"].as_u64().unwrap(),
+                b["replayed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(heights, [(1, false), (2, false)]);
+
+    // Running the same files again applies nothing twice: the stored receipts come back.
+    let (ok, again, stderr) = exec(db.path(), &[&deploy, &transfers]);
+    assert!(ok, "{stderr}");
+    let again = json_lines(&again);
+    assert!(blocks(&again).iter().all(|b| b["replayed"] == true));
+    let receipts = |ls: &[Value]| {
+        ls.iter()
+            .filter(|l| l.get("tx_hash").is_some())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(receipts(&again), receipts(&lines));
+
+    // A second database fed the same files, one at a time and as MessagePack, agrees.
+    let other = tempfile::tempdir().unwrap();
+    let packed = other.path().join("02.msgpack");
+    let batch = isovm::cmd::exec::read_batch(&transfers).unwrap();
+    std::fs::write(&packed, isovm::schema::to_msgpack(&batch)).unwrap();
+    let db2 = other.path().join("db");
+    let (ok, first, stderr) = exec(&db2, &[&deploy]);
+    assert!(ok, "{stderr}");
+    let (ok, second, stderr) = exec(&db2, &[&packed]);
+    assert!(ok, "{stderr}");
+    let roots = |text: &str| {
+        blocks(&json_lines(text))
+            .iter()
+            .map(|b| b["state_root"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!([roots(&first), roots(&second)].concat(), roots(&stdout));
+}
+
+#[test]
+fn bad_files_are_refused_naming_the_file_and_field_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (ok, _, stderr) = exec(&db, &[&example("01-deploy.json")]);
+    assert!(ok, "{stderr}");
+
+    let good: Value =
+        serde_json::from_str(&std::fs::read_to_string(example("02-transfers.json")).unwrap())
+            .unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let edited = |edit: &dyn Fn(&mut Value)| {
+        let mut doc = good.clone();
+        edit(&mut doc);
+        doc.to_string().into_bytes()
+    };
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            write("garbage.bin", &[0xc1, 0xff, 0x00, 0x13]),
+            "not valid MessagePack",
+        ),
+        (
+            write("truncated.json", b"{\"partition\": 0, \"height\""),
+            "not valid JSON",
+        ),
+        (
+            write(
+                "missing.json",
+                &edited(&|d| {
+                    d["txs"][1].as_object_mut().unwrap().remove("publisher");
+                }),
+            ),
+            "field `txs[1]`: missing field `publisher`",
+        ),
+        (
+            write(
+                "wrongtype.json",
+                &edited(&|d| d["txs"][0]["gas_limit"] = "lots".into()),
+            ),
+            "field `txs[0].gas_limit`: invalid type: string",
+        ),
+        (
+            write(
+                "badhash.json",
+                &edited(&|d| d["txs"][2]["hash"] = "not-base58!".into()),
+            ),
+            "field `txs[2].hash`: must be base58",
+        ),
+        (
+            write("ahead.json", &edited(&|d| d["height"] = 4.into())),
+            "height 4 of partition 0 is ahead: the next height is 3",
+        ),
+        (dir.path().join("absent.json"), "No such file"),
+    ];
+    for (bad, expected) in cases {
+        // The good batch of height 2 is given first: it must not run either.
+        let (ok, stdout, stderr) = exec(&db, &[&example("02-transfers.json"), &bad]);
+        assert!(!ok, "{} was accepted", bad.display());
+        assert!(
+            stdout.is_empty(),
+            "nothing runs when a file is bad: {stdout}"
+        );
+        let name = bad.file_name().unwrap().to_str().unwrap();
+        assert!(
+            stderr.contains(name) && stderr.contains(expected),
+            "{name}: stderr {stderr:?} should name the file and say {expected:?}"
+        );
+    }
+
+    // Height 2 was never applied: it runs now, for the first time.
+    let (ok, stdout, stderr) = exec(&db, &[&example("02-transfers.json")]);
+    assert!(ok, "{stderr}");
+    assert_eq!(blocks(&json_lines(&stdout))[0]["replayed"], false);
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let (ok, stdout, _) = isovm(&["--help"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("exec") && stdout.contains("Execute batch files"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = isovm(&["exec", "--help"]);
+    assert!(ok);
+    for flag in [
+        "--db",
+        "--workers",
+        "--call-timeout-ms",
+        "--heap-mib",
+        "--cache-dir",
+    ] {
+        assert!(
+            stdout.contains(flag),
+            "exec --help should explain {flag}: {stdout}"
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! Helpers shared by the integration tests: a chain on a temporary RocksDB, and builders for
+//! transactions and actions.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use isovm::exec::{ExecOptions, Executor};
+use isovm::schema::{Action, Batch, BlockResult, Receipt, Status, Tx};
+use isovm::store::RocksStore;
+use serde_json::{Value, json};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A unique base58 transaction hash.
+pub fn tx_hash() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let pid = std::process::id() as u64;
+    bs58::encode([pid.to_be_bytes(), n.to_be_bytes()].concat()).into_string()
+}
+
+pub fn tx(publisher: &str, actions: Vec<Action>) -> Tx {
+    Tx {
+        hash: tx_hash(),
+        publisher: publisher.to_string(),
+        gas_limit: 10_000_000,
+        time_ms: None,
+        actions,
+    }
+}
+
+pub fn call(contract: &str, method: &str, args: Value) -> Action {
+    Action {
+        contract: contract.to_string(),
+        method: method.to_string(),
+        args,
+    }
+}
+
+/// An ABI JSON text from `(method, [arg types])` pairs.
+pub fn abi(methods: &[(&str, &[&str])]) -> String {
+    let abi: Vec<Value> = methods
+        .iter()
+        .map(|(name, args)| json!({"name": name, "args": args}))
+        .collect();
+    json!({"lang": "javascript", "version": "1.0.0", "abi": abi}).to_string()
+}
+
+pub fn deploy(code: &str, abi_json: &str, id: &str) -> Action {
+    call("system", "deploy", json!([code, abi_json, id]))
+}
+
+/// Options small enough for tests.
+pub fn options() -> ExecOptions {
+    let mut options = ExecOptions::default();
+    options.pool.min_workers = 1;
+    options.pool.max_workers = 2;
+    options
+}
+
+/// One partition of a chain on its own temporary database.
+pub struct Chain {
+    pub executor: Executor,
+    pub dir: tempfile::TempDir,
+    pub partition: u32,
+    pub height: u64,
+    pub time_ms: u64,
+}
+
+impl Chain {
+    pub fn new() -> Chain {
+        Chain::with_options(options())
+    }
+
+    pub fn with_options(options: ExecOptions) -> Chain {
+        let dir = tempfile::tempdir().unwrap();
+        let executor = open(dir.path(), options);
+        Chain {
+            executor,
+            dir,
+            partition: 0,
+            height: 0,
+            time_ms: 1_767_225_600_000,
+        }
+    }
+
+    /// The next batch of this chain, with `txs`.
+    pub fn batch(&mut self, txs: Vec<Tx>) -> Batch {
+        self.height += 1;
+        self.time_ms += 1000;
+        Batch {
+            partition: self.partition,
+            height: self.height,
+            timestamp_ms: self.time_ms,
+            producer: "producer-1".into(),
+            txs,
+        }
+    }
+
+    /// Runs the next batch and returns its result.
+    pub async fn block(&mut self, txs: Vec<Tx>) -> BlockResult {
+        let batch = self.batch(txs);
+        let executed = self.executor.execute(batch).await.unwrap();
+        assert!(!executed.replayed);
+        executed.result
+    }
+
+    /// Runs one transaction in its own block and returns its receipt.
+    pub async fn run(&mut self, publisher: &str, actions: Vec<Action>) -> Receipt {
+        self.block(vec![tx(publisher, actions)])
+            .await
+            .receipts
+            .remove(0)
+    }
+
+    /// Deploys `code` under `id` and asserts it worked.
+    pub async fn deploy(&mut self, code: &str, abi_json: &str, id: &str) {
+        let receipt = self.run("alice", vec![deploy(code, abi_json, id)]).await;
+        assert_eq!(
+            receipt.status,
+            Status::Success,
+            "deploy of {id} failed: {}",
+            receipt.message
+        );
+    }
+
+    /// Reads a value through a query of a `get(key)` method, if the contract has one.
+    pub async fn query(
+        &self,
+        contract: &str,
+        method: &str,
+        args: Value,
+    ) -> isovm::schema::QueryReply {
+        self.executor
+            .query(isovm::schema::Query {
+                partition: self.partition,
+                contract: contract.into(),
+                method: method.into(),
+                args,
+                publisher: String::new(),
+            })
+            .await
+            .unwrap()
+    }
+}
+
+pub fn open(dir: &Path, options: ExecOptions) -> Executor {
+    let store = RocksStore::open(dir).unwrap();
+    Executor::new(Arc::new(store), options).unwrap()
+}
+
+/// Runs the `isovm` binary with `args`; returns (exit success, stdout, stderr).
+pub fn isovm(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_isovm"))
+        .args(args)
+        .env("ISOVM_LOG", "warn")
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("isovm-test-cache"),
+        )
+        .output()
+        .expect("run isovm");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The JSON lines of `text`.
+pub fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+/// Validators for the JSON Schemas in `schemas/`, by file name.
+pub struct Schemas {
+    validators: std::collections::HashMap<String, jsonschema::Validator>,
+}
+
+impl Schemas {
+    pub fn load() -> Schemas {
+        let dir = root().join("schemas");
+        let mut docs = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+            docs.push((name, doc));
+        }
+        let mut validators = std::collections::HashMap::new();
+        for (name, doc) in &docs {
+            let mut options = jsonschema::options();
+            for (_, other) in &docs {
+                let id = other["$id"]
+                    .as_str()
+                    .expect("every schema has an $id")
+                    .to_string();
+                options = options.with_resource(
+                    id,
+                    jsonschema::Resource::from_contents(other.clone()).unwrap(),
+                );
+            }
+            let validator = options
+                .build(doc)
+                .unwrap_or_else(|e| panic!("{name} is not a valid schema: {e}"));
+            validators.insert(name.clone(), validator);
+        }
+        Schemas { validators }
+    }
+
+    /// The reasons `instance` does not validate against schema `name`; empty if it does.
+    pub fn errors(&self, name: &str, instance: &Value) -> Vec<String> {
+        let validator = self
+            .validators
+            .get(name)
+            .unwrap_or_else(|| panic!("no schema {name}"));
+        validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect()
+    }
+}

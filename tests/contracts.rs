@@ -1,0 +1,635 @@
+//! Contract behaviour, data-driven: each case deploys a small contract and checks what its
+//! calls return or how they fail. Runs on the real engine (V8) and a real RocksDB.
+
+mod common;
+
+use common::{Chain, abi, call, deploy, tx};
+use isovm::schema::Status;
+use serde_json::Value;
+
+/// What a call must do.
+enum Expect {
+    /// Succeed with this JSON-encoded return value.
+    Returns(&'static str),
+    /// Fail with this status and a message containing this text.
+    Fails(Status, &'static str),
+}
+use Expect::{Fails, Returns};
+
+struct Case {
+    name: &'static str,
+    /// Methods of the contract class (the class and its `init() {}` are added), or, when it
+    /// starts with `//full`, the whole contract source.
+    code: &'static str,
+    abi: &'static [(&'static str, &'static [&'static str])],
+    /// Each call is one transaction of one block, in order.
+    calls: &'static [(&'static str, &'static str, Expect)],
+}
+
+fn source(case: &Case) -> String {
+    if case.code.starts_with("//full") {
+        case.code.to_string()
+    } else {
+        format!(
+            "class C {{\n  init() {{}}\n{}\n}}\nmodule.exports = C;\n",
+            case.code
+        )
+    }
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "storage_roundtrip",
+        code: r#"
+  set(k, v) { storage.put(k, v); }
+  get(k) { return storage.get(k); }
+  has(k) { return storage.has(k); }
+  del(k) { storage.del(k); }"#,
+        abi: &[
+            ("set", &["string", "string"]),
+            ("get", &["string"]),
+            ("has", &["string"]),
+            ("del", &["string"]),
+        ],
+        calls: &[
+            ("get", r#"["a"]"#, Returns("null")),
+            ("has", r#"["a"]"#, Returns("false")),
+            ("set", r#"["a", "1"]"#, Returns("null")),
+            ("get", r#"["a"]"#, Returns(r#""1""#)),
+            ("has", r#"["a"]"#, Returns("true")),
+            ("set", r#"["a", ""]"#, Returns("null")),
+            ("get", r#"["a"]"#, Returns(r#""""#)),
+            ("del", r#"["a"]"#, Returns("null")),
+            ("get", r#"["a"]"#, Returns("null")),
+            ("set", r#"["ключ ✓", "значение 🦀"]"#, Returns("null")),
+            ("get", r#"["ключ ✓"]"#, Returns(r#""значение 🦀""#)),
+        ],
+    },
+    Case {
+        name: "maps",
+        code: r#"
+  put(f, v) { storage.mapPut("m", f, v); }
+  get(f) { return storage.mapGet("m", f); }
+  has(f) { return storage.mapHas("m", f); }
+  keys() { return storage.mapKeys("m"); }
+  len() { return storage.mapLen("m"); }
+  del(f) { storage.mapDel("m", f); }"#,
+        abi: &[
+            ("put", &["string", "string"]),
+            ("get", &["string"]),
+            ("has", &["string"]),
+            ("keys", &[]),
+            ("len", &[]),
+            ("del", &["string"]),
+        ],
+        calls: &[
+            ("keys", "[]", Returns("[]")),
+            ("len", "[]", Returns("0")),
+            ("put", r#"["b", "2"]"#, Returns("null")),
+            ("put", r#"["a", "1"]"#, Returns("null")),
+            ("put", r#"["c", "3"]"#, Returns("null")),
+            ("keys", "[]", Returns(r#"["a","b","c"]"#)),
+            ("len", "[]", Returns("3")),
+            ("get", r#"["b"]"#, Returns(r#""2""#)),
+            ("has", r#"["z"]"#, Returns("false")),
+            ("get", r#"["z"]"#, Returns("null")),
+            ("del", r#"["b"]"#, Returns("null")),
+            ("keys", "[]", Returns(r#"["a","c"]"#)),
+            ("len", "[]", Returns("2")),
+        ],
+    },
+    Case {
+        name: "values_must_be_strings",
+        code: r#"
+  num() { storage.put("k", 5); }
+  obj() { storage.mapPut("m", "f", {a: 1}); }
+  key() { storage.get(7); }
+  nul() { storage.put("k", null); }"#,
+        abi: &[("num", &[]), ("obj", &[]), ("key", &[]), ("nul", &[])],
+        calls: &[
+            (
+                "num",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "TypeError: storage.put: value must be a string, got number",
+                ),
+            ),
+            (
+                "obj",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "TypeError: storage.mapPut: value must be a string, got object",
+                ),
+            ),
+            (
+                "key",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "TypeError: storage.get: key must be a string, got number",
+                ),
+            ),
+            (
+                "nul",
+                "[]",
+                Fails(Status::RuntimeError, "value must be a string, got null"),
+            ),
+        ],
+    },
+    Case {
+        name: "blockchain_and_globals",
+        code: r#"
+  who() { return [blockchain.contractName(), blockchain.publisher(), tx.publisher]; }
+  blk() { return [typeof block.number, block.witness, block.time === Date.now(), typeof block.parentHash]; }
+  txinfo() { return [tx.gasLimit, typeof tx.hash, tx.time === block.time]; }
+  auth(a) { return blockchain.requireAuth(a, "active"); }"#,
+        abi: &[
+            ("who", &[]),
+            ("blk", &[]),
+            ("txinfo", &[]),
+            ("auth", &["string"]),
+        ],
+        calls: &[
+            (
+                "who",
+                "[]",
+                Returns(r#"["blockchain_and_globals","alice","alice"]"#),
+            ),
+            (
+                "blk",
+                "[]",
+                Returns(r#"["number","producer-1",true,"string"]"#),
+            ),
+            ("txinfo", "[]", Returns(r#"[10000000,"string",true]"#)),
+            ("auth", r#"["alice"]"#, Returns("true")),
+            ("auth", r#"["mallory"]"#, Returns("false")),
+        ],
+    },
+    Case {
+        name: "return_values_are_json",
+        code: r#"
+  obj() { return {b: [1, 2.5, "x"], a: null, n: true}; }
+  str() { return "hi"; }
+  none() { }
+  fn() { return function () {}; }
+  big() { return 10n; }
+  cyc() { const o = {}; o.o = o; return o; }
+  async later() { return 42; }"#,
+        abi: &[
+            ("obj", &[]),
+            ("str", &[]),
+            ("none", &[]),
+            ("fn", &[]),
+            ("big", &[]),
+            ("cyc", &[]),
+            ("later", &[]),
+        ],
+        calls: &[
+            (
+                "obj",
+                "[]",
+                Returns(r#"{"b":[1,2.5,"x"],"a":null,"n":true}"#),
+            ),
+            ("str", "[]", Returns(r#""hi""#)),
+            ("none", "[]", Returns("null")),
+            ("fn", "[]", Returns("null")),
+            ("big", "[]", Fails(Status::RuntimeError, "BigInt")),
+            ("cyc", "[]", Fails(Status::RuntimeError, "circular")),
+            ("later", "[]", Returns("42")),
+        ],
+    },
+    Case {
+        name: "argument_types",
+        code: r#"
+  echo(s, n, b, j) { return [typeof s, typeof n, typeof b, j]; }"#,
+        abi: &[("echo", &["string", "number", "bool", "json"])],
+        calls: &[
+            (
+                "echo",
+                r#"["x", 1.5, false, {"k": [1]}]"#,
+                Returns(r#"["string","number","boolean",{"k":[1]}]"#),
+            ),
+            (
+                "echo",
+                r#"["x", 1, false]"#,
+                Fails(Status::InvalidInput, "takes 4 arguments, got 3"),
+            ),
+            (
+                "echo",
+                r#"["x", "1", false, null]"#,
+                Fails(
+                    Status::InvalidInput,
+                    "argument 2 of `echo` must be a number, got string",
+                ),
+            ),
+            (
+                "echo",
+                r#"[1, 1, false, null]"#,
+                Fails(
+                    Status::InvalidInput,
+                    "argument 1 of `echo` must be a string",
+                ),
+            ),
+            (
+                "missing",
+                "[]",
+                Fails(Status::InvalidInput, "has no method `missing` in its ABI"),
+            ),
+            (
+                "init",
+                "[]",
+                Fails(Status::InvalidInput, "has no method `init`"),
+            ),
+        ],
+    },
+    Case {
+        name: "errors_carry_message_and_location",
+        code: r#"
+  plain() {
+    throw new Error("plain failure");
+  }
+  typed() { null.x; }
+  range() { new Array(-1); }
+  str() { throw "a string"; }
+  num() { throw 42; }
+  obj() { throw {code: 7}; }
+  deep() { return this.helper(); }
+  helper() {
+    throw new RangeError("from helper");
+  }"#,
+        abi: &[
+            ("plain", &[]),
+            ("typed", &[]),
+            ("range", &[]),
+            ("str", &[]),
+            ("num", &[]),
+            ("obj", &[]),
+            ("deep", &[]),
+            ("helper", &[]),
+        ],
+        calls: &[
+            (
+                "plain",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "Error: plain failure\n    at plain (errors_carry_message_and_location:5:",
+                ),
+            ),
+            (
+                "typed",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "TypeError: Cannot read properties of null",
+                ),
+            ),
+            (
+                "range",
+                "[]",
+                Fails(Status::RuntimeError, "RangeError: Invalid array length"),
+            ),
+            ("str", "[]", Fails(Status::RuntimeError, "a string")),
+            ("num", "[]", Fails(Status::RuntimeError, "42")),
+            ("obj", "[]", Fails(Status::RuntimeError, "#<Object>")),
+            (
+                "deep",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "RangeError: from helper\n    at helper (errors_carry_message_and_location:14:",
+                ),
+            ),
+        ],
+    },
+    Case {
+        name: "failed_calls_leave_no_trace",
+        code: r#"
+  setThenThrow(v) { storage.put("k", v); storage.mapPut("m", "f", v); blockchain.event("e" + v); throw new Error("no"); }
+  set(v) { storage.put("k", v); blockchain.event("set " + v); }
+  get() { return [storage.get("k"), storage.mapKeys("m")]; }"#,
+        abi: &[
+            ("setThenThrow", &["string"]),
+            ("set", &["string"]),
+            ("get", &[]),
+        ],
+        calls: &[
+            ("set", r#"["1"]"#, Returns("null")),
+            (
+                "setThenThrow",
+                r#"["2"]"#,
+                Fails(Status::RuntimeError, "Error: no"),
+            ),
+            ("get", "[]", Returns(r#"["1",[]]"#)),
+        ],
+    },
+    Case {
+        name: "determinism_guards",
+        code: r#"
+  rnd() { return Math.random(); }
+  now() { return [Date.now() === block.time, new Date().getTime() === block.time]; }
+  tz() { const d = new Date(0); return [d.getTimezoneOffset(), d.getHours(), d.toString()]; }
+  local() { return new Date(2020, 0, 2, 3, 4, 5).toISOString(); }
+  parse() { return [Date.parse("2020-01-01"), Date.parse("2020-01-01T00:00:00Z"), isNaN(Date.parse("2020-01-01 00:00"))]; }
+  ev() { return eval("1 + 1"); }
+  fn() { return new Function("return 1")(); }
+  wasm() { return typeof WebAssembly; }
+  gone() { return [typeof SharedArrayBuffer, typeof Atomics, typeof WeakRef, typeof FinalizationRegistry]; }"#,
+        abi: &[
+            ("rnd", &[]),
+            ("now", &[]),
+            ("tz", &[]),
+            ("local", &[]),
+            ("parse", &[]),
+            ("ev", &[]),
+            ("fn", &[]),
+            ("wasm", &[]),
+            ("gone", &[]),
+        ],
+        calls: &[
+            (
+                "rnd",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "Math.random is not available to contracts",
+                ),
+            ),
+            ("now", "[]", Returns("[true,true]")),
+            (
+                "tz",
+                "[]",
+                Returns(r#"[0,0,"Thu, 01 Jan 1970 00:00:00 GMT"]"#),
+            ),
+            ("local", "[]", Returns(r#""2020-01-02T03:04:05.000Z""#)),
+            ("parse", "[]", Returns("[1577836800000,1577836800000,true]")),
+            ("ev", "[]", Fails(Status::RuntimeError, "EvalError")),
+            ("fn", "[]", Fails(Status::RuntimeError, "EvalError")),
+            ("wasm", "[]", Returns(r#""undefined""#)),
+            (
+                "gone",
+                "[]",
+                Returns(r#"["undefined","undefined","undefined","undefined"]"#),
+            ),
+        ],
+    },
+    Case {
+        name: "other_contracts_are_readable_not_writable",
+        code: r#"
+  peek() { return storage.globalMapGet("system", "gas_used", "alice") !== null; }
+  own() { storage.put("x", "1"); return storage.globalGet("other_contracts_are_readable_not_writable", "x"); }
+  absent() { return [storage.globalGet("nobody", "x"), storage.globalHas("nobody", "x"), storage.globalMapKeys("nobody", "m")]; }"#,
+        abi: &[("peek", &[]), ("own", &[]), ("absent", &[])],
+        calls: &[
+            ("peek", "[]", Returns("true")),
+            ("own", "[]", Returns(r#""1""#)),
+            ("absent", "[]", Returns("[null,false,[]]")),
+        ],
+    },
+    Case {
+        name: "unimplemented_api_says_so",
+        code: r#"
+  xfer() { blockchain.transfer("a", "b", "1", ""); }
+  mod() { return require("fs"); }"#,
+        abi: &[("xfer", &[]), ("mod", &[])],
+        calls: &[
+            (
+                "xfer",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "blockchain.transfer is not available to contracts: not implemented in isovm yet",
+                ),
+            ),
+            (
+                "mod",
+                "[]",
+                Fails(Status::RuntimeError, "module 'fs' is not available"),
+            ),
+        ],
+    },
+    Case {
+        name: "top_level_state_is_per_call",
+        code: r#"//full
+let calls = 0;
+class C {
+  init() {}
+  bump() { calls += 1; globalThis.leak = (globalThis.leak || 0) + 1; return calls; }
+  poke() { Object.prototype.polluted = true; Array.prototype.push = null; }
+  check() { return [typeof ({}).polluted, typeof [].push, typeof globalThis.leak]; }
+}
+module.exports = C;
+"#,
+        abi: &[("bump", &[]), ("poke", &[]), ("check", &[])],
+        calls: &[
+            (
+                "bump",
+                "[]",
+                Fails(Status::RuntimeError, "object is not extensible"),
+            ),
+            (
+                "poke",
+                "[]",
+                Fails(Status::RuntimeError, "object is not extensible"),
+            ),
+            (
+                "check",
+                "[]",
+                Returns(r#"["undefined","function","undefined"]"#),
+            ),
+        ],
+    },
+];
+
+#[tokio::test]
+async fn contract_behaviour() {
+    let mut chain = Chain::new();
+    let mut failures = Vec::new();
+    for case in CASES {
+        let code = source(case);
+        let receipt = chain
+            .run("alice", vec![deploy(&code, &abi(case.abi), case.name)])
+            .await;
+        if receipt.status != Status::Success {
+            failures.push(format!(
+                "{}: deploy failed: {:?} {}",
+                case.name, receipt.status, receipt.message
+            ));
+            continue;
+        }
+        let txs = case
+            .calls
+            .iter()
+            .map(|(method, args, _)| {
+                let args: Value = serde_json::from_str(args).unwrap();
+                tx("alice", vec![call(case.name, method, args)])
+            })
+            .collect();
+        let result = chain.block(txs).await;
+        for ((method, args, expect), receipt) in case.calls.iter().zip(&result.receipts) {
+            let what = format!("{}.{method}({args})", case.name);
+            match expect {
+                Returns(json) => {
+                    if receipt.status != Status::Success || receipt.returns != [json.to_string()] {
+                        failures.push(format!(
+                            "{what}: expected {json}, got {:?} {:?} {}",
+                            receipt.status, receipt.returns, receipt.message
+                        ));
+                    }
+                }
+                Fails(status, text) => {
+                    if receipt.status != *status || !receipt.message.contains(text) {
+                        failures.push(format!(
+                            "{what}: expected {status:?} with {text:?}, got {:?} {:?}",
+                            receipt.status, receipt.message
+                        ));
+                    }
+                    if !receipt.returns.is_empty() || !receipt.events.is_empty() {
+                        failures.push(format!("{what}: a failed call kept returns or events"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failing checks:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Deploy-time checks, each a failed deploy with the reason.
+#[tokio::test]
+async fn bad_deploys_are_refused_with_the_reason() {
+    let mut chain = Chain::new();
+    let good_abi = abi(&[("f", &[])]);
+    let class = "class C { init() {} f() { return 1; } }\nmodule.exports = C;";
+    chain.deploy(class, &good_abi, "taken").await;
+    let cases: Vec<(String, String, Option<&str>, Status, &str)> = vec![
+        (
+            "class C { f( }".into(),
+            good_abi.clone(),
+            Some("syntax"),
+            Status::InvalidContract,
+            "syntax error at line 1",
+        ),
+        (
+            "let __isovm_gas = 1;".into(),
+            good_abi.clone(),
+            Some("reserved"),
+            Status::InvalidContract,
+            "reserved identifier `__isovm_gas`",
+        ),
+        (
+            class.into(),
+            "{nope".into(),
+            Some("bad_abi"),
+            Status::InvalidContract,
+            "ABI is not valid",
+        ),
+        (
+            class.into(),
+            abi(&[("g", &[])]),
+            Some("missing_method"),
+            Status::RuntimeError,
+            "ABI method 'g' is not a method",
+        ),
+        (
+            class.into(),
+            good_abi.clone(),
+            Some("taken"),
+            Status::InvalidContract,
+            "contract `taken` already exists",
+        ),
+        (
+            class.into(),
+            good_abi.clone(),
+            Some("system"),
+            Status::InvalidContract,
+            "reserved",
+        ),
+        (
+            class.into(),
+            good_abi.clone(),
+            Some("bad id!"),
+            Status::InvalidContract,
+            "must be 1 to 64 characters",
+        ),
+        (
+            "class C { init() { throw new Error('init says no'); } f() {} }\nmodule.exports = C;"
+                .into(),
+            good_abi.clone(),
+            Some("init_throws"),
+            Status::RuntimeError,
+            "init says no",
+        ),
+        (
+            "class C { f() {} }\nmodule.exports = C;".into(),
+            good_abi.clone(),
+            Some("no_init"),
+            Status::RuntimeError,
+            "'init' is not a method",
+        ),
+        (
+            "module.exports = 5;".into(),
+            good_abi.clone(),
+            Some("no_class"),
+            Status::RuntimeError,
+            "module.exports = ClassName",
+        ),
+        (
+            "import fs from 'fs';".into(),
+            good_abi.clone(),
+            Some("import"),
+            Status::InvalidContract,
+            "unsupported syntax",
+        ),
+    ];
+    for (code, abi_json, id, status, text) in cases {
+        let action = match id {
+            Some(id) => deploy(&code, &abi_json, id),
+            None => call("system", "deploy", serde_json::json!([code, abi_json])),
+        };
+        let receipt = chain.run("alice", vec![action]).await;
+        assert_eq!(receipt.status, status, "{id:?}: {}", receipt.message);
+        assert!(
+            receipt.message.contains(text),
+            "{id:?}: {:?} should contain {text:?}",
+            receipt.message
+        );
+    }
+    // A failed deploy leaves no contract behind: the id is free for a good deploy.
+    chain.deploy(class, &good_abi, "init_throws").await;
+}
+
+/// Deploy without an id names the contract `Contract` + the tx hash (IOST's rule), runs
+/// `init()` exactly once, and returns the id.
+#[tokio::test]
+async fn deploy_defaults_the_id_and_runs_init_once() {
+    let mut chain = Chain::new();
+    let code = "class C { init() { storage.put('n', String(Number(storage.get('n') || '0') + 1)); } n() { return storage.get('n'); } }\nmodule.exports = C;";
+    let deploy_tx = tx(
+        "alice",
+        vec![call(
+            "system",
+            "deploy",
+            serde_json::json!([code, abi(&[("n", &[])])]),
+        )],
+    );
+    let id = format!("Contract{}", deploy_tx.hash);
+    let receipt = chain.block(vec![deploy_tx]).await.receipts.remove(0);
+    assert_eq!(receipt.status, Status::Success, "{}", receipt.message);
+    assert_eq!(receipt.returns, vec![format!("\"{id}\"")]);
+    let n = chain
+        .run("bob", vec![call(&id, "n", serde_json::json!([]))])
+        .await;
+    assert_eq!(n.returns, vec![r#""1""#.to_string()]);
+    let unknown = chain
+        .run("bob", vec![call("nope", "n", serde_json::json!([]))])
+        .await;
+    assert_eq!(unknown.status, Status::InvalidInput);
+    assert!(unknown.message.contains("contract `nope` does not exist"));
+}

@@ -1,0 +1,265 @@
+//! Batches against real RocksDB: atomicity, ordering, idempotent heights, state roots.
+
+mod common;
+
+use common::{Chain, abi, call, deploy, options, tx};
+use isovm::exec::ExecError;
+use isovm::schema::{Status, to_msgpack};
+use serde_json::json;
+
+const COUNTER: &str = r#"
+class Counter {
+  init() { storage.put("n", "0"); }
+  add(k, v) { storage.put(k, String(Number(storage.get(k) || "0") + v)); return storage.get(k); }
+  get(k) { return storage.get(k); }
+  concat(from, to, suffix) { storage.put(to, (storage.get(from) || "") + suffix); return storage.get(to); }
+  fail(why) { throw new Error(why); }
+  fee(who) { return storage.globalMapGet("system", "gas_used", who); }
+}
+module.exports = Counter;
+"#;
+
+fn counter_abi() -> String {
+    abi(&[
+        ("add", &["string", "number"]),
+        ("get", &["string"]),
+        ("concat", &["string", "string", "string"]),
+        ("fail", &["string"]),
+        ("fee", &["string"]),
+    ])
+}
+
+async fn chain_with_counter() -> Chain {
+    let mut chain = Chain::new();
+    chain.deploy(COUNTER, &counter_abi(), "counter").await;
+    chain
+}
+
+async fn get(chain: &Chain, key: &str) -> String {
+    let reply = chain.query("counter", "get", json!([key])).await;
+    assert_eq!(reply.status, Status::Success, "{}", reply.message);
+    reply.result
+}
+
+#[tokio::test]
+async fn a_failed_tx_leaves_only_its_receipt_and_fee() {
+    let mut chain = chain_with_counter().await;
+    let fee_before: u64 =
+        serde_json::from_str::<String>(&chain.query("counter", "fee", json!(["bob"])).await.result)
+            .map(|s| s.parse().unwrap())
+            .unwrap_or(0);
+    // Two actions: the first writes, the second throws; the whole tx is undone.
+    let receipt = chain
+        .run(
+            "bob",
+            vec![
+                call("counter", "add", json!(["k", 5])),
+                call("counter", "fail", json!(["second action fails"])),
+            ],
+        )
+        .await;
+    assert_eq!(receipt.status, Status::RuntimeError);
+    assert!(receipt.message.contains("second action fails"));
+    assert!(
+        receipt.returns.is_empty(),
+        "a failed tx returns nothing: {:?}",
+        receipt.returns
+    );
+    assert!(receipt.gas_used > 0);
+    assert_eq!(
+        get(&chain, "k").await,
+        "null",
+        "the first action's write must be undone"
+    );
+
+    // ... but its fee is recorded.
+    let fee_after: String =
+        serde_json::from_str(&chain.query("counter", "fee", json!(["bob"])).await.result).unwrap();
+    assert_eq!(
+        fee_after.parse::<u64>().unwrap(),
+        fee_before + receipt.gas_used
+    );
+}
+
+#[tokio::test]
+async fn txs_apply_in_order_each_seeing_the_ones_before() {
+    let mut chain = chain_with_counter().await;
+    let result = chain
+        .block(vec![
+            tx(
+                "a",
+                vec![call("counter", "concat", json!(["none", "x", "1"]))],
+            ),
+            tx("a", vec![call("counter", "fail", json!(["in between"]))]),
+            tx("a", vec![call("counter", "concat", json!(["x", "x", "2"]))]),
+            tx("a", vec![call("counter", "concat", json!(["x", "y", "3"]))]),
+        ])
+        .await;
+    let returns: Vec<_> = result
+        .receipts
+        .iter()
+        .map(|r| (r.status, r.returns.clone()))
+        .collect();
+    assert_eq!(
+        returns,
+        vec![
+            (Status::Success, vec![r#""1""#.to_string()]),
+            (Status::RuntimeError, vec![]),
+            (Status::Success, vec![r#""12""#.to_string()]),
+            (Status::Success, vec![r#""123""#.to_string()]),
+        ]
+    );
+    assert_eq!(get(&chain, "y").await, r#""123""#);
+}
+
+#[tokio::test]
+async fn a_committed_height_is_never_applied_twice() {
+    let mut chain = chain_with_counter().await;
+    let batch = chain.batch(vec![tx("a", vec![call("counter", "add", json!(["n", 1]))])]);
+    let first = chain.executor.execute(batch.clone()).await.unwrap();
+    assert!(!first.replayed);
+    let again = chain.executor.execute(batch.clone()).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(
+        to_msgpack(&again.result),
+        to_msgpack(&first.result),
+        "the stored result, byte for byte"
+    );
+    assert_eq!(get(&chain, "n").await, r#""1""#);
+
+    // Also after a restart on the same database.
+    let dir = chain.dir.path().to_path_buf();
+    drop(chain.executor);
+    let executor = common::open(&dir, options());
+    let replay = executor.execute(batch).await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.result, first.result);
+    assert_eq!(executor.head(0).unwrap().0, 2);
+}
+
+#[tokio::test]
+async fn batches_out_of_order_or_conflicting_are_refused_and_change_nothing() {
+    let mut chain = chain_with_counter().await;
+    let (height, root) = chain.executor.head(0).unwrap();
+    assert_eq!(height, 1);
+
+    let mut ahead = chain.batch(vec![tx("a", vec![call("counter", "add", json!(["n", 1]))])]);
+    ahead.height = 5;
+    match chain.executor.execute(ahead).await {
+        Err(ExecError::OutOfOrder {
+            partition: 0,
+            expected: 2,
+            got: 5,
+        }) => {}
+        other => panic!("expected OutOfOrder, got {other:?}"),
+    }
+    assert_eq!(chain.executor.head(0).unwrap(), (1, root));
+
+    // A different batch claiming the committed height 1.
+    let mut impostor = chain.batch(vec![tx("a", vec![call("counter", "add", json!(["n", 1]))])]);
+    impostor.height = 1;
+    match chain.executor.execute(impostor).await {
+        Err(ExecError::Conflict {
+            partition: 0,
+            height: 1,
+        }) => {}
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(chain.executor.head(0).unwrap(), (1, root));
+    assert_eq!(get(&chain, "n").await, r#""0""#);
+}
+
+/// The same batches give byte-identical results and the same state root on two fresh
+/// databases, whatever the pool size.
+#[tokio::test]
+async fn two_nodes_fed_the_same_batches_agree_byte_for_byte() {
+    let mut one_worker = options();
+    one_worker.pool.min_workers = 1;
+    one_worker.pool.max_workers = 1;
+    let mut four_workers = options();
+    four_workers.pool.min_workers = 4;
+    four_workers.pool.max_workers = 4;
+    let mut a = Chain::with_options(one_worker);
+    let b = Chain::with_options(four_workers);
+
+    let mut batches = vec![a.batch(vec![tx(
+        "alice",
+        vec![deploy(COUNTER, &counter_abi(), "counter")],
+    )])];
+    for i in 0..10 {
+        batches.push(a.batch(vec![
+            tx("alice", vec![call("counter", "add", json!(["n", i]))]),
+            tx(
+                "bob",
+                vec![call("counter", "fail", json!([format!("fail {i}")]))],
+            ),
+            tx(
+                "carol",
+                vec![call("counter", "concat", json!(["s", "s", i.to_string()]))],
+            ),
+        ]));
+    }
+    let mut results_a = Vec::new();
+    let mut results_b = Vec::new();
+    for batch in batches {
+        results_a.push(a.executor.execute(batch.clone()).await.unwrap().result);
+        results_b.push(b.executor.execute(batch).await.unwrap().result);
+    }
+    for (ra, rb) in results_a.iter().zip(&results_b) {
+        assert_eq!(to_msgpack(ra), to_msgpack(rb), "height {}", ra.height);
+    }
+    assert_eq!(a.executor.head(0).unwrap(), b.executor.head(0).unwrap());
+    // The stored results are the returned ones.
+    assert_eq!(
+        a.executor.block_result(0, 11).unwrap().as_ref(),
+        results_a.last()
+    );
+}
+
+#[tokio::test]
+async fn partitions_are_independent_chains() {
+    let mut p0 = Chain::new();
+    p0.deploy(COUNTER, &counter_abi(), "counter").await;
+    p0.run("a", vec![call("counter", "add", json!(["n", 7]))])
+        .await;
+
+    // Partition 1 on the same database starts at height 1 with its own state.
+    let mut p1 = Chain {
+        executor: p0.executor.clone(),
+        dir: tempfile::tempdir().unwrap(),
+        partition: 1,
+        height: 0,
+        time_ms: p0.time_ms,
+    };
+    p1.deploy(COUNTER, &counter_abi(), "counter").await;
+    assert_eq!(get(&p1, "n").await, r#""0""#);
+    assert_eq!(get(&p0, "n").await, r#""7""#);
+    assert_eq!(p0.executor.head(0).unwrap().0, 2);
+    assert_eq!(p0.executor.head(1).unwrap().0, 1);
+    assert_ne!(
+        p0.executor.head(0).unwrap().1,
+        p0.executor.head(1).unwrap().1
+    );
+}
+
+#[tokio::test]
+async fn queries_read_committed_state_and_write_nothing() {
+    let mut chain = chain_with_counter().await;
+    chain
+        .run("a", vec![call("counter", "add", json!(["n", 3]))])
+        .await;
+    let head = chain.executor.head(0).unwrap();
+    let reply = chain.query("counter", "add", json!(["n", 1])).await;
+    assert_eq!(reply.status, Status::RuntimeError);
+    assert!(
+        reply
+            .message
+            .contains("storage.put is not allowed in a read-only query"),
+        "{}",
+        reply.message
+    );
+    assert_eq!(get(&chain, "n").await, r#""3""#);
+    assert_eq!(chain.executor.head(0).unwrap(), head);
+    let missing = chain.query("nobody", "get", json!(["n"])).await;
+    assert_eq!(missing.status, Status::InvalidInput);
+}
