@@ -5,11 +5,13 @@
 //! parameter [`GAS_FN`] of the wrapper it compiles the contract in
 //!
 //! ```text
-//! ((__isovm_gas, module, exports, require, block, tx) => {"use strict";<instrumented source>
+//! ((__isovm_gas, __isovm_enter, __isovm_exit, __isovm_frame, module, exports, require, block, tx) => {"use strict";<instrumented source>
 //! })
 //! ```
 //!
-//! and the instrumented source calls `__isovm_gas(n);` before it does `n` units of work.
+//! and the instrumented source calls `__isovm_gas(n);` before it does `n` units of work (and
+//! `__isovm_enter`/`__isovm_exit`/`__isovm_frame` around function bodies and inline values;
+//! see [`WRAPPER_PARAMS`]).
 //!
 //! # Scheme
 //!
@@ -28,18 +30,26 @@
 //! * **`if`/`else`.** Single-statement branches are wrapped the same way (an `else if` is wrapped
 //!   whole). Labeled statements are never split: `l: for (…)` stays intact, and the labeled
 //!   statement is charged as a statement of its list.
-//! * **Function entry.** Every function body (declarations, expressions, methods, accessors,
-//!   constructors, generators, async, block arrows) starts with a charge `1 +` parameter count,
-//!   right after `{` or, if it has one, after its directive prologue; an empty body still pays,
-//!   so empty infinite recursion is metered.
-//!   Expression arrows become `x => (__isovm_gas(N), EXPR)`.
+//! * **Function entry and call depth.** Every function body (declarations, expressions,
+//!   methods, accessors, constructors, generators, async, arrows) becomes
+//!   `{__isovm_enter(N);try{…}finally{__isovm_exit()}}`, `N` = `1 +` parameter count, the
+//!   `__isovm_enter` inserted after the directive prologue if there is one. `__isovm_enter`
+//!   charges `N` and counts one level of call depth; the runtime refuses to go deeper than a
+//!   fixed limit. Call depth is counted, not measured on the real stack, because where a real
+//!   stack overflow strikes depends on how V8 compiled the frames above it, which differs
+//!   between nodes. An empty body still pays, so empty infinite recursion is metered.
+//!   Expression arrows `x => EXPR` become
+//!   `x => {__isovm_enter(N);try{return (EXPR)}finally{__isovm_exit()}}`.
 //! * **Inline values.** Parameter default values (also nested in parameter destructuring) and
-//!   class field initializers run outside any charged statement — defaults even before the
-//!   callee's entry charge, so `function f(a = f()) {}` would otherwise recurse for free. They
-//!   are rewritten `(__isovm_gas(N), VALUE)`, so they pay exactly when they are evaluated. An
-//!   anonymous function or arrow is left bare (wrapping it would lose the name it infers from
-//!   the binding, and creating it runs no user code); an anonymous class there is rejected if it
-//!   has `extends` or computed keys, which would run user code uncharged.
+//!   class field initializers run outside any function body — defaults even before the
+//!   callee's entry, so `function f(a = f()) {}` or `class A { x = new A(); }` would otherwise
+//!   recurse for free. They become `__isovm_frame(N, () => (VALUE))`, which charges and counts
+//!   one level of depth while the value is computed; a value that cannot run contract code
+//!   (literals, names, `this`, plain array/object literals of those) is only charged,
+//!   `(__isovm_gas(N), VALUE)`. An anonymous function or arrow is left bare (wrapping it would
+//!   lose the name it infers from the binding, and creating it runs no user code); an anonymous
+//!   class there is rejected if it has `extends` or computed keys, which would run user code
+//!   uncharged.
 //!
 //! Inserts at the same offset are applied closing text first (`}`/`)` of the node that ends
 //! there), then opening text; nested openers outer-first, nested closers inner-first.
@@ -47,7 +57,7 @@
 //! Inserted statements are never preceded by `;`: a statement list position is always after
 //! `;`, `{`, `}`, `:`, a do-while `)`, or a line break that ended the previous statement by ASI,
 //! and an identifier (`__isovm_gas`) can never continue a complete statement, so ASI still
-//! applies. The one exception is the entry charge of a function whose directive prologue ends
+//! applies. The one exception is the entry of a function whose directive prologue ends
 //! without `;` (`function f() { "use strict"` + line break): it is placed right after the
 //! directive, so it gets a leading `;`.
 //!
@@ -109,6 +119,18 @@ use rewrite::Instrumenter;
 
 /// Name of the gas function the instrumented code calls: `__isovm_gas(n);`
 pub const GAS_FN: &str = "__isovm_gas";
+/// Called on entry to every function body, inside which the body runs in a `try` whose
+/// `finally` calls [`EXIT_FN`]: charges `n` and counts one level of call depth.
+pub const ENTER_FN: &str = "__isovm_enter";
+/// Leaves one level of call depth.
+pub const EXIT_FN: &str = "__isovm_exit";
+/// `__isovm_frame(n, () => value)`: a parameter default or field initializer, charged and
+/// counted as one level of call depth while it is evaluated.
+pub const FRAME_FN: &str = "__isovm_frame";
+/// The wrapper's parameters, in order: what the engine passes and the instrumented code uses.
+pub const WRAPPER_PARAMS: [&str; 9] = [
+    GAS_FN, ENTER_FN, EXIT_FN, FRAME_FN, "module", "exports", "require", "block", "tx",
+];
 /// Identifiers starting with this prefix belong to the runtime; contracts may not use them.
 pub const RESERVED_PREFIX: &str = "__isovm";
 

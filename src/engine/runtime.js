@@ -186,16 +186,41 @@
   };
 
   // ---- What the engine calls ------------------------------------------------------------
+  // Call depth is counted by the instrumented code, not measured on the real stack: where a
+  // real stack overflow strikes depends on how V8 happened to compile the frames above it,
+  // which differs between nodes; this limit is the same everywhere.
+  const MAX_CALL_DEPTH = 1000;
+  const DepthError = RangeError;
   return freeze({
     // Loads a contract and calls one of its methods. `wrapper` is the compiled contract:
-    // `(gas, module, exports, require, block, tx) => { ...contract... }`. `cell` holds
-    // [gas used, gas limit]; the gas function is created here, so no contract can reach it.
+    // `(gas, enter, exit, frame, module, exports, require, block, tx) => { ...contract... }`.
+    // `cell` holds [gas used, gas limit]. The metering functions are made here, per call, so
+    // no contract can reach them or their counters.
     call(wrapper, cell, blockInfo, txInfo, method, args, abiMethods) {
+      let depth = 0;
       const gas = (n) => {
         if ((cell[0] += n) > cell[1]) natives.outOfGas();
       };
+      const enter = (n) => {
+        if ((cell[0] += n) > cell[1]) natives.outOfGas();
+        if (depth >= MAX_CALL_DEPTH) {
+          throw new DepthError(`Maximum call stack size exceeded: contracts may nest calls ${MAX_CALL_DEPTH} deep`);
+        }
+        depth++;
+      };
+      const exit = () => {
+        depth--;
+      };
+      const frame = (n, value) => {
+        enter(n);
+        try {
+          return value();
+        } finally {
+          depth--;
+        }
+      };
       const module = { exports: {} };
-      wrapper(gas, module, module.exports, require, freeze(blockInfo), freeze(txInfo));
+      wrapper(gas, enter, exit, frame, module, module.exports, require, freeze(blockInfo), freeze(txInfo));
       const Contract = module.exports;
       if (typeof Contract !== "function") {
         throw new TypeError("a contract must end with `module.exports = ClassName;`");

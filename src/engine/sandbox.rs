@@ -9,14 +9,15 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use super::host::{Host, HostError};
 use super::natives::{self, CallState, GasCell, SharedCallState, Stop};
 use super::snapshot::{self, INTERNALS_INDEX, RUNTIME_NAME};
 use super::watchdog::Watchdog;
 use super::{Engine, EngineError, platform};
+use crate::contract::instrument::WRAPPER_PARAMS;
 
 /// The code of a deployed contract, as the engine runs it.
 #[derive(Debug, Clone)]
@@ -115,11 +116,13 @@ extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize
     }
 }
 
-/// Contract code is compiled inside this wrapper. The gas function is a parameter of an
-/// arrow function: unreachable by name (the instrumenter rejects `__isovm*` names) and not
+/// Contract code is compiled inside this wrapper. The metering functions are parameters of
+/// an arrow function: unreachable by name (the instrumenter rejects `__isovm*` names) and not
 /// exposed through `arguments`, which arrow functions do not have.
-const WRAPPER_PREFIX: &str =
-    "((__isovm_gas, module, exports, require, block, tx) => {\"use strict\";";
+fn wrapper_prefix() -> &'static str {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    PREFIX.get_or_init(|| format!("(({}) => {{\"use strict\";", WRAPPER_PARAMS.join(", ")))
+}
 const WRAPPER_SUFFIX: &str = "\n})";
 
 /// A V8 isolate with its limits. `!Send`: it stays on the thread that made it.
@@ -324,11 +327,12 @@ fn compile<'s>(
     contract: &ContractCode,
     eager: bool,
 ) -> Option<(v8::Local<'s, v8::UnboundScript>, Option<Vec<u8>>)> {
-    let text = format!("{WRAPPER_PREFIX}{}{WRAPPER_SUFFIX}", contract.code);
+    let prefix = wrapper_prefix();
+    let text = format!("{prefix}{}{WRAPPER_SUFFIX}", contract.code);
     let source = v8::String::new(scope, &text)?;
     let name = v8::String::new(scope, &contract.id)?;
     // The prefix shares the contract's first line; shift columns back on that line.
-    let column_offset = -(WRAPPER_PREFIX.len() as i32);
+    let column_offset = -(prefix.len() as i32);
     let origin = v8::ScriptOrigin::new(
         scope,
         name.into(),

@@ -6,15 +6,16 @@ use oxc_ast::ast::{
     BindingIdentifier, BlockStatement, ClassBody, Decorator, DoWhileStatement, Expression,
     ForInStatement, ForOfStatement, ForStatement, FormalParameter, FormalParameters, FunctionBody,
     Hashbang, IdentifierName, IdentifierReference, IfStatement, ImportExpression, ImportMeta,
-    LabelIdentifier, LabeledStatement, ModuleDeclaration, PrivateIdentifier, Program,
-    PropertyDefinition, Statement, StaticBlock, SwitchCase, VariableDeclarationKind,
-    WhileStatement, WithStatement,
+    LabelIdentifier, LabeledStatement, ModuleDeclaration, ObjectPropertyKind, PrivateIdentifier,
+    Program, PropertyDefinition, PropertyKind, Statement, StaticBlock, SwitchCase,
+    VariableDeclarationKind, WhileStatement, WithStatement,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::{GetSpan, Span};
 
 use super::{
-    GAS_FN, Insert, InstrumentError, Instrumented, Problem, RESERVED_PREFIX, Side, apply, cost,
+    ENTER_FN, EXIT_FN, FRAME_FN, GAS_FN, Insert, InstrumentError, Instrumented, Problem,
+    RESERVED_PREFIX, Side, apply, cost,
 };
 
 /// Words that are identifiers in sloppy mode but reserved in strict mode. The contract runs in
@@ -102,22 +103,47 @@ impl<'s> Instrumenter<'s> {
         }
     }
 
-    /// Charge at the start of a function body, after its directive prologue.
+    /// Function entry: `__isovm_enter(n);try{` at the start of the body (after its directive
+    /// prologue) and `}finally{__isovm_exit()}` before its closing `}`, so call depth is
+    /// counted deterministically and every way out of the body leaves its level.
     fn charge_entry(&mut self, body: &FunctionBody<'_>, n: u64) {
-        if let Some(last) = body.directives.last() {
+        let bytes = self.source.as_bytes();
+        let (at, mut open) = if let Some(last) = body.directives.last() {
             let end = last.span.end;
             // A directive ended by ASI needs its semicolon before our call.
-            let terminated = end > 0 && self.source.as_bytes().get(end as usize - 1) == Some(&b';');
-            let text = if terminated {
-                charge(n)
-            } else {
-                format!(";{}", charge(n))
-            };
-            self.insert(end, Side::Open, text);
-            self.charge_sites += 1;
+            let terminated = end > 0 && bytes.get(end as usize - 1) == Some(&b';');
+            (
+                end,
+                if terminated {
+                    String::new()
+                } else {
+                    ";".into()
+                },
+            )
+        } else if bytes.get(body.span.start as usize) == Some(&b'{') {
+            (body.span.start + 1, String::new())
         } else {
-            self.charge_after_brace(body.span, n);
+            let what = "internal error: body without `{`";
+            self.report(body.span.start, Problem::Unsupported(what.into()));
+            return;
+        };
+        let close_at = body.span.end.saturating_sub(1);
+        if bytes.get(close_at as usize) != Some(&b'}') {
+            let what = "internal error: body without `}`";
+            self.report(body.span.start, Problem::Unsupported(what.into()));
+            return;
         }
+        open.push_str(&format!("{ENTER_FN}({n});try{{"));
+        let close = format!("}}finally{{{EXIT_FN}()}}");
+        if at == close_at {
+            // An empty body: both halves at one offset, in this order.
+            open.push_str(&close);
+            self.insert(at, Side::Open, open);
+        } else {
+            self.insert(at, Side::Open, open);
+            self.insert(close_at, Side::Close, close);
+        }
+        self.charge_sites += 1;
     }
 
     /// Charge right after the `{` that opens `span`.
@@ -170,11 +196,39 @@ impl<'s> Instrumenter<'s> {
         }
     }
 
-    /// `(__isovm_gas(n), ` before and `)` after an expression.
-    fn wrap_expression(&mut self, expr: &Expression<'_>, n: u64) {
+    /// An expression-bodied arrow becomes a block-bodied one with the same entry as any
+    /// function: `{__isovm_enter(n);try{return (` before, `)}finally{__isovm_exit()}}` after.
+    fn arrow_entry(&mut self, expr: &Expression<'_>, n: u64) {
+        let span = expr.span();
+        self.insert(
+            span.start,
+            Side::Open,
+            format!("{{{ENTER_FN}({n});try{{return ("),
+        );
+        self.insert(
+            span.end,
+            Side::Close,
+            format!(")}}finally{{{EXIT_FN}()}}}}"),
+        );
+        self.charge_sites += 1;
+    }
+
+    /// `(__isovm_gas(n), ` before and `)` after an expression that runs no user code.
+    fn charge_expression(&mut self, expr: &Expression<'_>, n: u64) {
         let span = expr.span();
         self.insert(span.start, Side::Open, format!("({GAS_FN}({n}), "));
         self.insert(span.end, Side::Close, ")".into());
+        self.charge_sites += 1;
+    }
+
+    /// `__isovm_frame(n, () => (` before and `))` after a parameter default or field
+    /// initializer. These run outside any function body (defaults even before the callee's
+    /// entry), so `function f(a = f()) {}` or `class A { x = new A(); }` would otherwise recurse
+    /// without paying or counting depth.
+    fn frame_value(&mut self, expr: &Expression<'_>, n: u64) {
+        let span = expr.span();
+        self.insert(span.start, Side::Open, format!("{FRAME_FN}({n}, () => ("));
+        self.insert(span.end, Side::Close, "))".into());
         self.charge_sites += 1;
     }
 
@@ -197,7 +251,15 @@ impl<'s> Instrumenter<'s> {
                     self.report(value.span().start, Problem::Unsupported(what.into()));
                 }
             }
-            _ => self.wrap_expression(value, cost::BASE.saturating_add(cost::expression(value))),
+            value => {
+                let n = cost::BASE.saturating_add(cost::expression(value));
+                if runs_no_code(value) {
+                    // Nothing in it can call back into the contract: a plain charge will do.
+                    self.charge_expression(value, n);
+                } else {
+                    self.frame_value(value, n);
+                }
+            }
         }
     }
 
@@ -219,6 +281,32 @@ impl<'s> Instrumenter<'s> {
         let saved = std::mem::replace(&mut self.in_params, value);
         f(self);
         self.in_params = saved;
+    }
+}
+
+/// Whether evaluating `expr` can never run contract code: literals, names, `this`, and array
+/// or object literals of those (no spread, no computed keys, no methods or accessors).
+fn runs_no_code(expr: &Expression<'_>) -> bool {
+    match expr.without_parentheses() {
+        Expression::BooleanLiteral(_)
+        | Expression::NullLiteral(_)
+        | Expression::NumericLiteral(_)
+        | Expression::BigIntLiteral(_)
+        | Expression::StringLiteral(_)
+        | Expression::Identifier(_)
+        | Expression::ThisExpression(_) => true,
+        Expression::TemplateLiteral(t) => t.expressions.is_empty(),
+        Expression::ArrayExpression(a) => a
+            .elements
+            .iter()
+            .all(|e| e.as_expression().is_some_and(runs_no_code) || e.is_elision()),
+        Expression::ObjectExpression(o) => o.properties.iter().all(|p| match p {
+            ObjectPropertyKind::ObjectProperty(p) => {
+                !p.computed && !p.method && p.kind == PropertyKind::Init && runs_no_code(&p.value)
+            }
+            ObjectPropertyKind::SpreadProperty(_) => false,
+        }),
+        _ => false,
     }
 }
 
@@ -268,7 +356,7 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
             ArrowFunctionBody::FunctionBody(body) => self.charge_entry(body, entry),
             body => {
                 if let Some(expr) = body.as_expression() {
-                    self.wrap_expression(expr, entry.saturating_add(cost::expression(expr)));
+                    self.arrow_entry(expr, entry.saturating_add(cost::expression(expr)));
                 }
             }
         }

@@ -51,7 +51,7 @@ const STATEMENTS: &[(&str, &str)] = &[
     ("i++, j--;", "__isovm_gas(4);i++, j--;"),
     (
         "const f = function () {}, g = () => {};",
-        "__isovm_gas(5);const f = function () {__isovm_gas(1);}, g = () => {__isovm_gas(1);};",
+        "__isovm_gas(5);const f = function () {__isovm_enter(1);try{}finally{__isovm_exit()}}, g = () => {__isovm_enter(1);try{}finally{__isovm_exit()}};",
     ),
     ("debugger;", "__isovm_gas(1);debugger;"),
     (
@@ -99,11 +99,11 @@ const ASI: &[(&str, &str)] = &[
     ),
     (
         "function f() {}\n(g)()",
-        "__isovm_gas(1);function f() {__isovm_gas(1);}\n__isovm_gas(4);(g)()",
+        "__isovm_gas(1);function f() {__isovm_enter(1);try{}finally{__isovm_exit()}}\n__isovm_gas(4);(g)()",
     ),
     (
         "x = async\nfunction g() {}",
-        "__isovm_gas(2);x = async\n__isovm_gas(1);function g() {__isovm_gas(1);}",
+        "__isovm_gas(2);x = async\n__isovm_gas(1);function g() {__isovm_enter(1);try{}finally{__isovm_exit()}}",
     ),
     (
         "if (a) b\nelse c",
@@ -129,7 +129,7 @@ const ASI: &[(&str, &str)] = &[
     // Directive without `;`: the entry charge gets one.
     (
         "function f() { 'use strict'\n return 1 }",
-        "__isovm_gas(1);function f() { 'use strict';__isovm_gas(1);\n __isovm_gas(1);return 1 }",
+        "__isovm_gas(1);function f() { 'use strict';__isovm_enter(1);try{\n __isovm_gas(1);return 1 }finally{__isovm_exit()}}",
     ),
 ];
 
@@ -155,15 +155,15 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ),
     (
         "function f() { 'use strict'; 'x'; g() }",
-        "__isovm_gas(1);function f() { 'use strict'; 'x';__isovm_gas(1); __isovm_gas(4);g() }",
+        "__isovm_gas(1);function f() { 'use strict'; 'x';__isovm_enter(1);try{ __isovm_gas(4);g() }finally{__isovm_exit()}}",
     ),
     (
         "function f() { 'use strict' }",
-        "__isovm_gas(1);function f() { 'use strict';__isovm_gas(1); }",
+        "__isovm_gas(1);function f() { 'use strict';__isovm_enter(1);try{ }finally{__isovm_exit()}}",
     ),
     (
         "const f = () => { 'use strict'; };",
-        "__isovm_gas(3);const f = () => { 'use strict';__isovm_gas(1); };",
+        "__isovm_gas(3);const f = () => { 'use strict';__isovm_enter(1);try{ }finally{__isovm_exit()}};",
     ),
 ];
 
@@ -298,64 +298,67 @@ fn labels_stay_attached_to_their_loops() {
 const FUNCTIONS: &[(&str, &str)] = &[
     (
         "function f() {}",
-        "__isovm_gas(1);function f() {__isovm_gas(1);}",
+        "__isovm_gas(1);function f() {__isovm_enter(1);try{}finally{__isovm_exit()}}",
     ),
     (
         "function f(a, b, ...c) { return a; }",
-        "__isovm_gas(1);function f(a, b, ...c) {__isovm_gas(4); __isovm_gas(1);return a; }",
+        "__isovm_gas(1);function f(a, b, ...c) {__isovm_enter(4);try{ __isovm_gas(1);return a; }finally{__isovm_exit()}}",
     ),
     (
         "function f(){g()}",
-        "__isovm_gas(1);function f(){__isovm_gas(1);__isovm_gas(4);g()}",
+        "__isovm_gas(1);function f(){__isovm_enter(1);try{__isovm_gas(4);g()}finally{__isovm_exit()}}",
     ),
     (
         "function* g() { while (true) yield i++; }",
-        "__isovm_gas(1);function* g() {__isovm_gas(1); __isovm_gas(1);while (true) {__isovm_gas(4);yield i++;} }",
+        "__isovm_gas(1);function* g() {__isovm_enter(1);try{ __isovm_gas(1);while (true) {__isovm_gas(4);yield i++;} }finally{__isovm_exit()}}",
     ),
     (
         "async function f(p) { await p; }",
-        "__isovm_gas(1);async function f(p) {__isovm_gas(2); __isovm_gas(2);await p; }",
+        "__isovm_gas(1);async function f(p) {__isovm_enter(2);try{ __isovm_gas(2);await p; }finally{__isovm_exit()}}",
     ),
     (
         "o = { m() {}, get x() { return 1 }, set x(v) {}, async *g() {} };",
-        "__isovm_gas(15);o = { m() {__isovm_gas(1);}, get x() {__isovm_gas(1); __isovm_gas(1);return 1 }, set x(v) {__isovm_gas(2);}, async *g() {__isovm_gas(1);} };",
+        "__isovm_gas(15);o = { m() {__isovm_enter(1);try{}finally{__isovm_exit()}}, get x() {__isovm_enter(1);try{ __isovm_gas(1);return 1 }finally{__isovm_exit()}}, set x(v) {__isovm_enter(2);try{}finally{__isovm_exit()}}, async *g() {__isovm_enter(1);try{}finally{__isovm_exit()}} };",
     ),
     (
         "f(function () { return 1; });",
-        "__isovm_gas(6);f(function () {__isovm_gas(1); __isovm_gas(1);return 1; });",
+        "__isovm_gas(6);f(function () {__isovm_enter(1);try{ __isovm_gas(1);return 1; }finally{__isovm_exit()}});",
     ),
     (
         "const f = (a, b) => a + b;",
-        "__isovm_gas(3);const f = (a, b) => (__isovm_gas(4), a + b);",
+        "__isovm_gas(3);const f = (a, b) => {__isovm_enter(4);try{return (a + b)}finally{__isovm_exit()}};",
     ),
     (
         "const f = () => ({a: 1});",
-        "__isovm_gas(3);const f = () => (__isovm_gas(3), ({a: 1}));",
+        "__isovm_gas(3);const f = () => {__isovm_enter(3);try{return (({a: 1}))}finally{__isovm_exit()}};",
     ),
     (
         "const f = a => b => c => a + b + c;",
-        "__isovm_gas(3);const f = a => (__isovm_gas(4), b => (__isovm_gas(4), c => (__isovm_gas(4), a + b + c)));",
+        "__isovm_gas(3);const f = a => {__isovm_enter(4);try{return (b => {__isovm_enter(4);try{return (c => {__isovm_enter(4);try{return (a + b + c)}finally{__isovm_exit()}})}finally{__isovm_exit()}})}finally{__isovm_exit()}};",
     ),
     (
         "const f = async x => await x;",
-        "__isovm_gas(3);const f = async x => (__isovm_gas(3), await x);",
+        "__isovm_gas(3);const f = async x => {__isovm_enter(3);try{return (await x)}finally{__isovm_exit()}};",
     ),
     (
         "xs.map(x => x * 2).filter(Boolean)",
-        "__isovm_gas(11);xs.map(x => (__isovm_gas(3), x * 2)).filter(Boolean)",
+        "__isovm_gas(11);xs.map(x => {__isovm_enter(3);try{return (x * 2)}finally{__isovm_exit()}}).filter(Boolean)",
     ),
-    ("f = x => x", "__isovm_gas(4);f = x => (__isovm_gas(2), x)"),
+    (
+        "f = x => x",
+        "__isovm_gas(4);f = x => {__isovm_enter(2);try{return (x)}finally{__isovm_exit()}}",
+    ),
     (
         "const g = () => {};",
-        "__isovm_gas(3);const g = () => {__isovm_gas(1);};",
+        "__isovm_gas(3);const g = () => {__isovm_enter(1);try{}finally{__isovm_exit()}};",
     ),
     (
         "f(x => (a, b))",
-        "__isovm_gas(6);f(x => (__isovm_gas(3), (a, b)))",
+        "__isovm_gas(6);f(x => {__isovm_enter(3);try{return ((a, b))}finally{__isovm_exit()}})",
     ),
     (
         "(a => a)(1)",
-        "__isovm_gas(6);(a => (__isovm_gas(2), a))(1)",
+        "__isovm_gas(6);(a => {__isovm_enter(2);try{return (a)}finally{__isovm_exit()}})(1)",
     ),
 ];
 
@@ -369,11 +372,11 @@ const ORDERING: &[(&str, &str)] = &[
     // Closer `)` of the arrow (inner) before `}` of the branch (outer).
     (
         "if (a) f = x => x",
-        "__isovm_gas(1);if (a) {__isovm_gas(4);f = x => (__isovm_gas(2), x)}",
+        "__isovm_gas(1);if (a) {__isovm_gas(4);f = x => {__isovm_enter(2);try{return (x)}finally{__isovm_exit()}}}",
     ),
     (
         "while (a) f = x => y => x",
-        "__isovm_gas(1);while (a) {__isovm_gas(5);f = x => (__isovm_gas(4), y => (__isovm_gas(2), x))}",
+        "__isovm_gas(1);while (a) {__isovm_gas(5);f = x => {__isovm_enter(4);try{return (y => {__isovm_enter(2);try{return (x)}finally{__isovm_exit()}})}finally{__isovm_exit()}}}",
     ),
     // Iteration charge (outer) before the first statement's charge (inner).
     (
@@ -383,7 +386,7 @@ const ORDERING: &[(&str, &str)] = &[
     // `}` closing a branch, then the next statement's charge.
     (
         "if (a) b = () => c;d()",
-        "__isovm_gas(1);if (a) {__isovm_gas(4);b = () => (__isovm_gas(1), c);}__isovm_gas(4);d()",
+        "__isovm_gas(1);if (a) {__isovm_gas(4);b = () => {__isovm_enter(1);try{return (c)}finally{__isovm_exit()}};}__isovm_gas(4);d()",
     ),
     (
         "if (a) while (b) c;",
@@ -441,11 +444,11 @@ const CLASSES: &[(&str, &str)] = &[
     ("class A {}", "__isovm_gas(3);class A {}"),
     (
         "class B extends mixin(A) { constructor() { super(); } }",
-        "__isovm_gas(6);class B extends mixin(A) { constructor() {__isovm_gas(1); __isovm_gas(4);super(); } }",
+        "__isovm_gas(6);class B extends mixin(A) { constructor() {__isovm_enter(1);try{ __isovm_gas(4);super(); }finally{__isovm_exit()}} }",
     ),
     (
         "class A { m(a) { return a } static s() {} get g() { return 1 } set g(v) {} *gen() { yield 1 } async am() {} }",
-        "__isovm_gas(3);class A { m(a) {__isovm_gas(2); __isovm_gas(1);return a } static s() {__isovm_gas(1);} get g() {__isovm_gas(1); __isovm_gas(1);return 1 } set g(v) {__isovm_gas(2);} *gen() {__isovm_gas(1); __isovm_gas(2);yield 1 } async am() {__isovm_gas(1);} }",
+        "__isovm_gas(3);class A { m(a) {__isovm_enter(2);try{ __isovm_gas(1);return a }finally{__isovm_exit()}} static s() {__isovm_enter(1);try{}finally{__isovm_exit()}} get g() {__isovm_enter(1);try{ __isovm_gas(1);return 1 }finally{__isovm_exit()}} set g(v) {__isovm_enter(2);try{}finally{__isovm_exit()}} *gen() {__isovm_enter(1);try{ __isovm_gas(2);yield 1 }finally{__isovm_exit()}} async am() {__isovm_enter(1);try{}finally{__isovm_exit()}} }",
     ),
     (
         "class A { static { init(); } static {} }",
@@ -453,15 +456,15 @@ const CLASSES: &[(&str, &str)] = &[
     ),
     (
         "class A { [k()]() {} #p = 1; #q() { return this.#p } }",
-        "__isovm_gas(6);class A { [k()]() {__isovm_gas(1);} #p = (__isovm_gas(1), 1); #q() {__isovm_gas(1); __isovm_gas(2);return this.#p } }",
+        "__isovm_gas(6);class A { [k()]() {__isovm_enter(1);try{}finally{__isovm_exit()}} #p = (__isovm_gas(1), 1); #q() {__isovm_enter(1);try{ __isovm_gas(2);return this.#p }finally{__isovm_exit()}} }",
     ),
     (
         "class A { x = f(); static y = g.h; z; w = () => 1; v = function () {}; }",
-        "__isovm_gas(3);class A { x = (__isovm_gas(4), f()); static y = (__isovm_gas(2), g.h); z; w = () => (__isovm_gas(1), 1); v = function () {__isovm_gas(1);}; }",
+        "__isovm_gas(3);class A { x = __isovm_frame(4, () => (f())); static y = __isovm_frame(2, () => (g.h)); z; w = () => {__isovm_enter(1);try{return (1)}finally{__isovm_exit()}}; v = function () {__isovm_enter(1);try{}finally{__isovm_exit()}}; }",
     ),
     (
         "const C = class { x = new C() };",
-        "__isovm_gas(3);const C = class { x = (__isovm_gas(4), new C()) };",
+        "__isovm_gas(3);const C = class { x = __isovm_frame(4, () => (new C())) };",
     ),
     (
         "class A { x = class {} }",
@@ -477,29 +480,29 @@ fn classes() {
 const DEFAULTS: &[(&str, &str)] = &[
     (
         "function f(a = f()) {}",
-        "__isovm_gas(1);function f(a = (__isovm_gas(4), f())) {__isovm_gas(2);}",
+        "__isovm_gas(1);function f(a = __isovm_frame(4, () => (f()))) {__isovm_enter(2);try{}finally{__isovm_exit()}}",
     ),
     (
         "function f(a = 1, {b = g()} = {}, [c = 2] = []) {}",
-        "__isovm_gas(1);function f(a = (__isovm_gas(1), 1), {b = (__isovm_gas(4), g())} = (__isovm_gas(2), {}), [c = (__isovm_gas(1), 2)] = (__isovm_gas(2), [])) {__isovm_gas(4);}",
+        "__isovm_gas(1);function f(a = (__isovm_gas(1), 1), {b = __isovm_frame(4, () => (g()))} = (__isovm_gas(2), {}), [c = (__isovm_gas(1), 2)] = (__isovm_gas(2), [])) {__isovm_enter(4);try{}finally{__isovm_exit()}}",
     ),
     (
         "const f = (x = y.z) => x;",
-        "__isovm_gas(3);const f = (x = (__isovm_gas(2), y.z)) => (__isovm_gas(2), x);",
+        "__isovm_gas(3);const f = (x = __isovm_frame(2, () => (y.z))) => {__isovm_enter(2);try{return (x)}finally{__isovm_exit()}};",
     ),
     // Anonymous functions keep their inferred name: left bare.
     (
         "function f(cb = () => 1, h = function () {}) {}",
-        "__isovm_gas(1);function f(cb = () => (__isovm_gas(1), 1), h = function () {__isovm_gas(1);}) {__isovm_gas(3);}",
+        "__isovm_gas(1);function f(cb = () => {__isovm_enter(1);try{return (1)}finally{__isovm_exit()}}, h = function () {__isovm_enter(1);try{}finally{__isovm_exit()}}) {__isovm_enter(3);try{}finally{__isovm_exit()}}",
     ),
     // Defaults inside a body are part of their statement.
     (
         "function f() { const {a = g()} = o; }",
-        "__isovm_gas(1);function f() {__isovm_gas(1); __isovm_gas(7);const {a = g()} = o; }",
+        "__isovm_gas(1);function f() {__isovm_enter(1);try{ __isovm_gas(7);const {a = g()} = o; }finally{__isovm_exit()}}",
     ),
     (
         "function f(a = function (b = 1) { const {c = 2} = b; }) {}",
-        "__isovm_gas(1);function f(a = function (b = (__isovm_gas(1), 1)) {__isovm_gas(2); __isovm_gas(4);const {c = 2} = b; }) {__isovm_gas(2);}",
+        "__isovm_gas(1);function f(a = function (b = (__isovm_gas(1), 1)) {__isovm_enter(2);try{ __isovm_gas(4);const {c = 2} = b; }finally{__isovm_exit()}}) {__isovm_enter(2);try{}finally{__isovm_exit()}}",
     ),
 ];
 
@@ -511,7 +514,7 @@ fn parameter_defaults_are_charged_inline() {
 const MISC: &[(&str, &str)] = &[
     (
         "const s = `a${f(() => { return 1; })}b`;",
-        "__isovm_gas(7);const s = `a${f(() => {__isovm_gas(1); __isovm_gas(1);return 1; })}b`;",
+        "__isovm_gas(7);const s = `a${f(() => {__isovm_enter(1);try{ __isovm_gas(1);return 1; }finally{__isovm_exit()}})}b`;",
     ),
     (
         "const s = \"日本語\"; if (s) f(s);",
@@ -523,7 +526,7 @@ const MISC: &[(&str, &str)] = &[
     ),
     (
         "/* 😀 */ x = '😀'\n// ü\nf(x => x)",
-        "/* 😀 */ __isovm_gas(2);x = '😀'\n// ü\n__isovm_gas(6);f(x => (__isovm_gas(2), x))",
+        "/* 😀 */ __isovm_gas(2);x = '😀'\n// ü\n__isovm_gas(6);f(x => {__isovm_enter(2);try{return (x)}finally{__isovm_exit()}})",
     ),
     (
         "a = 1\r\nb = 2\u{2028}c = 3",
@@ -559,13 +562,13 @@ module.exports = Token;
 "#;
 
 const CONTRACT_OUT: &str = r#"__isovm_gas(3);class Token {
-  init() {__isovm_gas(1); __isovm_gas(5);storage.put("supply", "0"); }
-  transfer(from, to, amount) {__isovm_gas(4);
+  init() {__isovm_enter(1);try{ __isovm_gas(5);storage.put("supply", "0"); }finally{__isovm_exit()}}
+  transfer(from, to, amount) {__isovm_enter(4);try{
     __isovm_gas(9);const bal = Number(storage.mapGet("balances", from) || "0");
     __isovm_gas(2);if (bal < amount) {__isovm_gas(4);throw new Error("insufficient balance");}
     __isovm_gas(1);for (let i = 0; i < 3; i++) {__isovm_gas(3); /* ... */ }
     __isovm_gas(1);return true;
-  }
+  }finally{__isovm_exit()}}
 }
 __isovm_gas(3);module.exports = Token;
 "#;
@@ -620,7 +623,8 @@ fn output_reparses_keeps_lines_and_counts_sites() {
         );
         // The engine's wrapper, compiled as a classic script, must parse too.
         let wrapped = format!(
-            "((__isovm_gas, module, exports, require, block, tx) => {{\"use strict\";{}\n}})",
+            "(({}) => {{\"use strict\";{}\n}})",
+            WRAPPER_PARAMS.join(", "),
             out.code
         );
         let ret_errors = {
@@ -638,11 +642,11 @@ fn output_reparses_keeps_lines_and_counts_sites() {
         );
         assert_eq!(line_breaks(&out.code), line_breaks(input), "{input:?}");
         assert_eq!(out.code.lines().count(), input.lines().count(), "{input:?}");
-        assert_eq!(
-            out.code.matches("__isovm_gas(").count(),
-            out.charge_sites,
-            "{input:?}"
-        );
+        let sites = [GAS_FN, ENTER_FN, FRAME_FN]
+            .iter()
+            .map(|f| out.code.matches(&format!("{f}(")).count())
+            .sum::<usize>();
+        assert_eq!(sites, out.charge_sites, "{input:?}");
         // Only insertions: removing them gives the input back.
         assert!(out.code.len() >= input.len());
     }
