@@ -1,6 +1,7 @@
 //! The commands behind the CLI, as library functions: `main.rs` only parses arguments,
 //! sets up logging and calls these.
 
+pub mod bench;
 pub mod exec;
 
 use std::path::PathBuf;

@@ -5,6 +5,7 @@
 //! Isolates are `!Send`: a [`Sandbox`] is made on, and stays on, a thread spawned with
 //! [`spawn_sandbox_thread`].
 
+mod buffers;
 mod host;
 mod natives;
 mod platform;
@@ -26,27 +27,54 @@ pub use sandbox::CallError;
 pub use sandbox::CallInput;
 pub use sandbox::CallMode;
 pub use sandbox::CallOutcome;
+pub use sandbox::CompileReport;
 pub use sandbox::ContractCode;
+pub use sandbox::MemoryKind;
 pub use sandbox::Sandbox;
 
 /// Limits every call runs under.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Wall-clock time of one call.
+    /// Most wall-clock time one call may take. A call gets less when it has little gas: see
+    /// [`Limits::timeout_for`].
     pub call_timeout: Duration,
+    /// Time every call may take, however little gas it has.
+    pub timeout_floor: Duration,
+    /// A pessimistic rate of gas per second (metered code runs at 10 to 100 times this), from
+    /// which a call's time limit follows from its gas.
+    pub min_gas_per_second: u64,
     /// Heap of one isolate.
     pub heap_bytes: usize,
     /// Size of a call's JSON-encoded result.
     pub max_result_bytes: usize,
+    /// ArrayBuffer memory one call may allocate in total (it lives outside the heap).
+    pub max_buffer_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            call_timeout: Duration::from_secs(2),
+            call_timeout: Duration::from_secs(5),
+            timeout_floor: Duration::from_millis(100),
+            min_gas_per_second: 10_000_000,
             heap_bytes: 128 * 1024 * 1024,
             max_result_bytes: 64 * 1024,
+            max_buffer_bytes: 64 * 1024 * 1024,
         }
+    }
+}
+
+impl Limits {
+    /// The time limit of a call that may still use `gas`: the floor plus what that gas buys
+    /// at the pessimistic rate, capped at `call_timeout`. A transaction that pays little gas
+    /// cannot hold a worker for long (a regular-expression bomb with a tiny gas limit), and
+    /// metered work never comes near its time limit, so what ends a call does not depend on
+    /// how fast the node is.
+    pub fn timeout_for(&self, gas: u64) -> Duration {
+        let rate = self.min_gas_per_second.max(1);
+        let for_gas = Duration::from_secs(gas / rate)
+            + Duration::from_nanos((gas % rate) * 1_000_000_000 / rate);
+        (self.timeout_floor + for_gas).min(self.call_timeout)
     }
 }
 
@@ -77,6 +105,8 @@ pub enum EngineError {
     Runtime(String),
     #[error("isolates must be created on a thread from spawn_sandbox_thread")]
     WrongThread,
+    #[error("this thread already has a sandbox: one isolate per thread")]
+    SandboxExists,
     #[error("could not start a thread: {0}")]
     Thread(std::io::Error),
 }

@@ -11,14 +11,36 @@ pub const SANDBOX_THREAD_STACK: usize = 64 * 1024 * 1024;
 /// What V8 may use of it, in KiB: the rest is for the Rust frames below V8.
 const V8_STACK_KIB: usize = 48 * 1024;
 
+/// JavaScript features V8 would install into every context made from the snapshot, after the
+/// snapshot's intrinsics are frozen (which V8 cannot do to a frozen object). None is
+/// something contracts need; turning them off keeps the snapshot frozen and the language the
+/// same on every node.
+const INSTALLED_PER_CONTEXT: [&str; 12] = [
+    "--no-js-promise-try",
+    "--no-js-atomics-pause",
+    "--no-js-error-iserror",
+    "--no-js-regexp-escape",
+    "--no-js-explicit-resource-management",
+    "--no-js-float16array",
+    "--no-js-base-64",
+    "--no-js-upsert",
+    "--no-js-iterator-sequencing",
+    "--no-js-sum-precise",
+    "--no-harmony-temporal",
+    "--no-enable-queue-microtask",
+];
+
 /// The flags every isolate runs with. Part of the snapshot cache key.
 pub(super) fn flags() -> String {
-    [
+    let mut flags = vec![
         // No eval, no `new Function`, no string-to-code anywhere.
         "--disallow-code-generation-from-strings".to_string(),
         format!("--stack-size={V8_STACK_KIB}"),
-    ]
-    .join(" ")
+        // SharedArrayBuffer only where an embedder callback allows it: here, nowhere.
+        "--enable-sharedarraybuffer-per-context".to_string(),
+    ];
+    flags.extend(INSTALLED_PER_CONTEXT.iter().map(|f| f.to_string()));
+    flags.join(" ")
 }
 
 static INIT: Once = Once::new();
@@ -35,6 +57,9 @@ pub fn init() {
 
 thread_local! {
     static ON_SANDBOX_THREAD: Cell<bool> = const { Cell::new(false) };
+    /// Whether a sandbox lives on this thread. V8 tracks one current isolate per thread;
+    /// two isolates on one thread would need explicit enter/exit juggling, so isovm keeps one.
+    static HAS_SANDBOX: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Spawns a thread that may own isolates: its stack is the size V8 has been told about.
@@ -55,4 +80,14 @@ where
 /// Whether the current thread was made by [`spawn_sandbox_thread`].
 pub(super) fn on_sandbox_thread() -> bool {
     ON_SANDBOX_THREAD.with(Cell::get)
+}
+
+/// Claims this thread's one sandbox slot; false if it is taken.
+pub(super) fn claim_sandbox_slot() -> bool {
+    HAS_SANDBOX.with(|has| !has.replace(true))
+}
+
+/// Frees this thread's sandbox slot.
+pub(super) fn release_sandbox_slot() {
+    HAS_SANDBOX.with(|has| has.set(false));
 }

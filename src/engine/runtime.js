@@ -15,12 +15,10 @@
   const defineProperty = Object.defineProperty;
 
   // ---- Remove what is nondeterministic or escapes the sandbox ------------------------
-  // V8 re-adds some globals to every context made from a snapshot (WebAssembly,
-  // SharedArrayBuffer, Atomics extensions): those are removed per context, in lockdown().
-  for (const name of ["WeakRef", "FinalizationRegistry", "console"]) {
+  // (V8 re-adds WebAssembly to every context made from a snapshot: lockdown() removes it.)
+  for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics", "WeakRef", "FinalizationRegistry", "console"]) {
     delete G[name];
   }
-  const perContextRemovals = ["WebAssembly", "SharedArrayBuffer", "Atomics"];
 
   const unavailable = (what, why) => function () {
     throw new Error(`${what} is not available to contracts: ${why}`);
@@ -142,11 +140,12 @@
     throw new Error(`module '${String(name)}' is not available: contracts cannot load modules`);
   };
 
-  // ---- Freeze every intrinsic, per context ----------------------------------------------
-  // V8 installs shipping features and Error.stackTraceLimit on intrinsics each time it makes
-  // a context from the snapshot, so intrinsics cannot be frozen in the snapshot itself.
-  // lockdown() runs right after that, before any contract code.
-  const hidden = () => [
+  // ---- Freeze every intrinsic ---------------------------------------------------------
+  // Done here, once, into the snapshot. Two objects stay open in the snapshot because V8
+  // adds to them each time it makes a context from it (Error.stackTraceLimit, the global
+  // WebAssembly); lockdown() closes them per context, before any contract code runs. V8's
+  // other per-context installs (recent built-ins) are turned off by flags (platform.rs).
+  const hidden = [
     Object.getPrototypeOf(function* () {}),
     Object.getPrototypeOf(async function () {}),
     Object.getPrototypeOf(async function* () {}),
@@ -155,34 +154,42 @@
     Object.getPrototypeOf(new Set()[Symbol.iterator]()),
     Object.getPrototypeOf(""[Symbol.iterator]()),
     Object.getPrototypeOf(/a/[Symbol.matchAll]("")),
+    Object.getPrototypeOf([].values().map((x) => x)),
+    Object.getPrototypeOf(Iterator.from({ next() { return { done: true }; } })),
     Object.getPrototypeOf(Int8Array),
     Object.getPrototypeOf((function* () {})()),
     Object.getPrototypeOf((async function* () {})()),
     Object.getOwnPropertyDescriptor(Function.prototype, "caller").get,
   ];
-  const ownKeys = Reflect.ownKeys;
-  const getPrototypeOf = Object.getPrototypeOf;
-  const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-  const lockdown = () => {
-    for (const name of perContextRemovals) {
-      delete G[name];
+  // RegExp's legacy static properties ($1, lastMatch, ...) would carry the last match of one
+  // call into the next; nothing needs them.
+  for (const key of Reflect.ownKeys(RegExp)) {
+    if (typeof key === "string" && (key.startsWith("$") || ["input", "lastMatch", "lastParen", "leftContext", "rightContext"].includes(key))) {
+      delete RegExp[key];
     }
-    const seen = new Set();
-    const pending = [G, ...hidden()];
-    while (pending.length > 0) {
-      const value = pending.pop();
-      if ((typeof value !== "object" && typeof value !== "function") || value === null || seen.has(value)) {
-        continue;
-      }
-      seen.add(value);
+  }
+  const openInSnapshot = new Set([G, Error]);
+  const seen = new Set();
+  const pending = [G, ...hidden];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if ((typeof value !== "object" && typeof value !== "function") || value === null || seen.has(value)) {
+      continue;
+    }
+    seen.add(value);
+    if (!openInSnapshot.has(value)) {
       freeze(value);
-      pending.push(getPrototypeOf(value));
-      for (const key of ownKeys(value)) {
-        const desc = getOwnPropertyDescriptor(value, key);
-        pending.push(desc.value, desc.get, desc.set);
-      }
     }
-    return seen.size;
+    pending.push(Object.getPrototypeOf(value));
+    for (const key of Reflect.ownKeys(value)) {
+      const desc = Object.getOwnPropertyDescriptor(value, key);
+      pending.push(desc.value, desc.get, desc.set);
+    }
+  }
+  const lockdown = () => {
+    delete G.WebAssembly;
+    freeze(Error);
+    freeze(G);
   };
 
   // ---- What the engine calls ------------------------------------------------------------
@@ -190,6 +197,7 @@
   // real stack overflow strikes depends on how V8 happened to compile the frames above it,
   // which differs between nodes; this limit is the same everywhere.
   const MAX_CALL_DEPTH = 1000;
+  const DEPTH_ERROR_GAS = 10000;
   const DepthError = RangeError;
   return freeze({
     // Loads a contract and calls one of its methods. `wrapper` is the compiled contract:
@@ -204,6 +212,8 @@
       const enter = (n) => {
         if ((cell[0] += n) > cell[1]) natives.outOfGas();
         if (depth >= MAX_CALL_DEPTH) {
+          // Building the error captures a stack trace: far more work than a call.
+          if ((cell[0] += DEPTH_ERROR_GAS) > cell[1]) natives.outOfGas();
           throw new DepthError(`Maximum call stack size exceeded: contracts may nest calls ${MAX_CALL_DEPTH} deep`);
         }
         depth++;

@@ -12,6 +12,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use super::buffers::{self, BufferBudget};
 use super::host::{Host, HostError};
 use super::natives::{self, CallState, GasCell, SharedCallState, Stop};
 use super::snapshot::{self, INTERNALS_INDEX, RUNTIME_NAME};
@@ -69,13 +70,21 @@ pub enum CallError {
     Threw(String),
     OutOfGas,
     Timeout,
-    MemoryLimit,
+    /// The heap grew past its limit, or ArrayBuffers past theirs.
+    MemoryLimit(MemoryKind),
     ResultTooLarge {
         bytes: usize,
         limit: usize,
     },
     /// The host failed: not the contract's doing; the batch must be abandoned.
     Host(HostError),
+}
+
+/// Which memory limit a call hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryKind {
+    Heap,
+    ArrayBuffers,
 }
 
 /// The result of one call.
@@ -133,6 +142,7 @@ pub struct Sandbox {
     watchdog: Watchdog,
     isolate: v8::OwnedIsolate,
     heap: Box<HeapGuard>,
+    buffers: Arc<BufferBudget>,
     engine: Arc<Engine>,
     uses: u64,
     tainted: bool,
@@ -148,8 +158,14 @@ impl Sandbox {
         if !platform::on_sandbox_thread() {
             return Err(EngineError::WrongThread);
         }
+        if !platform::claim_sandbox_slot() {
+            return Err(EngineError::SandboxExists);
+        }
         let limits = &engine.options.limits;
-        let mut params = v8::CreateParams::default().heap_limits(0, limits.heap_bytes);
+        let (allocator, buffers) = buffers::allocator(limits.max_buffer_bytes);
+        let mut params = v8::CreateParams::default()
+            .heap_limits(0, limits.heap_bytes)
+            .array_buffer_allocator(allocator);
         if let Some(blob) = engine.snapshot {
             params = params
                 .snapshot_blob(v8::StartupData::from(blob))
@@ -163,14 +179,23 @@ impl Sandbox {
             hit: AtomicBool::new(false),
             grants: AtomicU32::new(0),
         });
+        buffers.attach(isolate.thread_safe_handle());
         let data = &*heap as *const HeapGuard as *mut c_void;
         isolate.add_near_heap_limit_callback(near_heap_limit, data);
-        let watchdog = Watchdog::new(isolate.thread_safe_handle()).map_err(EngineError::Thread)?;
+        let watchdog = match Watchdog::new(isolate.thread_safe_handle()) {
+            Ok(watchdog) => watchdog,
+            Err(e) => {
+                drop(isolate);
+                platform::release_sandbox_slot();
+                return Err(EngineError::Thread(e));
+            }
+        };
         Ok(Sandbox {
             scripts: HashMap::new(),
             watchdog,
             isolate,
             heap,
+            buffers,
             engine: engine.clone(),
             uses: 0,
             tainted: false,
@@ -198,6 +223,7 @@ impl Sandbox {
         self.uses += 1;
         self.isolate.cancel_terminate_execution();
         self.heap.hit.store(false, Ordering::SeqCst);
+        self.buffers.begin_call();
 
         let gas_store =
             v8::ArrayBuffer::new_backing_store_from_vec(vec![0u8; GasCell::BYTES]).make_shared();
@@ -225,10 +251,15 @@ impl Sandbox {
         self.isolate.remove_slot::<SharedCallState>();
         self.isolate.cancel_terminate_execution();
         let stop = state.borrow_mut().stop.take();
-        let memory = self.heap.hit.load(Ordering::SeqCst);
-        if memory {
+        let heap_hit = self.heap.hit.load(Ordering::SeqCst);
+        if heap_hit {
             self.tainted = true;
         }
+        let memory = if self.buffers.exhausted() {
+            Some(MemoryKind::ArrayBuffers)
+        } else {
+            heap_hit.then_some(MemoryKind::Heap)
+        };
 
         let result = match ran {
             Ran::Value(json) => {
@@ -246,13 +277,15 @@ impl Sandbox {
             Ran::Terminated => Err(match stop {
                 Some(Stop::OutOfGas) => CallError::OutOfGas,
                 Some(Stop::Host(e)) => CallError::Host(e),
-                None if memory => CallError::MemoryLimit,
+                None if memory.is_some() => {
+                    CallError::MemoryLimit(memory.unwrap_or(MemoryKind::Heap))
+                }
                 None if fired => CallError::Timeout,
                 None => CallError::Threw("execution was terminated".into()),
             }),
         };
         let gas_used = match &result {
-            Err(CallError::OutOfGas | CallError::Timeout | CallError::MemoryLimit) => {
+            Err(CallError::OutOfGas | CallError::Timeout | CallError::MemoryLimit(_)) => {
                 input.gas_limit
             }
             _ => gas.used().min(input.gas_limit),
@@ -276,17 +309,17 @@ impl Sandbox {
             engine,
             ..
         } = self;
+        // Each call has its own microtask queue, dropped with it: promise jobs left behind by
+        // a call that was terminated never run in a later call.
+        let queue = v8::MicrotaskQueue::new(isolate, v8::MicrotasksPolicy::Explicit);
         v8::scope!(let scope, isolate);
-        let context = v8::Context::new(scope, Default::default());
-        let scope = &mut v8::ContextScope::new(scope, context);
-        let internals = if engine.snapshot.is_some() {
-            scope
-                .get_context_data_from_snapshot_once::<v8::Object>(INTERNALS_INDEX)
-                .map_err(|e| EngineError::Runtime(format!("snapshot internals: {e}")))
-        } else {
-            snapshot::install_runtime(scope)
+        let options = v8::ContextOptions {
+            microtask_queue: Some(&*queue as *const v8::MicrotaskQueue as *mut v8::MicrotaskQueue),
+            ..Default::default()
         };
-        let internals = match internals {
+        let context = v8::Context::new(scope, options);
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let internals = match runtime_internals(scope, engine) {
             Ok(internals) => internals,
             Err(e) => return (Ran::Threw(e.to_string()), None),
         };
@@ -309,9 +342,82 @@ impl Sandbox {
             },
         };
 
-        watchdog.arm(engine.options.limits.call_timeout);
-        let ran = invoke(tc, internals, unbound, input, gas_store);
+        let timeout = engine
+            .options
+            .limits
+            .timeout_for(input.gas_limit.saturating_sub(input.gas_used));
+        watchdog.arm(timeout);
+        let ran = invoke(tc, internals, unbound, input, gas_store, &queue);
         (ran.unwrap_or_else(|| caught(tc)), code_cache)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // The isolate itself is dropped after this, with the other fields.
+        platform::release_sandbox_slot();
+    }
+}
+
+/// The runtime's internals in a new context: from the snapshot's context data, or by running
+/// the runtime library when there is no snapshot.
+fn runtime_internals<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    engine: &Engine,
+) -> Result<v8::Local<'s, v8::Object>, EngineError> {
+    if engine.snapshot.is_some() {
+        scope
+            .get_context_data_from_snapshot_once::<v8::Object>(INTERNALS_INDEX)
+            .map_err(|e| EngineError::Runtime(format!("snapshot internals: {e}")))
+    } else {
+        snapshot::install_runtime(scope)
+    }
+}
+
+/// Whether a compile used a code cache, and the cache it made when it did not.
+#[derive(Debug)]
+pub struct CompileReport {
+    pub consumed_cache: bool,
+    pub new_cache: Option<Vec<u8>>,
+}
+
+impl Sandbox {
+    /// Makes a context the way every call does (runtime internals, and `lockdown()` when
+    /// asked), then drops it. For warm-up and measurement.
+    pub fn make_context(&mut self, lockdown: bool) -> Result<(), EngineError> {
+        let isolate = &mut self.isolate;
+        v8::scope!(let scope, isolate);
+        let context = v8::Context::new(scope, Default::default());
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let internals = runtime_internals(scope, &self.engine)?;
+        if lockdown {
+            let failed = || EngineError::Runtime("lockdown() failed".into());
+            let lockdown = internal_function(scope, internals, "lockdown").ok_or_else(failed)?;
+            lockdown
+                .call(scope, internals.into(), &[])
+                .ok_or_else(failed)?;
+        }
+        Ok(())
+    }
+
+    /// Compiles `contract` as a call would on a script-cache miss, without keeping the
+    /// script: consumes `contract.cache` if V8 accepts it, else compiles from source and makes
+    /// a cache. For measurement and cache maintenance.
+    pub fn compile_only(&mut self, contract: &ContractCode) -> Result<CompileReport, EngineError> {
+        let isolate = &mut self.isolate;
+        v8::scope!(let scope, isolate);
+        let context = v8::Context::new(scope, Default::default());
+        let scope = &mut v8::ContextScope::new(scope, context);
+        match compile(scope, contract, true) {
+            Some((_, new_cache)) => Ok(CompileReport {
+                consumed_cache: new_cache.is_none(),
+                new_cache,
+            }),
+            None => Err(EngineError::Runtime(format!(
+                "contract {} does not compile",
+                contract.id
+            ))),
+        }
     }
 }
 
@@ -390,6 +496,7 @@ fn invoke<'s>(
     unbound: v8::Local<'s, v8::UnboundScript>,
     input: &CallInput<'_>,
     gas_store: &v8::SharedRef<v8::BackingStore>,
+    queue: &v8::MicrotaskQueue,
 ) -> Option<Ran> {
     let lockdown = internal_function(scope, internals, "lockdown")?;
     lockdown.call(scope, internals.into(), &[])?;
@@ -425,7 +532,7 @@ fn invoke<'s>(
             abi_methods,
         ],
     )?;
-    scope.perform_microtask_checkpoint();
+    queue.perform_checkpoint(scope);
     if scope.is_execution_terminating() {
         return None;
     }

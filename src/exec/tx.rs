@@ -8,7 +8,7 @@ use super::ExecOptions;
 use super::host::TxHost;
 use super::system;
 use crate::contract::ContractRecord;
-use crate::engine::{CallError, CallInput, CallMode, ContractCode, HostError, Sandbox};
+use crate::engine::{CallError, CallInput, CallMode, ContractCode, HostError, MemoryKind, Sandbox};
 use crate::schema::{Action, Receipt, Status, Tx};
 use crate::state::{BlockDiff, WriteSet, keys};
 use crate::store::ReadView;
@@ -89,6 +89,7 @@ impl TxRun<'_> {
         args_json: &str,
         mode: CallMode<'_>,
     ) -> ActionResult {
+        let gas_before = self.gas_used;
         let outcome = sandbox.call(
             host,
             &CallInput {
@@ -120,18 +121,28 @@ impl TxRun<'_> {
                 Status::OutOfGas,
                 format!("out of gas: the limit is {}", self.tx.gas_limit),
             )),
-            Err(CallError::Timeout) => Err(Failed::new(
-                Status::Timeout,
-                format!(
-                    "the call ran past the {} ms time limit",
-                    limits.call_timeout.as_millis()
-                ),
-            )),
-            Err(CallError::MemoryLimit) => Err(Failed::new(
+            Err(CallError::Timeout) => {
+                let remaining = self.tx.gas_limit.saturating_sub(gas_before);
+                Err(Failed::new(
+                    Status::Timeout,
+                    format!(
+                        "the call ran past its time limit ({} ms for {remaining} gas)",
+                        limits.timeout_for(remaining).as_millis()
+                    ),
+                ))
+            }
+            Err(CallError::MemoryLimit(MemoryKind::Heap)) => Err(Failed::new(
                 Status::MemoryLimit,
                 format!(
                     "the call used more than the {} MiB heap limit",
                     limits.heap_bytes >> 20
+                ),
+            )),
+            Err(CallError::MemoryLimit(MemoryKind::ArrayBuffers)) => Err(Failed::new(
+                Status::MemoryLimit,
+                format!(
+                    "the call allocated more than the {} MiB of ArrayBuffer memory a call may use",
+                    limits.max_buffer_bytes >> 20
                 ),
             )),
             Err(CallError::ResultTooLarge { bytes, limit }) => Err(Failed::new(
