@@ -15,6 +15,7 @@ mod watchdog;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use host::Host;
@@ -111,10 +112,41 @@ pub enum EngineError {
     Thread(std::io::Error),
 }
 
+/// What an engine's sandboxes have done, for logs and metrics.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Isolates created (each sandbox, and each replacement of one).
+    pub isolates: u64,
+    pub calls: u64,
+    /// Calls whose contract was already compiled in their isolate.
+    pub script_cache_hits: u64,
+    /// Compiles that used the stored V8 code cache.
+    pub code_cache_consumed: u64,
+    /// Compiles whose stored code cache V8 refused (other V8 version or flags, damage).
+    pub code_cache_rejected: u64,
+    /// Compiles from source (no cache, or a refused one).
+    pub compiled_from_source: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    isolates: AtomicU64,
+    calls: AtomicU64,
+    script_cache_hits: AtomicU64,
+    code_cache_consumed: AtomicU64,
+    code_cache_rejected: AtomicU64,
+    compiled_from_source: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
 /// Process-wide engine state: V8 initialized, the snapshot blob, the limits.
 pub struct Engine {
     options: EngineOptions,
     snapshot: Option<&'static [u8]>,
+    counters: Counters,
 }
 
 impl Engine {
@@ -123,11 +155,28 @@ impl Engine {
         platform::init();
         let blob = snapshot::process_snapshot(options.snapshot_dir.as_deref())?;
         let snapshot = options.use_snapshot.then_some(blob);
-        Ok(Arc::new(Engine { options, snapshot }))
+        Ok(Arc::new(Engine {
+            options,
+            snapshot,
+            counters: Counters::default(),
+        }))
     }
 
     pub fn options(&self) -> &EngineOptions {
         &self.options
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        let c = &self.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        EngineStats {
+            isolates: get(&c.isolates),
+            calls: get(&c.calls),
+            script_cache_hits: get(&c.script_cache_hits),
+            code_cache_consumed: get(&c.code_cache_consumed),
+            code_cache_rejected: get(&c.code_cache_rejected),
+            compiled_from_source: get(&c.compiled_from_source),
+        }
     }
 
     /// Size of the startup snapshot, if one is used.

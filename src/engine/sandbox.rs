@@ -172,6 +172,7 @@ impl Sandbox {
                 .external_references(natives::external_references().into());
         }
         let mut isolate = v8::Isolate::new(params);
+        super::bump(&engine.counters.isolates);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
         isolate.set_capture_stack_trace_for_uncaught_exceptions(true, 10);
         let heap = Box::new(HeapGuard {
@@ -221,6 +222,7 @@ impl Sandbox {
     /// Runs one call in a fresh context.
     pub fn call(&mut self, host: &mut dyn Host, input: &CallInput<'_>) -> CallOutcome {
         self.uses += 1;
+        super::bump(&self.engine.counters.calls);
         self.isolate.cancel_terminate_execution();
         self.heap.hit.store(false, Ordering::SeqCst);
         self.buffers.begin_call();
@@ -328,9 +330,13 @@ impl Sandbox {
         let mut code_cache = None;
         let contract = input.contract;
         let unbound = match scripts.get(&contract.hash) {
-            Some(script) => v8::Local::new(tc, script),
+            Some(script) => {
+                super::bump(&engine.counters.script_cache_hits);
+                v8::Local::new(tc, script)
+            }
             None => match compile(tc, contract, matches!(input.mode, CallMode::Deploy { .. })) {
                 Some((unbound, cache)) => {
+                    count_compile(engine, contract, &cache);
                     if scripts.len() >= MAX_CACHED_SCRIPTS {
                         scripts.clear();
                     }
@@ -409,15 +415,31 @@ impl Sandbox {
         let context = v8::Context::new(scope, Default::default());
         let scope = &mut v8::ContextScope::new(scope, context);
         match compile(scope, contract, true) {
-            Some((_, new_cache)) => Ok(CompileReport {
-                consumed_cache: new_cache.is_none(),
-                new_cache,
-            }),
+            Some((_, new_cache)) => {
+                count_compile(&self.engine, contract, &new_cache);
+                Ok(CompileReport {
+                    consumed_cache: new_cache.is_none(),
+                    new_cache,
+                })
+            }
             None => Err(EngineError::Runtime(format!(
                 "contract {} does not compile",
                 contract.id
             ))),
         }
+    }
+}
+
+/// Counts a compile: `new_cache` is `None` exactly when the stored cache was consumed.
+fn count_compile(engine: &Engine, contract: &ContractCode, new_cache: &Option<Vec<u8>>) {
+    let counters = &engine.counters;
+    match (contract.cache.is_some(), new_cache.is_some()) {
+        (true, false) => super::bump(&counters.code_cache_consumed),
+        (true, true) => {
+            super::bump(&counters.code_cache_rejected);
+            super::bump(&counters.compiled_from_source);
+        }
+        (false, _) => super::bump(&counters.compiled_from_source),
     }
 }
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use crate::engine::{Engine, EngineError, EngineOptions, HostError, Sandbox};
+use crate::engine::{Engine, EngineError, EngineOptions, EngineStats, HostError, Sandbox};
 use crate::schema::{Batch, BlockResult, Query, QueryReply, Tx};
 use crate::state::StateRoot;
 use crate::store::{Store, StoreError};
@@ -99,6 +99,7 @@ pub struct Executed {
 
 struct Inner {
     store: Arc<dyn Store>,
+    engine: Arc<Engine>,
     options: ExecOptions,
     pool: pool::Pool,
     partitions: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<()>>>>,
@@ -114,10 +115,11 @@ impl Executor {
     /// Sets up V8 (snapshot included) and starts the worker pool.
     pub fn new(store: Arc<dyn Store>, options: ExecOptions) -> Result<Executor, ExecError> {
         let engine = Engine::new(options.engine.clone())?;
-        let pool = pool::Pool::start(engine, options.pool.clone())?;
+        let pool = pool::Pool::start(engine.clone(), options.pool.clone())?;
         Ok(Executor {
             inner: Arc::new(Inner {
                 store,
+                engine,
                 options,
                 pool,
                 partitions: Mutex::new(HashMap::new()),
@@ -165,6 +167,11 @@ impl Executor {
 
     pub fn pool_stats(&self) -> PoolStats {
         self.inner.pool.stats()
+    }
+
+    /// What the isolates have done: calls, isolates made, script and code cache use.
+    pub fn engine_stats(&self) -> EngineStats {
+        self.inner.engine.stats()
     }
 
     pub fn options(&self) -> &ExecOptions {
