@@ -20,9 +20,13 @@
 //! offsets (UTF-8 byte offsets). Nothing is re-printed and no newline is ever inserted, so line
 //! numbers in stack traces stay those of the contract.
 //!
-//! * **Statements.** Every statement of a statement list (program, block, function body,
-//!   `case` consequent, class static block) is preceded by `__isovm_gas(N);`, `N` being the
-//!   statement's cost. Directive prologues (`"use strict";`) are left alone.
+//! * **Statements.** Each straight-line run of a statement list (program, block, function
+//!   body, `case` consequent, class static block) is preceded by `__isovm_gas(N);`, `N` being
+//!   the sum of its statements' costs. A run ends after any statement that can branch, loop,
+//!   jump or define a class, so a run's statements all execute whenever its first does (or
+//!   one throws, and the run was charged in full). The first run of a function body or loop
+//!   body block is paid by the entry or iteration charge instead. Directive prologues
+//!   (`"use strict";`) are left alone.
 //! * **Loops.** `for`, `for-in`, `for-of`, `while` and `do-while` pay per iteration at the start
 //!   of the body: right after `{`, or, for a single-statement body, by wrapping it in
 //!   `{__isovm_gas(N);` … `}` (then `N` also covers that statement). A `continue` (labeled or

@@ -47,6 +47,9 @@ pub(super) struct Instrumenter<'s> {
     /// Inside formal parameters (not inside a nested body): defaults there run before the
     /// function's entry charge and are charged inline.
     in_params: bool,
+    /// Starts of statement lists whose first straight-line run is paid by the charge that
+    /// enters them (a function entry or a loop iteration).
+    absorbed: std::collections::HashSet<u32>,
 }
 
 impl<'s> Instrumenter<'s> {
@@ -57,6 +60,7 @@ impl<'s> Instrumenter<'s> {
             charge_sites: 0,
             problem: None,
             in_params: false,
+            absorbed: std::collections::HashSet::new(),
         }
     }
 
@@ -97,10 +101,20 @@ impl<'s> Instrumenter<'s> {
         self.charge_sites += 1;
     }
 
-    fn charge_statements(&mut self, statements: &[Statement<'_>]) {
-        for statement in statements {
-            self.charge_at(statement.span().start, cost::statement(statement));
+    /// Charges each straight-line run of `statements` once, before its first statement; with
+    /// `absorbed`, the first run is already paid by the enclosing entry or iteration charge.
+    fn charge_statements(&mut self, statements: &[Statement<'_>], absorbed: bool) {
+        for (i, (start, n)) in runs(statements).into_iter().enumerate() {
+            if !(absorbed && i == 0) {
+                self.charge_at(start, n);
+            }
         }
+    }
+
+    /// Whether the statement list starting at `start` had its first run paid by an enclosing
+    /// charge (function entry, loop iteration); each such list is asked about once.
+    fn take_absorbed(&mut self, start: u32) -> bool {
+        self.absorbed.remove(&start)
     }
 
     /// Function entry: `__isovm_enter(n);try{` at the start of the body (after its directive
@@ -133,6 +147,13 @@ impl<'s> Instrumenter<'s> {
             self.report(body.span.start, Problem::Unsupported(what.into()));
             return;
         }
+        let n = match runs(&body.statements).first() {
+            Some((_, first)) => {
+                self.absorbed.insert(body.span.start);
+                n.saturating_add(*first)
+            }
+            None => n,
+        };
         open.push_str(&format!("{ENTER_FN}({n});try{{"));
         let close = format!("}}finally{{{EXIT_FN}()}}");
         if at == close_at {
@@ -183,7 +204,16 @@ impl<'s> Instrumenter<'s> {
     /// Per-iteration charge `n` at the start of a loop body.
     fn loop_body(&mut self, body: &Statement<'_>, n: u64) {
         match body {
-            Statement::BlockStatement(block) => self.charge_after_brace(block.span, n),
+            Statement::BlockStatement(block) => {
+                let n = match runs(&block.body).first() {
+                    Some((_, first)) => {
+                        self.absorbed.insert(block.span.start);
+                        n.saturating_add(*first)
+                    }
+                    None => n,
+                };
+                self.charge_after_brace(block.span, n);
+            }
             // The body statement is not in a list: its own cost joins the iteration charge.
             body => self.wrap_statement(body, n.saturating_add(cost::statement(body))),
         }
@@ -284,6 +314,32 @@ impl<'s> Instrumenter<'s> {
     }
 }
 
+/// The straight-line runs of a statement list, as (offset of the first statement, cost of all
+/// of them). A run ends after any statement that is not simple (one that can branch, loop,
+/// jump, or define a class), so whenever a run's first statement runs, so do the others,
+/// unless one of them throws: then the run was charged in full, a deterministic overcharge
+/// on the failing path only.
+fn runs(statements: &[Statement<'_>]) -> Vec<(u32, u64)> {
+    let mut out: Vec<(u32, u64)> = Vec::new();
+    let mut open = false;
+    for statement in statements {
+        let n = cost::statement(statement);
+        match out.last_mut() {
+            Some((_, total)) if open => *total = total.saturating_add(n),
+            _ => out.push((statement.span().start, n)),
+        }
+        open = matches!(
+            statement,
+            Statement::ExpressionStatement(_)
+                | Statement::VariableDeclaration(_)
+                | Statement::EmptyStatement(_)
+                | Statement::DebuggerStatement(_)
+                | Statement::FunctionDeclaration(_)
+        );
+    }
+    out
+}
+
 /// Whether evaluating `expr` can never run contract code: literals, names, `this`, and array
 /// or object literals of those (no spread, no computed keys, no methods or accessors).
 fn runs_no_code(expr: &Expression<'_>) -> bool {
@@ -322,7 +378,7 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
     }
 
     fn visit_program(&mut self, it: &Program<'a>) {
-        self.charge_statements(&it.body);
+        self.charge_statements(&it.body, false);
         walk::walk_program(self, it);
     }
 
@@ -331,22 +387,24 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
     }
 
     fn visit_block_statement(&mut self, it: &BlockStatement<'a>) {
-        self.charge_statements(&it.body);
+        let absorbed = self.take_absorbed(it.span.start);
+        self.charge_statements(&it.body, absorbed);
         walk::walk_block_statement(self, it);
     }
 
     fn visit_switch_case(&mut self, it: &SwitchCase<'a>) {
-        self.charge_statements(&it.consequent);
+        self.charge_statements(&it.consequent, false);
         walk::walk_switch_case(self, it);
     }
 
     fn visit_static_block(&mut self, it: &StaticBlock<'a>) {
-        self.charge_statements(&it.body);
+        self.charge_statements(&it.body, false);
         self.with_params(false, |v| walk::walk_static_block(v, it));
     }
 
     fn visit_function_body(&mut self, it: &FunctionBody<'a>) {
-        self.charge_statements(&it.statements);
+        let absorbed = self.take_absorbed(it.span.start);
+        self.charge_statements(&it.statements, absorbed);
         self.with_params(false, |v| walk::walk_function_body(v, it));
     }
 
