@@ -56,8 +56,8 @@ fn the_token_example_runs_end_to_end() {
         "{message}"
     );
     assert!(
-        message.contains("at transfer (token:"),
-        "the message carries the JS location: {message}"
+        message.ends_with("\n    at transfer (token:35:13)"),
+        "the message carries the contract's own line and column: {message}"
     );
     assert_eq!(failed["events"], Value::Array(vec![]));
     let balances = lines

@@ -275,7 +275,7 @@ const CASES: &[Case] = &[
                 "[]",
                 Fails(
                     Status::RuntimeError,
-                    "Error: plain failure\n    at plain (errors_carry_message_and_location:5:",
+                    "Error: plain failure\n    at plain (errors_carry_message_and_location:5:11)",
                 ),
             ),
             (
@@ -299,7 +299,7 @@ const CASES: &[Case] = &[
                 "[]",
                 Fails(
                     Status::RuntimeError,
-                    "RangeError: from helper\n    at helper (errors_carry_message_and_location:14:",
+                    "RangeError: from helper\n    at helper (errors_carry_message_and_location:14:11)\n    at deep (errors_carry_message_and_location:12:",
                 ),
             ),
         ],

@@ -109,6 +109,7 @@
 //! from strings at run time would not be instrumented: the runtime must disable `eval` and
 //! `new Function` (V8: disallow code generation from strings) and bound memory and wall time.
 
+mod columns;
 mod cost;
 mod rewrite;
 #[cfg(test)]
@@ -119,6 +120,8 @@ use oxc_ast_visit::Visit;
 use oxc_parser::{ParseOptions, Parser, ParserReturn};
 use oxc_span::SourceType;
 
+pub use columns::ColumnMap;
+use columns::ColumnTracker;
 use rewrite::Instrumenter;
 
 /// Name of the gas function the instrumented code calls: `__isovm_gas(n);`
@@ -145,6 +148,8 @@ pub struct Instrumented {
     pub code: String,
     /// How many charge sites were inserted (for logs/metrics).
     pub charge_sites: usize,
+    /// Maps columns of `code` back to the source, for error locations.
+    pub columns: ColumnMap,
 }
 
 /// Why a contract source was refused. Lines and columns are 1-based; columns count UTF-16
@@ -334,10 +339,11 @@ impl Insert {
 }
 
 /// Applies `inserts` to `source` in one pass.
-fn apply(source: &str, mut inserts: Vec<Insert>) -> Result<String, InstrumentError> {
+fn apply(source: &str, mut inserts: Vec<Insert>) -> Result<(String, ColumnMap), InstrumentError> {
     inserts.sort_by_key(Insert::key);
     let extra: usize = inserts.iter().map(|i| i.text.len()).sum();
     let mut code = String::with_capacity(source.len() + extra);
+    let mut columns = ColumnTracker::new();
     let mut copied = 0usize;
     for insert in &inserts {
         let pos = insert.pos as usize;
@@ -347,9 +353,11 @@ fn apply(source: &str, mut inserts: Vec<Insert>) -> Result<String, InstrumentErr
                 .at(source, insert.pos)
         })?;
         code.push_str(chunk);
+        columns.advance(chunk);
         code.push_str(&insert.text);
+        columns.insert(&insert.text);
         copied = pos;
     }
     code.push_str(source.get(copied..).unwrap_or_default());
-    Ok(code)
+    Ok((code, columns.finish()))
 }

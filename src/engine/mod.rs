@@ -11,6 +11,7 @@ mod natives;
 mod platform;
 mod sandbox;
 mod snapshot;
+mod thrown;
 mod watchdog;
 
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ pub use sandbox::CompileReport;
 pub use sandbox::ContractCode;
 pub use sandbox::MemoryKind;
 pub use sandbox::Sandbox;
+pub use thrown::Frame;
+pub use thrown::Thrown;
 
 /// Limits every call runs under.
 #[derive(Debug, Clone)]

@@ -15,7 +15,8 @@ use std::sync::{Arc, OnceLock};
 use super::buffers::{self, BufferBudget};
 use super::host::{Host, HostError};
 use super::natives::{self, CallState, GasCell, SharedCallState, Stop};
-use super::snapshot::{self, INTERNALS_INDEX, RUNTIME_NAME};
+use super::snapshot::{self, INTERNALS_INDEX};
+use super::thrown::{Thrown, caught};
 use super::watchdog::Watchdog;
 use super::{Engine, EngineError, platform};
 use crate::contract::instrument::WRAPPER_PARAMS;
@@ -67,7 +68,7 @@ pub struct CallInput<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallError {
     /// The contract threw; the message and the JS stack.
-    Threw(String),
+    Threw(Thrown),
     OutOfGas,
     Timeout,
     /// The heap grew past its limit, or ArrayBuffers past theirs.
@@ -275,7 +276,7 @@ impl Sandbox {
                     Ok(json)
                 }
             }
-            Ran::Threw(message) => Err(CallError::Threw(message)),
+            Ran::Threw(thrown) => Err(CallError::Threw(thrown)),
             Ran::Terminated => Err(match stop {
                 Some(Stop::OutOfGas) => CallError::OutOfGas,
                 Some(Stop::Host(e)) => CallError::Host(e),
@@ -283,7 +284,7 @@ impl Sandbox {
                     CallError::MemoryLimit(memory.unwrap_or(MemoryKind::Heap))
                 }
                 None if fired => CallError::Timeout,
-                None => CallError::Threw("execution was terminated".into()),
+                None => CallError::Threw(Thrown::plain("execution was terminated")),
             }),
         };
         let gas_used = match &result {
@@ -323,7 +324,7 @@ impl Sandbox {
         let scope = &mut v8::ContextScope::new(scope, context);
         let internals = match runtime_internals(scope, engine) {
             Ok(internals) => internals,
-            Err(e) => return (Ran::Threw(e.to_string()), None),
+            Err(e) => return (Ran::Threw(Thrown::plain(e.to_string())), None),
         };
         v8::tc_scope!(let tc, scope);
 
@@ -444,9 +445,9 @@ fn count_compile(engine: &Engine, contract: &ContractCode, new_cache: &Option<Ve
 }
 
 /// How the JavaScript part of a call ended.
-enum Ran {
+pub(super) enum Ran {
     Value(String),
-    Threw(String),
+    Threw(Thrown),
     Terminated,
 }
 
@@ -567,9 +568,9 @@ fn invoke<'s>(
                 return None;
             }
             v8::PromiseState::Pending => {
-                return Some(Ran::Threw(
-                    "the method returned a promise that never settled: contract calls are synchronous".into(),
-                ));
+                return Some(Ran::Threw(Thrown::plain(
+                    "the method returned a promise that never settled: contract calls are synchronous",
+                )));
             }
         },
         Err(_) => value,
@@ -600,62 +601,4 @@ fn internal_function<'s>(
 fn json<'s>(scope: &mut v8::PinScope<'s, '_>, text: &str) -> Option<v8::Local<'s, v8::Value>> {
     let text = v8::String::new(scope, text)?;
     v8::json::parse(scope, text)
-}
-
-/// Turns what the try-catch scope caught into a [`Ran`].
-fn caught(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> Ran {
-    if tc.has_terminated() || tc.is_execution_terminating() {
-        return Ran::Terminated;
-    }
-    let Some(message) = tc.message() else {
-        return Ran::Threw("the call failed without an exception".into());
-    };
-    Ran::Threw(describe(tc, message))
-}
-
-/// "TypeError: msg" plus the contract frames of the stack, from data V8 recorded when the
-/// exception was thrown: computing it runs no contract code.
-fn describe(scope: &mut v8::PinScope<'_, '_>, message: v8::Local<'_, v8::Message>) -> String {
-    let text = message.get(scope).to_rust_string_lossy(scope);
-    let mut out = text.strip_prefix("Uncaught ").unwrap_or(&text).to_string();
-    let mut frames = 0;
-    if let Some(trace) = message.get_stack_trace(scope) {
-        for i in 0..trace.get_frame_count() {
-            let Some(frame) = trace.get_frame(scope, i) else {
-                continue;
-            };
-            let script = frame
-                .get_script_name(scope)
-                .map(|s| s.to_rust_string_lossy(scope))
-                .unwrap_or_default();
-            if script == RUNTIME_NAME || script.is_empty() {
-                continue;
-            }
-            let function = frame
-                .get_function_name(scope)
-                .map(|s| s.to_rust_string_lossy(scope))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "<anonymous>".into());
-            out.push_str(&format!(
-                "\n    at {function} ({script}:{}:{})",
-                frame.get_line_number(),
-                frame.get_column()
-            ));
-            frames += 1;
-        }
-    }
-    if frames == 0 {
-        let script = message
-            .get_script_resource_name(scope)
-            .map(|s| s.to_rust_string_lossy(scope))
-            .unwrap_or_default();
-        if !script.is_empty() && script != RUNTIME_NAME {
-            let line = message.get_line_number(scope).unwrap_or(0);
-            out.push_str(&format!(
-                "\n    at {script}:{line}:{}",
-                message.get_start_column() + 1
-            ));
-        }
-    }
-    out
 }

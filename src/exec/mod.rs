@@ -7,6 +7,7 @@
 //! serialized here; batches of different partitions run in parallel.
 
 mod block;
+mod columns;
 mod host;
 mod ledger;
 mod pool;

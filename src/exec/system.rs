@@ -134,11 +134,12 @@ fn deploy(
     };
     host.writes
         .put(keys::contract_key(host.partition, &id), record.encode());
-    let code: ContractCode = contract_code(run.ctx.base, record)?;
+    let code: ContractCode = contract_code(run.ctx.base, &record)?;
     if let Err(failed) = run.call(
         sandbox,
         host,
         &code,
+        &record.source,
         "init",
         "[]",
         CallMode::Deploy {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::ExecOptions;
+use super::columns;
 use super::host::TxHost;
 use super::system;
 use crate::contract::ContractRecord;
@@ -85,6 +86,7 @@ impl TxRun<'_> {
         sandbox: &mut Sandbox,
         host: &mut TxHost<'_>,
         code: &ContractCode,
+        source: &str,
         method: &str,
         args_json: &str,
         mode: CallMode<'_>,
@@ -116,7 +118,16 @@ impl TxRun<'_> {
                 Ok(())
             }
             Err(CallError::Host(e)) => return Err(e),
-            Err(CallError::Threw(message)) => Err(Failed::new(Status::RuntimeError, message)),
+            Err(CallError::Threw(thrown)) => {
+                let map = columns::map_for(&code.hash, source);
+                let message = thrown.render(|frame| match &map {
+                    Some(map) if frame.script == code.id => {
+                        map.original_column(frame.line, frame.column)
+                    }
+                    _ => frame.column,
+                });
+                Err(Failed::new(Status::RuntimeError, message))
+            }
             Err(CallError::OutOfGas) => Err(Failed::new(
                 Status::OutOfGas,
                 format!("out of gas: the limit is {}", self.tx.gas_limit),
@@ -268,13 +279,21 @@ fn run_action(
     if let Err(reason) = method.check_args(&action.args) {
         return Ok(Err(Failed::new(Status::InvalidInput, reason)));
     }
-    let code = contract_code(run.ctx.base, record)?;
+    let code = contract_code(run.ctx.base, &record)?;
     let mode = if run.ctx.read_only {
         CallMode::Query
     } else {
         CallMode::Call
     };
-    run.call(sandbox, host, &code, &action.method, &args_json, mode)
+    run.call(
+        sandbox,
+        host,
+        &code,
+        &record.source,
+        &action.method,
+        &args_json,
+        mode,
+    )
 }
 
 /// Reads a contract's record through the transaction's layers.
@@ -290,15 +309,15 @@ pub(super) fn load_contract(
 /// What the engine needs to run a contract, with its stored code cache if there is one.
 pub(super) fn contract_code(
     base: &dyn ReadView,
-    record: ContractRecord,
+    record: &ContractRecord,
 ) -> Result<ContractCode, HostError> {
     let cache = base
         .get(&keys::code_cache_key(&record.code_hash))
         .map_err(|e| HostError(e.to_string()))?;
     Ok(ContractCode {
-        id: record.id,
+        id: record.id.clone(),
         hash: record.code_hash,
-        code: Arc::from(record.code),
+        code: Arc::from(record.code.as_str()),
         cache: cache.map(Arc::from),
     })
 }

@@ -68,10 +68,11 @@ impl<'s> Instrumenter<'s> {
         if let Some((offset, problem)) = self.problem {
             return Err(problem.at(self.source, offset));
         }
-        let code = apply(self.source, self.inserts)?;
+        let (code, columns) = apply(self.source, self.inserts)?;
         Ok(Instrumented {
             code,
             charge_sites: self.charge_sites,
+            columns,
         })
     }
 

@@ -429,7 +429,7 @@ fn insert_sort_key_orders_same_offset_inserts() {
         },
     ];
     assert_eq!(
-        apply("abcd", inserts).ok(),
+        apply("abcd", inserts).ok().map(|(code, _)| code),
         Some("a<o<ibci>o><nd".to_string())
     );
 }
