@@ -3,9 +3,9 @@
 use serde_json::Value;
 
 use super::host::TxHost;
-use super::tx::{ActionResult, Failed, TxRun, contract_code, load_contract};
+use super::tx::{ActionResult, Callee, Failed, TxRun, contract_code, load_contract};
 use crate::contract::{self, ContractRecord};
-use crate::engine::{CallMode, ContractCode, Sandbox};
+use crate::engine::{CallMode, Sandbox};
 use crate::schema::{Action, Status};
 use crate::state::keys;
 
@@ -134,12 +134,14 @@ fn deploy(
     };
     host.writes
         .put(keys::contract_key(host.partition, &id), record.encode());
-    let code: ContractCode = contract_code(run.ctx.base, &record)?;
+    let callee = Callee {
+        code: contract_code(run.ctx.base, &record)?,
+        source: &record.source,
+    };
     if let Err(failed) = run.call(
         sandbox,
         host,
-        &code,
-        &record.source,
+        &callee,
         "init",
         "[]",
         CallMode::Deploy {

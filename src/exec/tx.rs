@@ -56,6 +56,12 @@ impl Failed {
 /// An action's outcome: `Err(HostError)` abandons the batch, `Ok(Err(Failed))` fails the tx.
 pub(super) type ActionResult = Result<Result<(), Failed>, HostError>;
 
+/// A contract ready to call: what the engine runs, and its source (for error locations).
+pub(super) struct Callee<'a> {
+    pub code: ContractCode,
+    pub source: &'a str,
+}
+
 /// The running state of one transaction.
 pub(super) struct TxRun<'a> {
     pub ctx: &'a BlockCtx<'a>,
@@ -85,12 +91,12 @@ impl TxRun<'_> {
         &mut self,
         sandbox: &mut Sandbox,
         host: &mut TxHost<'_>,
-        code: &ContractCode,
-        source: &str,
+        callee: &Callee<'_>,
         method: &str,
         args_json: &str,
         mode: CallMode<'_>,
     ) -> ActionResult {
+        let (code, source) = (&callee.code, callee.source);
         let gas_before = self.gas_used;
         let outcome = sandbox.call(
             host,
@@ -279,21 +285,16 @@ fn run_action(
     if let Err(reason) = method.check_args(&action.args) {
         return Ok(Err(Failed::new(Status::InvalidInput, reason)));
     }
-    let code = contract_code(run.ctx.base, &record)?;
+    let callee = Callee {
+        code: contract_code(run.ctx.base, &record)?,
+        source: &record.source,
+    };
     let mode = if run.ctx.read_only {
         CallMode::Query
     } else {
         CallMode::Call
     };
-    run.call(
-        sandbox,
-        host,
-        &code,
-        &record.source,
-        &action.method,
-        &args_json,
-        mode,
-    )
+    run.call(sandbox, host, &callee, &action.method, &args_json, mode)
 }
 
 /// Reads a contract's record through the transaction's layers.
