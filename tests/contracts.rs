@@ -392,9 +392,27 @@ const CASES: &[Case] = &[
         name: "unimplemented_api_says_so",
         code: r#"
   xfer() { blockchain.transfer("a", "b", "1", ""); }
-  mod() { return require("fs"); }"#,
-        abi: &[("xfer", &[]), ("mod", &[])],
+  mod() { return require("fs"); }
+  big() { return new BigNumber(1).plus(2).toString(); }
+  hash() { return IOSTCrypto.sha3Hex("x"); }"#,
+        abi: &[("xfer", &[]), ("mod", &[]), ("big", &[]), ("hash", &[])],
         calls: &[
+            (
+                "big",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "BigNumber is not available to contracts: not implemented in isovm yet",
+                ),
+            ),
+            (
+                "hash",
+                "[]",
+                Fails(
+                    Status::RuntimeError,
+                    "IOSTCrypto.sha3Hex is not available to contracts: not implemented in isovm yet",
+                ),
+            ),
             (
                 "xfer",
                 "[]",

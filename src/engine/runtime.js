@@ -119,6 +119,18 @@
     receipt: notYet("blockchain.receipt"),
   };
 
+  // IOST's number and crypto libraries are not in isovm yet: say so rather than leave a
+  // confusing ReferenceError.
+  for (const name of ["BigNumber", "Int64", "Float64"]) {
+    G[name] = notYet(name);
+  }
+  G.IOSTCrypto = {
+    sha3: notYet("IOSTCrypto.sha3"),
+    sha3Hex: notYet("IOSTCrypto.sha3Hex"),
+    ripemd160Hex: notYet("IOSTCrypto.ripemd160Hex"),
+    verify: notYet("IOSTCrypto.verify"),
+  };
+
   const format = (args) => args.map((a) => {
     if (typeof a === "string") return a;
     try {
