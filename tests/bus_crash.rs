@@ -59,6 +59,8 @@ async fn sigkill_mid_stream_then_restart_applies_every_batch_exactly_once() {
     );
 
     let mut second = Serve::start(&db, &bus, "serve-2.log", &[]);
+    second.wait_log("batch committed", WAIT).await;
+    let first_batch = Instant::now();
     inbox
         .wait_until(WAIT, "results for every height", |m| has_all(m, LAST))
         .await;
@@ -78,8 +80,10 @@ async fn sigkill_mid_stream_then_restart_applies_every_batch_exactly_once() {
     );
     let replayed_by_second = second.log_events("batch committed").len() - committed_by_second;
     eprintln!(
-        "restart: all {LAST} results {:?} after the kill; the second worker executed \
-         {committed_by_second} batches and republished {replayed_by_second} it found committed",
+        "restart: first batch done {:?} after the kill (process start included), all {LAST} \
+         results {:?} after it; the second worker executed {committed_by_second} batches and \
+         republished {replayed_by_second} it found committed",
+        first_batch - killed,
         recovered - killed
     );
 

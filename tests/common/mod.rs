@@ -201,14 +201,19 @@ impl Serve {
 
     /// Waits (bounded) until the log has a line whose message contains `needle`.
     pub async fn wait_log(&self, needle: &str, timeout: Duration) {
+        self.wait_log_count(needle, 1, timeout).await;
+    }
+
+    /// Waits (bounded) until the log has `n` lines whose message contains `needle`.
+    pub async fn wait_log_count(&self, needle: &str, n: usize, timeout: Duration) {
         let deadline = Instant::now() + timeout;
-        while self.log_events(needle).is_empty() {
+        while self.log_events(needle).len() < n {
             assert!(
                 Instant::now() < deadline,
-                "isovm serve never logged `{needle}` within {timeout:?}; log:\n{}",
+                "isovm serve did not log `{needle}` {n} times within {timeout:?}; log:\n{}",
                 self.log_text()
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }
