@@ -101,11 +101,11 @@ fn cache_key() -> String {
 /// Must run on a sandbox thread.
 pub(super) fn load_or_create(dir: Option<&Path>) -> Result<Vec<u8>, EngineError> {
     let path: Option<PathBuf> = dir.map(|d| d.join(format!("snapshot-{}.bin", cache_key())));
-    if let Some(path) = &path {
-        if let Some(blob) = read_checked(path) {
-            tracing::debug!(path = %path.display(), bytes = blob.len(), "loaded V8 startup snapshot");
-            return Ok(blob);
-        }
+    if let Some(path) = &path
+        && let Some(blob) = read_checked(path)
+    {
+        tracing::debug!(path = %path.display(), bytes = blob.len(), "loaded V8 startup snapshot");
+        return Ok(blob);
     }
     let started = Instant::now();
     let blob = create_blob()?;
@@ -114,10 +114,10 @@ pub(super) fn load_or_create(dir: Option<&Path>) -> Result<Vec<u8>, EngineError>
         ms = started.elapsed().as_millis() as u64,
         "created V8 startup snapshot"
     );
-    if let Some(path) = &path {
-        if let Err(e) = write_checked(path, &blob) {
-            tracing::warn!(path = %path.display(), error = %e, "could not cache the snapshot; it will be rebuilt next start");
-        }
+    if let Some(path) = &path
+        && let Err(e) = write_checked(path, &blob)
+    {
+        tracing::warn!(path = %path.display(), error = %e, "could not cache the snapshot; it will be rebuilt next start");
     }
     Ok(blob)
 }

@@ -84,6 +84,7 @@ impl Layers<'_> {
     }
 
     /// Live entries under `prefix`, in key order, with pending changes applied.
+    #[allow(clippy::type_complexity)]
     pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
         self.base.scan_prefix(prefix, &mut |k, v| {
