@@ -247,10 +247,18 @@ pub fn run_isovm(args: &[&str]) -> String {
 /// `transfers` transfers each round alice → bob → carol → alice, plus one that fails
 /// (dave has nothing). Returns the batch files in height order.
 pub fn token_stream(dir: &Path, last: u64, transfers: usize) -> Vec<PathBuf> {
+    token_stream_on(dir, 0, last, transfers)
+}
+
+/// [`token_stream`] on `partition`.
+pub fn token_stream_on(dir: &Path, partition: u32, last: u64, transfers: usize) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for name in ["01-deploy.json", "02-transfers.json"] {
-        let to = dir.join(name);
-        std::fs::copy(repo().join("examples/token").join(name), &to).unwrap();
+        let text = std::fs::read_to_string(repo().join("examples/token").join(name)).unwrap();
+        let mut batch: Value = serde_json::from_str(&text).unwrap();
+        batch["partition"] = json!(partition);
+        let to = dir.join(format!("p{partition}-{name}"));
+        std::fs::write(&to, serde_json::to_string_pretty(&batch).unwrap()).unwrap();
         files.push(to);
     }
     let people = ["alice", "bob", "carol"];
@@ -258,48 +266,67 @@ pub fn token_stream(dir: &Path, last: u64, transfers: usize) -> Vec<PathBuf> {
         let mut txs = Vec::new();
         for i in 0..transfers {
             let (from, to) = (people[i % 3], people[(i + 1) % 3]);
-            txs.push(transfer(height, i, from, to, 1));
+            txs.push(transfer(partition, height, i, from, to, 1));
         }
-        txs.push(transfer(height, transfers, "dave", "alice", 5));
-        files.push(write_batch(dir, height, json!(txs)));
+        txs.push(transfer(partition, height, transfers, "dave", "alice", 5));
+        files.push(write_batch(dir, partition, height, json!(txs)));
     }
     files
 }
 
-fn transfer(height: u64, i: usize, from: &str, to: &str, amount: u64) -> Value {
+fn transfer(partition: u32, height: u64, i: usize, from: &str, to: &str, amount: u64) -> Value {
     json!({
-        "hash": bs58::encode(format!("tx-{height}-{i}")).into_string(),
+        "hash": bs58::encode(format!("tx-{partition}-{height}-{i}")).into_string(),
         "publisher": from,
         "gas_limit": 200000,
         "actions": [{"contract": "token", "method": "transfer", "args": [from, to, amount]}]
     })
 }
 
-/// Writes a batch of partition 0 at `height` with `txs`.
-pub fn write_batch(dir: &Path, height: u64, txs: Value) -> PathBuf {
+/// Writes a batch of `partition` at `height` with `txs`.
+pub fn write_batch(dir: &Path, partition: u32, height: u64, txs: Value) -> PathBuf {
     let batch = json!({
-        "partition": 0,
+        "partition": partition,
         "height": height,
         "timestamp_ms": 1767225600000u64 + height * 3000,
         "producer": "producer-1",
         "txs": txs,
     });
-    let path = dir.join(format!("{height:03}-generated.json"));
+    let path = dir.join(format!("p{partition}-{height:03}-generated.json"));
     std::fs::write(&path, serde_json::to_string_pretty(&batch).unwrap()).unwrap();
     path
 }
 
-/// State roots by height of a clean `isovm exec` of `files` into a fresh database.
+/// State roots by height of a clean `isovm exec` of `files` (partition 0) into a fresh
+/// database.
 pub fn clean_roots(files: &[PathBuf]) -> BTreeMap<u64, String> {
-    let db = tempfile::tempdir().unwrap();
-    exec_roots(db.path(), files)
+    clean_roots_all(files)
         .into_iter()
-        .map(|(h, (root, _))| (h, root))
+        .map(|((_, h), root)| (h, root))
         .collect()
 }
 
-/// `isovm exec` of `files` against `db`: per height, its root and whether it was replayed.
+/// State roots by (partition, height) of a clean `isovm exec` of `files`.
+pub fn clean_roots_all(files: &[PathBuf]) -> BTreeMap<(u32, u64), String> {
+    let db = tempfile::tempdir().unwrap();
+    exec_roots_all(db.path(), files)
+        .into_iter()
+        .map(|(key, (root, _))| (key, root))
+        .collect()
+}
+
+/// `isovm exec` of `files` (partition 0) against `db`: per height, its root and whether it
+/// was replayed.
 pub fn exec_roots(db: &Path, files: &[PathBuf]) -> BTreeMap<u64, (String, bool)> {
+    exec_roots_all(db, files)
+        .into_iter()
+        .map(|((_, h), v)| (h, v))
+        .collect()
+}
+
+/// `isovm exec` of `files` against `db`: per (partition, height), its root and whether it
+/// was replayed.
+pub fn exec_roots_all(db: &Path, files: &[PathBuf]) -> BTreeMap<(u32, u64), (String, bool)> {
     let mut args = vec![
         "exec".to_string(),
         "--db".into(),
@@ -314,13 +341,12 @@ pub fn exec_roots(db: &Path, files: &[PathBuf]) -> BTreeMap<u64, (String, bool)>
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|v| v.get("state_root").is_some())
         .map(|v| {
-            (
+            let key = (
+                v["partition"].as_u64().unwrap() as u32,
                 v["height"].as_u64().unwrap(),
-                (
-                    v["state_root"].as_str().unwrap().to_string(),
-                    v["replayed"].as_bool().unwrap(),
-                ),
-            )
+            );
+            let root = v["state_root"].as_str().unwrap().to_string();
+            (key, (root, v["replayed"].as_bool().unwrap()))
         })
         .collect()
 }
@@ -414,6 +440,14 @@ pub fn heights(messages: &[BusMessage]) -> Vec<u64> {
 pub fn has_all(messages: &[BusMessage], last: u64) -> bool {
     let h = heights(messages);
     (1..=last).all(|x| h.binary_search(&x).is_ok())
+}
+
+/// The distinct (partition, height) pairs that have a result.
+pub fn blocks(messages: &[BusMessage]) -> std::collections::BTreeSet<(u32, u64)> {
+    results(messages)
+        .iter()
+        .map(|(r, _)| (r.partition, r.height))
+        .collect()
 }
 
 /// Reads lines of a child's stdout until `n` lines arrived.
