@@ -311,6 +311,25 @@ mod tests {
         );
     }
 
+    /// The compose broker's boot-time definitions add a user to the same topology.
+    #[test]
+    fn compose_definitions_hold_the_default_plan_and_a_user() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/deploy/rabbitmq/definitions.json"
+        );
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let plan = Plan::new(&BusConfig::default()).definitions("/");
+        for key in ["vhosts", "exchanges", "queues", "bindings"] {
+            assert_eq!(
+                file[key], plan[key],
+                "deploy/rabbitmq/definitions.json: `{key}` is stale"
+            );
+        }
+        assert_eq!(file["users"][0]["name"], "isovm");
+        assert_eq!(file["permissions"][0]["user"], "isovm");
+    }
+
     #[test]
     fn classic_queues_park_without_the_quorum_only_strategy() {
         let config = BusConfig {

@@ -196,6 +196,14 @@ mod tests {
         assert!(err.to_string().contains("buss"), "{err}");
     }
 
+    /// The example config documents every key with its default value.
+    #[test]
+    fn the_deploy_config_is_the_defaults_spelled_out() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/isovm.toml");
+        let file = ConfigFile::load(&path).unwrap();
+        assert_eq!(file.bus, BusConfig::default());
+    }
+
     #[test]
     fn workers_parse() {
         assert_eq!("2..8".parse::<Workers>(), Ok(Workers { min: 2, max: 8 }));
