@@ -200,14 +200,20 @@ impl Serve {
     }
 
     /// Waits (bounded) until the log has a line whose message contains `needle`.
-    pub async fn wait_log(&self, needle: &str, timeout: Duration) {
+    pub async fn wait_log(&mut self, needle: &str, timeout: Duration) {
         self.wait_log_count(needle, 1, timeout).await;
     }
 
     /// Waits (bounded) until the log has `n` lines whose message contains `needle`.
-    pub async fn wait_log_count(&self, needle: &str, n: usize, timeout: Duration) {
+    pub async fn wait_log_count(&mut self, needle: &str, n: usize, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while self.log_events(needle).len() < n {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "isovm serve exited ({status}) before logging `{needle}`; log:\n{}",
+                    self.log_text()
+                );
+            }
             assert!(
                 Instant::now() < deadline,
                 "isovm serve did not log `{needle}` {n} times within {timeout:?}; log:\n{}",
