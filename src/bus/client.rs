@@ -117,9 +117,9 @@ impl Client {
             ConnectionProperties::default().with_connection_name("isovm client".into());
         let conn = Connection::connect(&config.amqp_url, properties)
             .await
-            .map_err(|source| BusError::Connect {
+            .map_err(|error| BusError::Connect {
                 url: redact_url(&config.amqp_url),
-                source,
+                error,
             })?;
         let publisher = Publisher::open(&conn, config.confirm_timeout()).await?;
         Ok(Client {
@@ -340,10 +340,10 @@ impl Subscriber {
         let exchange = delivery.exchange.as_str();
         let what = |kind: &str| format!("a {kind} from {exchange}");
         let message = if exchange == self.names.results_exchange {
-            let result = schema::decode(&delivery.data, Format::MsgPack).map_err(|source| {
+            let result = schema::decode(&delivery.data, Format::MsgPack).map_err(|error| {
                 BusError::Decode {
                     what: what("block result"),
-                    source,
+                    error,
                 }
             })?;
             let replayed = matches!(
@@ -352,10 +352,10 @@ impl Subscriber {
             );
             BusMessage::Result { result, replayed }
         } else if exchange == self.names.events_exchange {
-            let event = schema::decode(&delivery.data, Format::MsgPack).map_err(|source| {
+            let event = schema::decode(&delivery.data, Format::MsgPack).map_err(|error| {
                 BusError::Decode {
                     what: what("contract event"),
-                    source,
+                    error,
                 }
             })?;
             BusMessage::Event(event)

@@ -156,9 +156,9 @@ async fn open(
     )
     .await
     .map_err(|_| BusError::ConnectionLost(format!("connecting to {url} timed out")))?
-    .map_err(|source| BusError::Connect {
+    .map_err(|error| BusError::Connect {
         url: url.clone(),
-        source,
+        error,
     })?;
     let names = config.names();
     let batch_channel = conn

@@ -7,19 +7,21 @@ use crate::exec::ExecError;
 use crate::schema::DecodeError;
 
 /// A bus failure. Whether it is worth retrying is decided in one place:
-/// [`is_retriable`](super::retry::is_retriable).
+/// [`is_retriable`](super::retry::is_retriable). Underlying errors are part of the message
+/// (fields named `error`, not `source`), so logs show them and error chains do not repeat
+/// them.
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
     #[error("bus configuration: {0}")]
     Config(String),
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}: {error}")]
     Connect {
         /// The broker URL, password redacted.
         url: String,
-        source: lapin::Error,
+        error: lapin::Error,
     },
-    #[error("{what}: {source}")]
-    Amqp { what: String, source: lapin::Error },
+    #[error("{what}: {error}")]
+    Amqp { what: String, error: lapin::Error },
     #[error("the connection to the broker was lost: {0}")]
     ConnectionLost(String),
     #[error("the broker refused {what} (publisher nack)")]
@@ -28,14 +30,14 @@ pub enum BusError {
     ConfirmTimeout { what: String, timeout: Duration },
     #[error("{what} reached no queue: {reason}")]
     Unroutable { what: String, reason: String },
-    #[error("partition {partition}, height {height}: {source}")]
+    #[error("partition {partition}, height {height}: {error}")]
     Exec {
         partition: u32,
         height: u64,
-        source: ExecError,
+        error: ExecError,
     },
-    #[error("{what}: {source}")]
-    Decode { what: String, source: DecodeError },
+    #[error("{what}: {error}")]
+    Decode { what: String, error: DecodeError },
     #[error("no reply to {what} within {timeout:?}")]
     RpcTimeout { what: String, timeout: Duration },
 }
@@ -43,5 +45,5 @@ pub enum BusError {
 /// Wraps a lapin error with what was being done.
 pub(super) fn amqp(what: impl Into<String>) -> impl FnOnce(lapin::Error) -> BusError {
     let what = what.into();
-    move |source| BusError::Amqp { what, source }
+    move |error| BusError::Amqp { what, error }
 }

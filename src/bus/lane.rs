@@ -101,7 +101,7 @@ async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
                 let error = BusError::Exec {
                     partition,
                     height,
-                    source,
+                    error: source,
                 };
                 warn!(partition, height, %error, "conflicting batch; dead-lettering");
                 let queue = ctx.names.batches_queue.clone();
@@ -111,7 +111,7 @@ async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
                 let error = BusError::Exec {
                     partition,
                     height,
-                    source,
+                    error: source,
                 };
                 if !retry::is_retriable(&error) {
                     return Err(error);

@@ -47,21 +47,20 @@ pub(super) fn reset(policy: &mut ExponentialBackoff) {
 pub(super) fn is_retriable(error: &BusError) -> bool {
     match error {
         BusError::Config(_) | BusError::Decode { .. } => false,
-        BusError::Connect { source, .. } | BusError::Amqp { source, .. } => {
-            !is_permanent_amqp(source)
-        }
+        BusError::Connect { error, .. } | BusError::Amqp { error, .. } => !is_permanent_amqp(error),
         BusError::ConnectionLost(_)
         | BusError::Nacked { .. }
         | BusError::ConfirmTimeout { .. }
         | BusError::Unroutable { .. }
         | BusError::RpcTimeout { .. } => true,
-        BusError::Exec { source, .. } => match source {
-            ExecError::Conflict { .. } | ExecError::Config(_) => false,
+        BusError::Exec { error, .. } => match error {
+            // A stopped worker pool does not come back in this process: exit, and let the
+            // supervisor (systemd, compose) start a fresh one.
+            ExecError::Conflict { .. } | ExecError::Config(_) | ExecError::Stopped => false,
             // Ahead batches are parked, not retried in place; should one get here, a
             // later try is right (its predecessors may have arrived by then).
             ExecError::OutOfOrder { .. } => true,
             ExecError::Busy
-            | ExecError::Stopped
             | ExecError::Store(_)
             | ExecError::Host(_)
             | ExecError::Engine(_)
@@ -105,7 +104,7 @@ mod tests {
         let exec = |source| BusError::Exec {
             partition: 0,
             height: 1,
-            source,
+            error: source,
         };
         assert!(!is_retriable(&exec(ExecError::Conflict {
             partition: 0,

@@ -201,9 +201,9 @@ pub(super) async fn call(
                 .is_some_and(|id| id.as_str() == correlation_id);
             if matches {
                 return schema::decode::<RpcReply>(&delivery.data, format_of(&delivery)).map_err(
-                    |source| BusError::Decode {
+                    |error| BusError::Decode {
                         what: format!("the reply to {what}"),
-                        source,
+                        error,
                     },
                 );
             }
