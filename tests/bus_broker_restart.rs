@@ -148,3 +148,69 @@ async fn the_worker_resumes_by_itself_after_the_broker_restarts() {
     );
     assert_eq!(replay[&(LAST + 1)].0, clean[&(LAST + 1)]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publish_the_broker_does_not_confirm_leaves_the_batch_unacked() {
+    let broker = PrivateBroker::start("alarm");
+    let bus = TestBus::new(&broker.url(), None, "confirm_timeout_ms = 1000");
+    let files = token_stream(bus.dir.path(), 3, 2);
+    let clean = clean_roots(&files);
+    let client = bus.client().await;
+    client.declare_topology().await.unwrap();
+    let mut inbox = Inbox::open(
+        &client,
+        Subscription {
+            source: Source::Results,
+            partition: None,
+            contract: None,
+            queue: None,
+        },
+    )
+    .await;
+    let db = bus.dir.path().join("db");
+    let mut serve = Serve::start(&db, &bus, "serve-1.log", &[]);
+    for file in &files[..2] {
+        client
+            .publish_batch(&read_batch(file).unwrap())
+            .await
+            .unwrap();
+    }
+    inbox
+        .wait_until(WAIT, "results for heights 1..=2", |m| has_all(m, 2))
+        .await;
+    assert!(serve.terminate(WAIT).success());
+
+    // Height 3 waits in the queue; then a memory alarm makes the broker stop taking
+    // publishes (consumers still get deliveries), so its result cannot be confirmed.
+    client
+        .publish_batch(&read_batch(&files[2]).unwrap())
+        .await
+        .unwrap();
+    broker.ctl_ok(&["set_vm_memory_high_watermark", "0"]);
+    let mut serve = Serve::start(&db, &bus, "serve-2.log", &[]);
+    serve.wait_log("batch left unacked", WAIT).await;
+    assert!(
+        serve.log_text().contains("did not confirm"),
+        "{}",
+        serve.log_text()
+    );
+    broker.ctl_ok(&["set_vm_memory_high_watermark", "0.4"]);
+
+    // The batch was committed but never acked: it comes back and is republished from
+    // storage, not executed again.
+    inbox
+        .wait_until(WAIT, "a replayed result for height 3", |m| {
+            results(m)
+                .iter()
+                .any(|(r, replayed)| r.height == 3 && *replayed)
+        })
+        .await;
+    let third: Vec<_> = results(&inbox.seen)
+        .into_iter()
+        .filter(|(r, _)| r.height == 3)
+        .collect();
+    assert!(third.iter().filter(|(_, replayed)| !replayed).count() <= 1);
+    assert!(third.iter().all(|(r, _)| r.state_root == clean[&3]));
+    assert!(serve.is_running(), "serve exited:\n{}", serve.log_text());
+    assert!(serve.terminate(WAIT).success());
+}

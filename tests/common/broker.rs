@@ -83,7 +83,7 @@ impl PrivateBroker {
             .expect("cannot run rabbitmqctl")
     }
 
-    fn ctl_ok(&self, args: &[&str]) {
+    pub fn ctl_ok(&self, args: &[&str]) {
         let out = self.ctl(args);
         assert!(
             out.status.success(),
