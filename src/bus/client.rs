@@ -130,7 +130,7 @@ impl Client {
         })
     }
 
-    /// The names this client uses.
+    /// The names this client uses (from its config).
     pub fn names(&self) -> &Names {
         &self.names
     }

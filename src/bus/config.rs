@@ -59,6 +59,7 @@ pub enum QueueType {
 }
 
 impl QueueType {
+    /// The value of `x-queue-type`.
     pub fn as_str(self) -> &'static str {
         match self {
             QueueType::Quorum => "quorum",
@@ -188,10 +189,12 @@ impl BusConfig {
         }
     }
 
+    /// [`BusConfig::confirm_timeout_ms`] as a duration.
     pub fn confirm_timeout(&self) -> Duration {
         Duration::from_millis(self.confirm_timeout_ms)
     }
 
+    /// [`BusConfig::reconnect_max_ms`] as a duration (at least 1 ms).
     pub fn reconnect_max(&self) -> Duration {
         Duration::from_millis(self.reconnect_max_ms.max(1))
     }

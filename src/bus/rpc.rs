@@ -73,7 +73,7 @@ pub(super) async fn answer(ctx: &Ctx, delivery: lapin::message::Delivery) -> Res
 }
 
 /// Runs a request against the executor.
-pub(super) async fn respond(executor: &Executor, request: RpcRequest) -> RpcReply {
+async fn respond(executor: &Executor, request: RpcRequest) -> RpcReply {
     match request {
         RpcRequest::Query(query) => match executor.query(query).await {
             Ok(reply) => RpcReply::Query(reply),
