@@ -10,12 +10,13 @@ use isovm::bus::{Source, Subscription};
 use isovm::cmd::exec::read_batch;
 
 const WAIT: Duration = Duration::from_secs(120);
+const LAST: u64 = 12;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_nacked_parking_leaves_the_batch_unacked_and_nothing_is_lost() {
     // A park queue of one: the second batch parked at once is refused (reject-publish).
     let bus = TestBus::new(&amqp_url(), None, "max_parked = 1\npark_delay_ms = 300");
-    let files = token_stream(bus.dir.path(), 6, 2);
+    let files = token_stream(bus.dir.path(), LAST, 2);
     let clean = clean_roots(&files);
     let client = bus.client().await;
     client.declare_topology().await.unwrap();
@@ -35,7 +36,7 @@ async fn a_nacked_parking_leaves_the_batch_unacked_and_nothing_is_lost() {
         .publish_batch(&read_batch(&files[0]).unwrap())
         .await
         .unwrap();
-    // Heights 3..=6 while 2 is missing: more than the park queue holds.
+    // Heights 3..=LAST while 2 is missing: far more than the park queue holds.
     for file in &files[2..] {
         client
             .publish_batch(&read_batch(file).unwrap())
@@ -50,7 +51,7 @@ async fn a_nacked_parking_leaves_the_batch_unacked_and_nothing_is_lost() {
         .unwrap();
 
     inbox
-        .wait_until(WAIT, "results for heights 1..=6", |m| has_all(m, 6))
+        .wait_until(WAIT, "results for every height", |m| has_all(m, LAST))
         .await;
     for (result, replayed) in results(&inbox.seen) {
         assert!(!replayed, "height {} was committed twice", result.height);
