@@ -8,8 +8,11 @@
 //! - [`state`]: write sets, block diffs, key layout, state root. No I/O.
 //! - [`store`]: durable storage behind a trait; the only user of `rocksdb`.
 //! - [`exec`]: the VM manager: runs a batch on the worker pool, commits it, answers queries.
+//! - [`bus`]: RabbitMQ: `isovm serve`'s consumer, publishing of results and events, the RPC
+//!   entry, and the producer/validator ends. The only user of `lapin`.
 //! - [`cmd`]: the CLI commands as library functions.
 
+pub mod bus;
 pub mod cmd;
 pub mod contract;
 pub mod engine;

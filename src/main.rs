@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use isovm::cmd::{self, VmOptions, Workers};
+use isovm::bus::{BusConfig, Source, Subscription};
+use isovm::cmd::{self, BusOverrides, VmOptions, Workers};
+use isovm::schema::RpcReply;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(
@@ -14,7 +17,10 @@ use isovm::cmd::{self, VmOptions, Workers};
     about = "Executes IOST-style JavaScript smart contracts for batches of transactions",
     long_about = "isovm runs batches of contract transactions in V8 isolates, commits each \
                   batch's state changes atomically to RocksDB, and reports a receipt per \
-                  transaction. `exec` runs batch files locally; the output is JSON lines."
+                  transaction. `exec` runs batch files locally; `serve` consumes batches from \
+                  RabbitMQ and publishes results and events; `publish`, `tail` and `rpc` are \
+                  the producer's, the validator's and a client's ends of the bus. Output is \
+                  JSON lines."
 )]
 struct Cli {
     /// Log format on stderr.
@@ -60,6 +66,106 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Consume batches from RabbitMQ, execute and commit each, publish its result and events,
+    /// then ack; answer RPC queries. Runs until SIGTERM or ctrl-c (finishing the batch in hand).
+    Serve {
+        #[command(flatten)]
+        vm: VmArgs,
+        #[command(flatten)]
+        bus: BusArgs,
+    },
+    /// Publish batch files (JSON or MessagePack) to the batches exchange, in order, each
+    /// confirmed by the broker; print one JSON line per batch.
+    Publish {
+        #[command(flatten)]
+        bus: BusArgs,
+        /// Declare the whole topology first (normally `isovm serve` does).
+        #[arg(long)]
+        declare: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print block results (one line per receipt, then one per block) and contract events
+    /// from the bus as JSON lines.
+    Tail {
+        #[command(flatten)]
+        bus: BusArgs,
+        /// What to print.
+        #[arg(long, value_enum, default_value_t = TailSource::Both)]
+        source: TailSource,
+        /// Only this partition.
+        #[arg(long)]
+        partition: Option<u32>,
+        /// Only events of this contract.
+        #[arg(long)]
+        contract: Option<String>,
+        /// Consume a durable queue of this name (created if missing) that keeps messages
+        /// while tail is not running, instead of a private one.
+        #[arg(long)]
+        queue: Option<String>,
+        /// Exit after this many messages (a block result counts as one).
+        #[arg(long)]
+        count: Option<u64>,
+    },
+    /// Send one RPC request (JSON) and print the reply, e.g.
+    /// `{"query":{"partition":0,"contract":"token","method":"balanceOf","args":["bob"]}}`,
+    /// `{"validate":{"partition":0,"tx":{...}}}` or `{"head":{"partition":0}}`.
+    /// Exits 1 if the reply is an error.
+    Rpc {
+        #[command(flatten)]
+        bus: BusArgs,
+        /// Seconds to wait for the reply.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        request: String,
+    },
+    /// Print the RabbitMQ definitions (exchanges, queues, bindings) isovm declares, for
+    /// preloading a broker (`deploy/definitions.json` is the default).
+    Topology {
+        #[command(flatten)]
+        bus: BusArgs,
+        /// Virtual host of the definitions.
+        #[arg(long, default_value = "/")]
+        vhost: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TailSource {
+    Results,
+    Events,
+    Both,
+    Dead,
+}
+
+/// Options of every command that talks to the broker.
+#[derive(Args)]
+struct BusArgs {
+    /// TOML config file; its `[bus]` table sets the broker URL, names and bounds
+    /// (see deploy/isovm.toml). Flags and environment variables win over it.
+    #[arg(long, env = "ISOVM_CONFIG")]
+    config: Option<PathBuf>,
+    /// Broker URL [default: amqp://guest:guest@127.0.0.1:5672/%2f].
+    #[arg(long, env = "ISOVM_AMQP_URL")]
+    amqp_url: Option<String>,
+    /// Prefix of every exchange and queue name [default: isovm].
+    #[arg(long, env = "ISOVM_BUS_PREFIX")]
+    prefix: Option<String>,
+    /// Batches in flight (unacked) at once [default: 32].
+    #[arg(long)]
+    prefetch: Option<u16>,
+}
+
+impl BusArgs {
+    fn config(self) -> Result<BusConfig, cmd::BusCommandError> {
+        BusOverrides {
+            config_file: self.config,
+            amqp_url: self.amqp_url,
+            prefix: self.prefix,
+            prefetch: self.prefetch,
+        }
+        .resolve()
+    }
 }
 
 /// Options of every command that runs contracts.
@@ -107,6 +213,29 @@ fn init_tracing(format: LogFormat, filter: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A token cancelled by SIGTERM or ctrl-c; a second signal exits at once.
+fn shutdown_on_signal() -> anyhow::Result<CancellationToken> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let token = CancellationToken::new();
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("signal received: stopping (again to exit at once)");
+        cancel.cancel();
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        std::process::exit(130);
+    });
+    Ok(token)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = init_tracing(cli.log_format, &cli.log) {
@@ -123,7 +252,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result: anyhow::Result<()> = runtime.block_on(async {
+    let result: anyhow::Result<ExitCode> = runtime.block_on(async {
         match cli.command {
             Command::Exec { vm, files } => {
                 let mut stdout = std::io::stdout().lock();
@@ -137,11 +266,63 @@ fn main() -> ExitCode {
                 let mut stdout = std::io::stdout().lock();
                 cmd::bench::run(&options, json, &mut stdout).await?;
             }
+            Command::Serve { vm, bus } => {
+                let config = bus.config()?;
+                let shutdown = shutdown_on_signal()?;
+                cmd::serve::run(&vm.options(), config, shutdown).await?;
+            }
+            Command::Publish {
+                bus,
+                declare,
+                files,
+            } => {
+                let mut stdout = std::io::stdout();
+                cmd::publish::run(&files, &bus.config()?, declare, &mut stdout).await?;
+            }
+            Command::Tail {
+                bus,
+                source,
+                partition,
+                contract,
+                queue,
+                count,
+            } => {
+                let subscription = Subscription {
+                    source: match source {
+                        TailSource::Results => Source::Results,
+                        TailSource::Events => Source::Events,
+                        TailSource::Both => Source::Both,
+                        TailSource::Dead => Source::DeadLetters,
+                    },
+                    partition,
+                    contract,
+                    queue,
+                };
+                let shutdown = shutdown_on_signal()?;
+                let mut stdout = std::io::stdout();
+                cmd::tail::run(&bus.config()?, &subscription, count, &mut stdout, shutdown).await?;
+            }
+            Command::Rpc {
+                bus,
+                timeout,
+                request,
+            } => {
+                let mut stdout = std::io::stdout();
+                let timeout = Duration::from_secs(timeout);
+                let reply = cmd::rpc::run(&request, &bus.config()?, timeout, &mut stdout).await?;
+                if matches!(reply, RpcReply::Error(_)) {
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            Command::Topology { bus, vhost } => {
+                let definitions = isovm::bus::definitions(&bus.config()?, &vhost);
+                println!("{}", serde_json::to_string_pretty(&definitions)?);
+            }
         }
-        Ok(())
+        Ok(ExitCode::SUCCESS)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -3,10 +3,17 @@
 
 pub mod bench;
 pub mod exec;
+pub mod publish;
+pub mod rpc;
+pub mod serve;
+pub mod tail;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use serde::Deserialize;
+
+use crate::bus::{BusConfig, BusError};
 use crate::engine::{EngineOptions, Limits};
 use crate::exec::{ExecOptions, PoolOptions};
 
@@ -86,6 +93,65 @@ impl VmOptions {
     }
 }
 
+/// Why a bus command (`serve`, `publish`, `tail`, `rpc`) stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BusCommandError {
+    #[error(transparent)]
+    Bus(#[from] BusError),
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The config file (TOML). Only the bus is configured here so far; each table is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfigFile {
+    pub bus: BusConfig,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile, BusCommandError> {
+        let fail = |message: String| BusCommandError::File {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+        toml::from_str(&text).map_err(|e| fail(e.to_string()))
+    }
+}
+
+/// Bus settings given on the command line or in the environment: they win over the file.
+#[derive(Debug, Clone, Default)]
+pub struct BusOverrides {
+    pub config_file: Option<PathBuf>,
+    pub amqp_url: Option<String>,
+    pub prefix: Option<String>,
+    pub prefetch: Option<u16>,
+}
+
+impl BusOverrides {
+    /// Defaults, then the config file, then these overrides; checked.
+    pub fn resolve(self) -> Result<BusConfig, BusCommandError> {
+        let mut config = match &self.config_file {
+            Some(path) => ConfigFile::load(path)?.bus,
+            None => BusConfig::default(),
+        };
+        if let Some(url) = self.amqp_url {
+            config.amqp_url = url;
+        }
+        if let Some(prefix) = self.prefix {
+            config.prefix = prefix;
+        }
+        if let Some(prefetch) = self.prefetch {
+            config.prefetch = prefetch;
+        }
+        config.check()?;
+        Ok(config)
+    }
+}
+
 /// The default snapshot cache: `$XDG_CACHE_HOME/isovm` or `~/.cache/isovm`.
 pub fn default_cache_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
@@ -99,6 +165,45 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("isovm.toml");
+        std::fs::write(
+            &path,
+            "[bus]\nprefix = \"file\"\nprefetch = 7\npark_delay_ms = 50\n",
+        )
+        .unwrap();
+        let config = BusOverrides {
+            config_file: Some(path.clone()),
+            prefix: Some("flag".into()),
+            ..BusOverrides::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(config.prefix, "flag");
+        assert_eq!(config.prefetch, 7);
+        assert_eq!(config.park_delay_ms, 50);
+        assert_eq!(config.amqp_url, BusConfig::default().amqp_url);
+
+        std::fs::write(&path, "[buss]\nprefix = \"x\"\n").unwrap();
+        let err = BusOverrides {
+            config_file: Some(path),
+            ..BusOverrides::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(err.to_string().contains("buss"), "{err}");
+    }
+
+    /// The example config documents every key with its default value.
+    #[test]
+    fn the_deploy_config_is_the_defaults_spelled_out() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/isovm.toml");
+        let file = ConfigFile::load(&path).unwrap();
+        assert_eq!(file.bus, BusConfig::default());
+    }
 
     #[test]
     fn workers_parse() {

@@ -2,9 +2,19 @@
 //!
 //! Everything that crosses a process boundary is defined here and nowhere else.
 
+mod bus;
 mod codec;
 mod wire;
 
+pub use bus::ContractEvent;
+pub use bus::HeadReply;
+pub use bus::HeadRequest;
+pub use bus::RpcError;
+pub use bus::RpcErrorKind;
+pub use bus::RpcReply;
+pub use bus::RpcRequest;
+pub use bus::ValidateReply;
+pub use bus::ValidateRequest;
 pub use codec::DecodeError;
 pub use codec::Format;
 pub use codec::MAX_HASH_LEN;

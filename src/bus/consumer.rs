@@ -1,0 +1,348 @@
+//! `isovm serve`'s loop: connect, declare, consume batches and RPC requests, and reconnect
+//! with backoff whenever the session breaks, until shutdown.
+//!
+//! A session is one connection. Its dispatcher decodes each batch delivery and hands it to
+//! the lane of its partition (strict order within a partition, partitions in parallel);
+//! undecodable deliveries are dead-lettered; RPC requests run as their own tasks. Everything
+//! in flight is bounded by `basic.qos` prefetch. When a lane cannot publish or ack, the
+//! session halts: lanes stop after the batch in hand, the connection closes, the broker
+//! requeues whatever was not acked, and the next session gets it again (committed heights
+//! replay from storage, so nothing is applied twice).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection, ConnectionProperties, Consumer, Event};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, warn};
+
+use super::config::{BusConfig, Names, redact_url};
+use super::error::{BusError, amqp};
+use super::lane::{self, Job, Lane};
+use super::publisher::{JSON, Publisher};
+use super::topology::Plan;
+use super::{retry, rpc};
+use crate::exec::Executor;
+use crate::schema::{self, Format};
+
+/// How long connecting may take before it counts as a failed attempt.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long closing a connection may take at the end of a session.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the tasks of one session share.
+pub(super) struct Ctx {
+    pub executor: Executor,
+    pub config: BusConfig,
+    pub names: Names,
+    pub publisher: Publisher,
+    pub tracker: TaskTracker,
+    /// Cancelled to stop taking work: on shutdown (a child of the shutdown token) or when a
+    /// task found the session broken.
+    pub halt: CancellationToken,
+    /// The first error that broke the session.
+    failure: Mutex<Option<BusError>>,
+    /// Set once a batch is acked: the session worked, so the reconnect backoff restarts.
+    pub progress: AtomicBool,
+}
+
+impl Ctx {
+    /// Records why the session is broken and halts it.
+    pub(super) fn fail(&self, error: BusError) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        if failure.is_none() {
+            *failure = Some(error);
+        }
+        self.halt.cancel();
+    }
+
+    fn take_failure(&self) -> Option<BusError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+}
+
+/// Consumes batches and RPC requests until `shutdown` is cancelled, reconnecting (with
+/// backoff, forever) whenever the connection is lost. Returns `Ok` after a clean shutdown:
+/// the batch in hand finished, committed, published and acked. Returns an error only for
+/// what retrying cannot fix (configuration, credentials, a clashing topology).
+pub async fn serve(
+    executor: Executor,
+    config: BusConfig,
+    shutdown: CancellationToken,
+) -> Result<(), BusError> {
+    config.check()?;
+    let url = redact_url(&config.amqp_url);
+    let mut policy = retry::policy(config.reconnect_max());
+    loop {
+        let (outcome, progressed) = session(&executor, &config, &shutdown).await;
+        match outcome {
+            Ok(()) => {
+                info!("bus stopped");
+                return Ok(());
+            }
+            Err(error) if retry::is_retriable(&error) => {
+                if progressed {
+                    retry::reset(&mut policy);
+                }
+                warn!(%error, url, "bus session ended; reconnecting");
+                if !retry::pause(&mut policy, &shutdown).await {
+                    info!("bus stopped while reconnecting");
+                    return Ok(());
+                }
+            }
+            Err(error) => {
+                error!(%error, url, "bus stopped: retrying cannot fix this");
+                return Err(error);
+            }
+        }
+    }
+}
+
+/// One connection's worth of serving. `Ok` only when shutdown ended it.
+async fn session(
+    executor: &Executor,
+    config: &BusConfig,
+    shutdown: &CancellationToken,
+) -> (Result<(), BusError>, bool) {
+    let opened = tokio::select! {
+        opened = open(executor, config, shutdown) => opened,
+        () = shutdown.cancelled() => return (Ok(()), false),
+    };
+    let session = match opened {
+        Ok(session) => session,
+        Err(error) => return (Err(error), false),
+    };
+    let ctx = session.ctx.clone();
+    let outcome = session.run(shutdown).await;
+    let progressed = ctx.progress.load(Ordering::Relaxed);
+    if shutdown.is_cancelled() {
+        if let Err(error) = outcome {
+            warn!(%error, "the bus session had failed as it shut down");
+        }
+        return (Ok(()), progressed);
+    }
+    (outcome, progressed)
+}
+
+struct Session {
+    conn: Connection,
+    ctx: Arc<Ctx>,
+    batch_channel: Channel,
+    batches: Consumer,
+    rpc_channel: Channel,
+    requests: Consumer,
+}
+
+async fn open(
+    executor: &Executor,
+    config: &BusConfig,
+    shutdown: &CancellationToken,
+) -> Result<Session, BusError> {
+    let url = redact_url(&config.amqp_url);
+    let properties = ConnectionProperties::default().with_connection_name("isovm serve".into());
+    let conn = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        Connection::connect(&config.amqp_url, properties),
+    )
+    .await
+    .map_err(|_| BusError::ConnectionLost(format!("connecting to {url} timed out")))?
+    .map_err(|error| BusError::Connect {
+        url: url.clone(),
+        error,
+    })?;
+    let names = config.names();
+    let batch_channel = conn
+        .create_channel()
+        .await
+        .map_err(amqp("opening the batch channel"))?;
+    Plan::new(config).declare(&batch_channel).await?;
+    let publisher = Publisher::open(&conn, config.confirm_timeout()).await?;
+
+    batch_channel
+        .basic_qos(config.prefetch, BasicQosOptions::default())
+        .await
+        .map_err(amqp("setting the batch prefetch"))?;
+    let batches = batch_channel
+        .basic_consume(
+            names.batches_queue.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(amqp(format!("consuming {}", names.batches_queue)))?;
+
+    let rpc_channel = conn
+        .create_channel()
+        .await
+        .map_err(amqp("opening the RPC channel"))?;
+    rpc_channel
+        .basic_qos(config.rpc_prefetch, BasicQosOptions::default())
+        .await
+        .map_err(amqp("setting the RPC prefetch"))?;
+    let requests = rpc_channel
+        .basic_consume(
+            names.rpc_queue.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(amqp(format!("consuming {}", names.rpc_queue)))?;
+
+    info!(
+        url,
+        batches = %names.batches_queue,
+        rpc = %names.rpc_queue,
+        prefetch = config.prefetch,
+        "connected; consuming batches"
+    );
+    let ctx = Arc::new(Ctx {
+        executor: executor.clone(),
+        config: config.clone(),
+        names,
+        publisher,
+        tracker: TaskTracker::new(),
+        halt: shutdown.child_token(),
+        failure: Mutex::new(None),
+        progress: AtomicBool::new(false),
+    });
+    Ok(Session {
+        conn,
+        ctx,
+        batch_channel,
+        batches,
+        rpc_channel,
+        requests,
+    })
+}
+
+impl Session {
+    async fn run(mut self, shutdown: &CancellationToken) -> Result<(), BusError> {
+        let ctx = self.ctx.clone();
+        let mut lanes: HashMap<u32, Lane> = HashMap::new();
+        let mut events = self.conn.events_listener();
+        let outcome = loop {
+            tokio::select! {
+                biased;
+                () = ctx.halt.cancelled() => break Ok(()),
+                event = events.next() => match event {
+                    Some(Event::Error(e)) => break Err(BusError::ConnectionLost(e.to_string())),
+                    Some(_) => {}
+                    None => break Err(BusError::ConnectionLost("the connection ended".into())),
+                },
+                delivery = self.batches.next() => match delivery {
+                    Some(Ok(delivery)) => dispatch(&ctx, &mut lanes, delivery).await,
+                    Some(Err(e)) => break Err(amqp(format!("consuming {}", ctx.names.batches_queue))(e)),
+                    None => break Err(BusError::ConnectionLost(format!(
+                        "the broker cancelled the consumer of {}", ctx.names.batches_queue
+                    ))),
+                },
+                request = self.requests.next() => match request {
+                    Some(Ok(delivery)) => {
+                        let ctx = ctx.clone();
+                        ctx.tracker.clone().spawn(async move {
+                            if let Err(error) = rpc::answer(&ctx, delivery).await {
+                                ctx.fail(error);
+                            }
+                        });
+                    }
+                    Some(Err(e)) => break Err(amqp(format!("consuming {}", ctx.names.rpc_queue))(e)),
+                    None => break Err(BusError::ConnectionLost(format!(
+                        "the broker cancelled the consumer of {}", ctx.names.rpc_queue
+                    ))),
+                },
+            }
+        };
+        // Stop taking work, let the batches in hand finish (commit, publish, ack), then
+        // close: the broker requeues every delivery not acked by then.
+        ctx.halt.cancel();
+        if shutdown.is_cancelled() {
+            info!("shutting down: finishing the batches in hand");
+        }
+        if outcome.is_ok() && self.conn.status().connected() {
+            cancel_consumer(&self.batch_channel, &self.batches).await;
+            cancel_consumer(&self.rpc_channel, &self.requests).await;
+        }
+        drop(lanes);
+        ctx.tracker.close();
+        ctx.tracker.wait().await;
+        if self.conn.status().connected() {
+            let close = self.conn.close(200, "isovm session ends".into());
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
+        }
+        match (outcome, ctx.take_failure()) {
+            (Err(error), _) | (Ok(()), Some(error)) => Err(error),
+            (Ok(()), None) => Ok(()),
+        }
+    }
+}
+
+/// Sends a decoded batch to its partition's lane, or dead-letters what is not a batch.
+async fn dispatch(ctx: &Arc<Ctx>, lanes: &mut HashMap<u32, Lane>, delivery: Delivery) {
+    let format = format_of(&delivery);
+    let batch = match schema::decode_batch(&delivery.data, format, ctx.config.max_batch_bytes) {
+        Ok(batch) => batch,
+        Err(e) => {
+            warn!(
+                reason = e.kind(),
+                error = %e,
+                routing_key = %delivery.routing_key,
+                "not a valid batch; dead-lettering"
+            );
+            let ctx = ctx.clone();
+            ctx.tracker.clone().spawn(async move {
+                let queue = ctx.names.batches_queue.clone();
+                let reason = e.kind();
+                if let Err(error) =
+                    lane::dead_letter(&ctx, &queue, delivery, reason, &e.to_string()).await
+                {
+                    ctx.fail(error);
+                }
+            });
+            return;
+        }
+    };
+    let partition = batch.partition;
+    let mut job = Job { delivery, batch };
+    loop {
+        let previous = match lanes.get(&partition) {
+            Some(lane) => match lane.jobs.send(job).await {
+                Ok(()) => return,
+                // The lane is retiring: its successor starts when it is done.
+                Err(returned) => {
+                    job = returned.0;
+                    Some(lane.done.clone())
+                }
+            },
+            None => None,
+        };
+        lanes.retain(|_, lane| !lane.done.is_cancelled());
+        lanes.insert(partition, lane::spawn(ctx, partition, previous));
+    }
+}
+
+/// JSON if the message says so, MessagePack (the bus's format) otherwise.
+pub(super) fn format_of(delivery: &Delivery) -> Format {
+    match delivery.properties.content_type() {
+        Some(t) if t.as_str() == JSON => Format::Json,
+        _ => Format::MsgPack,
+    }
+}
+
+async fn cancel_consumer(channel: &Channel, consumer: &Consumer) {
+    let cancel = channel.basic_cancel(consumer.tag(), BasicCancelOptions::default());
+    if let Ok(Err(error)) = tokio::time::timeout(CLOSE_TIMEOUT, cancel).await {
+        warn!(%error, queue = %consumer.queue(), "could not cancel the consumer");
+    }
+}

@@ -1,0 +1,244 @@
+//! One lane per partition: its batches in delivery order, one at a time, through
+//! execute → commit → publish (confirmed) → ack. Also the two other ends a delivery can
+//! meet: parking (ahead of its height) and dead-lettering (not a batch, or a conflict).
+//!
+//! A lane is a task fed by a bounded channel. It retires after a while idle; a lane that
+//! replaces a retiring one waits for it to finish, so a partition never has two batches
+//! in processing at once.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use lapin::message::Delivery;
+use lapin::options::BasicAckOptions;
+use lapin::types::{AMQPValue, FieldTable};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::consumer::Ctx;
+use super::error::{BusError, amqp};
+use super::publisher::{Outgoing, result_messages, text, truncate};
+use super::retry;
+use crate::exec::ExecError;
+use crate::schema::Batch;
+
+/// A lane with nothing to do for this long retires.
+const LANE_IDLE: Duration = Duration::from_secs(30);
+/// Longest error text put in a dead letter's header.
+const MAX_ERROR_HEADER: usize = 2000;
+
+/// A decoded batch and the delivery it came in, unacked until the lane is done with it.
+pub(super) struct Job {
+    pub delivery: Delivery,
+    pub batch: Batch,
+}
+
+/// The dispatcher's handle on a lane.
+pub(super) struct Lane {
+    pub jobs: mpsc::Sender<Job>,
+    /// Cancelled when the lane's task has ended (and so has its last batch).
+    pub done: CancellationToken,
+}
+
+/// Starts the lane of `partition` on the session's tracker; it begins once `after` (the
+/// lane it replaces) is done.
+pub(super) fn spawn(ctx: &Arc<Ctx>, partition: u32, after: Option<CancellationToken>) -> Lane {
+    let (jobs, rx) = mpsc::channel(usize::from(ctx.config.prefetch));
+    let done = CancellationToken::new();
+    let guard = done.clone().drop_guard();
+    let ctx = ctx.clone();
+    ctx.tracker.clone().spawn(async move {
+        let _done = guard;
+        if let Some(previous) = after {
+            previous.cancelled().await;
+        }
+        run(ctx, partition, rx).await;
+    });
+    Lane { jobs, done }
+}
+
+async fn run(ctx: Arc<Ctx>, partition: u32, mut rx: mpsc::Receiver<Job>) {
+    loop {
+        let job = tokio::select! {
+            biased;
+            // Stop taking batches: shutdown, or the session broke. Batches still queued
+            // here are unacked and come back when the connection closes.
+            () = ctx.halt.cancelled() => return,
+            next = tokio::time::timeout(LANE_IDLE, rx.recv()) => match next {
+                Ok(Some(job)) => job,
+                Ok(None) => return,
+                // Refuse new jobs, then finish the ones already sent.
+                Err(_idle) => {
+                    rx.close();
+                    continue;
+                }
+            },
+        };
+        if let Err(error) = handle(&ctx, job).await {
+            warn!(partition, %error, "batch left unacked; the session restarts");
+            ctx.fail(error);
+            return;
+        }
+    }
+}
+
+/// Takes one batch to its end. An error means the session is broken: the delivery stays
+/// unacked and the broker delivers it again.
+async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
+    let Job { delivery, batch } = job;
+    let (partition, height, txs) = (batch.partition, batch.height, batch.txs.len());
+    let started = Instant::now();
+    let mut policy = retry::policy(ctx.config.reconnect_max());
+    let executed = loop {
+        match ctx.executor.execute(batch.clone()).await {
+            Ok(executed) => break executed,
+            Err(ExecError::OutOfOrder { expected, .. }) => {
+                return park(ctx, delivery, partition, height, expected).await;
+            }
+            Err(source @ ExecError::Conflict { .. }) => {
+                let error = BusError::Exec {
+                    partition,
+                    height,
+                    error: source,
+                };
+                warn!(partition, height, %error, "conflicting batch; dead-lettering");
+                let queue = ctx.names.batches_queue.clone();
+                return dead_letter(ctx, &queue, delivery, "conflict", &error.to_string()).await;
+            }
+            Err(source) => {
+                let error = BusError::Exec {
+                    partition,
+                    height,
+                    error: source,
+                };
+                if !retry::is_retriable(&error) {
+                    return Err(error);
+                }
+                warn!(partition, height, %error, "cannot execute the batch now; retrying");
+                if !retry::pause(&mut policy, &ctx.halt).await {
+                    return Ok(());
+                }
+            }
+        }
+    };
+    ctx.publisher
+        .publish_all(result_messages(&ctx.names, &executed))
+        .await?;
+    ack(
+        &delivery,
+        &format!("partition {partition}, height {height}"),
+    )
+    .await?;
+    ctx.progress.store(true, Ordering::Relaxed);
+    info!(
+        partition,
+        height,
+        txs,
+        replayed = executed.replayed,
+        state_root = %executed.result.state_root,
+        ms = started.elapsed().as_millis() as u64,
+        "batch committed and published"
+    );
+    Ok(())
+}
+
+/// Moves a batch that is ahead of its partition to the park queue, from where it comes back
+/// to the batches exchange after the park delay. Nothing ahead runs, nothing is dropped.
+async fn park(
+    ctx: &Ctx,
+    delivery: Delivery,
+    partition: u32,
+    height: u64,
+    expected: u64,
+) -> Result<(), BusError> {
+    let parked = header_int(&delivery, "x-isovm-parked").unwrap_or(0) + 1;
+    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+    headers.insert("x-isovm-parked".into(), AMQPValue::LongLongInt(parked));
+    headers.insert(
+        "x-isovm-expected-height".into(),
+        AMQPValue::LongLongInt(expected as i64),
+    );
+    // The first few times are normal reordering; after that its predecessor is missing.
+    if parked <= 3 {
+        info!(
+            partition,
+            height, expected, parked, "batch is ahead; parked"
+        );
+    } else {
+        warn!(
+            partition,
+            height, expected, parked, "batch is still ahead; parked again"
+        );
+    }
+    let what = format!("the parking of partition {partition}, height {height}");
+    ctx.publisher
+        .publish_all(vec![Outgoing {
+            what: what.clone(),
+            exchange: ctx.names.park_exchange.clone(),
+            routing_key: delivery.routing_key.to_string(),
+            body: delivery.data.clone(),
+            properties: delivery.properties.clone().with_headers(headers),
+            mandatory: true,
+        }])
+        .await?;
+    ack(&delivery, &what).await
+}
+
+/// Publishes a delivery isovm cannot use to the dead-letter exchange, saying why in its
+/// headers, then acks it. `reason` is short and machine-friendly (`syntax`, `conflict`).
+pub(super) async fn dead_letter(
+    ctx: &Ctx,
+    queue: &str,
+    delivery: Delivery,
+    reason: &str,
+    error: &str,
+) -> Result<(), BusError> {
+    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+    headers.insert("x-isovm-reason".into(), text(reason));
+    headers.insert(
+        "x-isovm-error".into(),
+        text(truncate(error, MAX_ERROR_HEADER)),
+    );
+    headers.insert("x-isovm-queue".into(), text(queue));
+    headers.insert(
+        "x-isovm-routing-key".into(),
+        text(delivery.routing_key.as_str()),
+    );
+    let what = format!("the dead letter ({reason}) from {queue}");
+    ctx.publisher
+        .publish_all(vec![Outgoing {
+            what: what.clone(),
+            exchange: ctx.names.dead_exchange.clone(),
+            routing_key: reason.to_string(),
+            body: delivery.data.clone(),
+            properties: delivery
+                .properties
+                .clone()
+                .with_delivery_mode(2)
+                .with_headers(headers),
+            mandatory: true,
+        }])
+        .await?;
+    ack(&delivery, &what).await
+}
+
+pub(super) async fn ack(delivery: &Delivery, what: &str) -> Result<(), BusError> {
+    delivery
+        .acker
+        .ack(BasicAckOptions::default())
+        .await
+        .map_err(amqp(format!("acknowledging {what}")))?;
+    Ok(())
+}
+
+fn header_int(delivery: &Delivery, key: &str) -> Option<i64> {
+    let headers: &FieldTable = delivery.properties.headers().as_ref()?;
+    match headers.inner().get(key)? {
+        AMQPValue::LongLongInt(n) => Some(*n),
+        AMQPValue::LongInt(n) => Some(i64::from(*n)),
+        AMQPValue::LongUInt(n) => Some(i64::from(*n)),
+        _ => None,
+    }
+}

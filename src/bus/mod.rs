@@ -1,0 +1,45 @@
+//! The bus: isovm as a RabbitMQ consumer (`isovm serve`) and the tools on its other ends
+//! (`isovm publish`, `isovm tail`, RPC calls). The only module that imports `lapin`.
+//!
+//! Exactly-once application, at-least-once results: a batch is executed and committed
+//! (RocksDB, synced) before its result and events are published, and they are confirmed by
+//! the broker before the batch is acked. A crash anywhere in between leaves the batch unacked;
+//! its redelivery finds the height committed and republishes the stored result. Validators
+//! therefore deduplicate results by `(partition, height)` and events by
+//! `(partition, height, index)`.
+//!
+//! Files: `config` (names, bounds, TOML), `topology` (what is declared), `consumer` (the
+//! serve loop and its sessions), `lane` (one partition's batches, parking, dead letters),
+//! `publisher` (confirmed publishing), `rpc` (queries and validation), `retry` (the one
+//! backoff policy and `is_retriable`), `client` (producer, validator and RPC ends).
+
+mod client;
+mod config;
+mod consumer;
+mod error;
+mod lane;
+mod publisher;
+mod retry;
+mod rpc;
+mod topology;
+
+pub use client::BusMessage;
+pub use client::Client;
+pub use client::DeadLetter;
+pub use client::Received;
+pub use client::Source;
+pub use client::Subscriber;
+pub use client::Subscription;
+pub use config::BusConfig;
+pub use config::NameOverrides;
+pub use config::Names;
+pub use config::QueueType;
+pub use config::redact_url;
+pub use consumer::serve;
+pub use error::BusError;
+
+/// The default topology as a RabbitMQ definitions document (what `deploy/definitions.json`
+/// holds), for a broker preloaded with isovm's exchanges and queues.
+pub fn definitions(config: &BusConfig, vhost: &str) -> serde_json::Value {
+    topology::Plan::new(config).definitions(vhost)
+}

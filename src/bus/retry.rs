@@ -1,0 +1,119 @@
+//! Retry decisions, in one place: the one backoff policy, and which errors are worth
+//! retrying at all.
+//!
+//! The policy never gives up (`max_elapsed_time: None`; `backoff`'s default would stop after
+//! 15 minutes): a node whose broker is down for an hour must carry on when it is back.
+//! Whatever retries also watches the shutdown token, so waiting never delays an exit.
+
+use std::time::Duration;
+
+use backoff::ExponentialBackoff;
+use backoff::backoff::Backoff;
+use lapin::protocol::{AMQPErrorKind, AMQPHardError, AMQPSoftError};
+use tokio_util::sync::CancellationToken;
+
+use super::BusError;
+use crate::exec::ExecError;
+
+/// The backoff policy: 100 ms, doubling (±20% jitter) up to `max_interval`, forever.
+pub(super) fn policy(max_interval: Duration) -> ExponentialBackoff {
+    backoff::ExponentialBackoffBuilder::new()
+        .with_initial_interval(Duration::from_millis(100).min(max_interval))
+        .with_multiplier(2.0)
+        .with_randomization_factor(0.2)
+        .with_max_interval(max_interval)
+        .with_max_elapsed_time(None)
+        .build()
+}
+
+/// Sleeps for the policy's next interval; `false` if `cancel` fired first.
+pub(super) async fn pause(policy: &mut ExponentialBackoff, cancel: &CancellationToken) -> bool {
+    // With no elapsed-time limit the policy always has a next interval.
+    let delay = policy.next_backoff().unwrap_or(policy.max_interval);
+    tokio::select! {
+        () = tokio::time::sleep(delay) => true,
+        () = cancel.cancelled() => false,
+    }
+}
+
+/// Starts the policy over, after a session that worked.
+pub(super) fn reset(policy: &mut ExponentialBackoff) {
+    policy.reset();
+}
+
+/// Whether doing the same thing again later may succeed. Connection trouble, timeouts,
+/// nacks and node-side executor trouble are; mistakes in configuration (bad credentials,
+/// a queue declared elsewhere with other arguments) and producer bugs are not.
+pub(super) fn is_retriable(error: &BusError) -> bool {
+    match error {
+        BusError::Config(_) | BusError::Decode { .. } => false,
+        BusError::Connect { error, .. } | BusError::Amqp { error, .. } => !is_permanent_amqp(error),
+        BusError::ConnectionLost(_)
+        | BusError::Nacked { .. }
+        | BusError::ConfirmTimeout { .. }
+        | BusError::Unroutable { .. }
+        | BusError::RpcTimeout { .. } => true,
+        BusError::Exec { error, .. } => match error {
+            // A stopped worker pool does not come back in this process: exit, and let the
+            // supervisor (systemd, compose) start a fresh one.
+            ExecError::Conflict { .. } | ExecError::Config(_) | ExecError::Stopped => false,
+            // Ahead batches are parked, not retried in place; should one get here, a
+            // later try is right (its predecessors may have arrived by then).
+            ExecError::OutOfOrder { .. } => true,
+            ExecError::Busy
+            | ExecError::Store(_)
+            | ExecError::Host(_)
+            | ExecError::Engine(_)
+            | ExecError::Corrupt(_) => true,
+        },
+    }
+}
+
+/// Broker answers that will be the same next time: refused credentials or vhost, a
+/// declaration that clashes with an existing one.
+fn is_permanent_amqp(error: &lapin::Error) -> bool {
+    match error.kind() {
+        lapin::ErrorKind::ProtocolError(e) => matches!(
+            e.kind(),
+            AMQPErrorKind::Soft(AMQPSoftError::ACCESSREFUSED | AMQPSoftError::PRECONDITIONFAILED)
+                | AMQPErrorKind::Hard(AMQPHardError::NOTALLOWED)
+        ),
+        lapin::ErrorKind::AuthProviderError(_) | lapin::ErrorKind::InvalidProtocolVersion(_) => {
+            true
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_never_gives_up_and_stays_bounded() {
+        let mut policy = policy(Duration::from_millis(800));
+        assert_eq!(policy.max_elapsed_time, None);
+        for _ in 0..100 {
+            let delay = policy.next_backoff().expect("the policy must not give up");
+            assert!(delay <= Duration::from_millis(800 * 12 / 10), "{delay:?}");
+        }
+    }
+
+    #[test]
+    fn producer_bugs_and_config_are_not_retried() {
+        let exec = |source| BusError::Exec {
+            partition: 0,
+            height: 1,
+            error: source,
+        };
+        assert!(!is_retriable(&exec(ExecError::Conflict {
+            partition: 0,
+            height: 1
+        })));
+        assert!(is_retriable(&exec(ExecError::Busy)));
+        assert!(is_retriable(&exec(ExecError::Engine("x".into()))));
+        assert!(!is_retriable(&BusError::Config("x".into())));
+        assert!(is_retriable(&BusError::Nacked { what: "x".into() }));
+        assert!(is_retriable(&BusError::ConnectionLost("x".into())));
+    }
+}

@@ -1,0 +1,355 @@
+//! The exchanges, queues and bindings isovm uses, as one plan built from the config.
+//!
+//! The same plan is declared on the broker at every (re)connect, idempotently, and rendered
+//! as a RabbitMQ definitions file (`isovm topology`, `deploy/definitions.json`), so the
+//! two cannot drift apart: a broker preloaded with the file accepts isovm's declarations.
+
+use lapin::Channel;
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use serde_json::{Value, json};
+
+use super::config::{BusConfig, QueueType};
+use super::error::{BusError, amqp};
+
+/// An argument value of a queue declaration.
+#[derive(Debug, Clone, PartialEq)]
+enum Arg {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Arg {
+    fn amqp(&self) -> AMQPValue {
+        match self {
+            Arg::Str(s) => AMQPValue::LongString(s.as_str().into()),
+            Arg::Int(n) => AMQPValue::LongLongInt(*n),
+            Arg::Bool(b) => AMQPValue::Boolean(*b),
+        }
+    }
+
+    fn json(&self) -> Value {
+        match self {
+            Arg::Str(s) => json!(s),
+            Arg::Int(n) => json!(n),
+            Arg::Bool(b) => json!(b),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Topic,
+    Fanout,
+}
+
+#[derive(Debug, Clone)]
+struct Exchange {
+    name: String,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+struct Queue {
+    name: String,
+    durable: bool,
+    args: Vec<(&'static str, Arg)>,
+}
+
+#[derive(Debug, Clone)]
+struct Binding {
+    exchange: String,
+    queue: String,
+    key: String,
+}
+
+/// Everything isovm declares, in declaration order.
+#[derive(Debug, Clone)]
+pub(super) struct Plan {
+    exchanges: Vec<Exchange>,
+    queues: Vec<Queue>,
+    bindings: Vec<Binding>,
+}
+
+impl Plan {
+    pub(super) fn new(config: &BusConfig) -> Plan {
+        let names = config.names();
+        let exchange = |name: &str, kind| Exchange {
+            name: name.to_string(),
+            kind,
+        };
+        let queue_type = ("x-queue-type", Arg::Str(config.queue_type.as_str().into()));
+
+        let mut batches_args = vec![
+            queue_type.clone(),
+            // Only rejections and operator policies (max-length) put batches here: isovm
+            // itself dead-letters by publishing, with a reason.
+            (
+                "x-dead-letter-exchange",
+                Arg::Str(names.dead_exchange.clone()),
+            ),
+        ];
+        if config.single_active_consumer {
+            batches_args.push(("x-single-active-consumer", Arg::Bool(true)));
+        }
+        let mut park_args = vec![
+            queue_type.clone(),
+            ("x-message-ttl", Arg::Int(config.park_delay_ms as i64)),
+            // Back where it came from, with its routing key `batch.<partition>`.
+            (
+                "x-dead-letter-exchange",
+                Arg::Str(names.batches_exchange.clone()),
+            ),
+            ("x-max-length", Arg::Int(i64::from(config.max_parked))),
+            // Full: refuse (nack) new parkings rather than drop the oldest.
+            ("x-overflow", Arg::Str("reject-publish".into())),
+        ];
+        if config.queue_type == QueueType::Quorum {
+            park_args.push(("x-dead-letter-strategy", Arg::Str("at-least-once".into())));
+        }
+
+        let mut bindings: Vec<Binding> = config
+            .batch_bindings
+            .iter()
+            .map(|key| Binding {
+                exchange: names.batches_exchange.clone(),
+                queue: names.batches_queue.clone(),
+                key: key.clone(),
+            })
+            .collect();
+        bindings.push(Binding {
+            exchange: names.park_exchange.clone(),
+            queue: names.park_queue.clone(),
+            key: String::new(),
+        });
+        bindings.push(Binding {
+            exchange: names.dead_exchange.clone(),
+            queue: names.dead_queue.clone(),
+            key: "#".into(),
+        });
+
+        Plan {
+            exchanges: vec![
+                exchange(&names.batches_exchange, Kind::Topic),
+                exchange(&names.park_exchange, Kind::Fanout),
+                exchange(&names.results_exchange, Kind::Topic),
+                exchange(&names.events_exchange, Kind::Topic),
+                exchange(&names.dead_exchange, Kind::Topic),
+            ],
+            queues: vec![
+                Queue {
+                    name: names.batches_queue.clone(),
+                    durable: true,
+                    args: batches_args,
+                },
+                Queue {
+                    name: names.park_queue.clone(),
+                    durable: true,
+                    args: park_args,
+                },
+                Queue {
+                    name: names.dead_queue.clone(),
+                    durable: true,
+                    args: vec![queue_type],
+                },
+                Queue {
+                    // Requests are worth nothing after their caller gave up: not durable,
+                    // and they expire.
+                    name: names.rpc_queue.clone(),
+                    durable: false,
+                    args: vec![
+                        ("x-queue-type", Arg::Str("classic".into())),
+                        ("x-message-ttl", Arg::Int(config.rpc_ttl_ms as i64)),
+                    ],
+                },
+            ],
+            bindings,
+        }
+    }
+
+    /// Declares every exchange, queue and binding; a no-op when they exist as planned.
+    pub(super) async fn declare(&self, channel: &Channel) -> Result<(), BusError> {
+        for e in &self.exchanges {
+            let kind = match e.kind {
+                Kind::Topic => lapin::ExchangeKind::Topic,
+                Kind::Fanout => lapin::ExchangeKind::Fanout,
+            };
+            let options = ExchangeDeclareOptions {
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            };
+            channel
+                .exchange_declare(e.name.as_str().into(), kind, options, FieldTable::default())
+                .await
+                .map_err(amqp(format!("declaring exchange {}", e.name)))?;
+        }
+        for q in &self.queues {
+            let mut args = FieldTable::default();
+            for (key, value) in &q.args {
+                args.insert((*key).into(), value.amqp());
+            }
+            let options = QueueDeclareOptions {
+                durable: q.durable,
+                ..QueueDeclareOptions::default()
+            };
+            channel
+                .queue_declare(q.name.as_str().into(), options, args)
+                .await
+                .map_err(amqp(format!("declaring queue {}", q.name)))?;
+        }
+        for b in &self.bindings {
+            channel
+                .queue_bind(
+                    b.queue.as_str().into(),
+                    b.exchange.as_str().into(),
+                    b.key.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(amqp(format!(
+                    "binding queue {} to exchange {} with `{}`",
+                    b.queue, b.exchange, b.key
+                )))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the queues and exchanges of the plan (their messages with them).
+    pub(super) async fn delete(&self, channel: &Channel) -> Result<(), BusError> {
+        for q in &self.queues {
+            channel
+                .queue_delete(q.name.as_str().into(), Default::default())
+                .await
+                .map_err(amqp(format!("deleting queue {}", q.name)))?;
+        }
+        for e in &self.exchanges {
+            channel
+                .exchange_delete(e.name.as_str().into(), Default::default())
+                .await
+                .map_err(amqp(format!("deleting exchange {}", e.name)))?;
+        }
+        Ok(())
+    }
+
+    /// The plan as a RabbitMQ definitions document for `vhost` (import it with
+    /// `rabbitmqctl import_definitions` or `load_definitions` in rabbitmq.conf).
+    pub(super) fn definitions(&self, vhost: &str) -> Value {
+        let exchanges: Vec<Value> = self
+            .exchanges
+            .iter()
+            .map(|e| {
+                json!({
+                    "name": e.name,
+                    "vhost": vhost,
+                    "type": match e.kind { Kind::Topic => "topic", Kind::Fanout => "fanout" },
+                    "durable": true,
+                    "auto_delete": false,
+                    "internal": false,
+                    "arguments": {},
+                })
+            })
+            .collect();
+        let queues: Vec<Value> = self
+            .queues
+            .iter()
+            .map(|q| {
+                let args: serde_json::Map<String, Value> = q
+                    .args
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.json()))
+                    .collect();
+                json!({
+                    "name": q.name,
+                    "vhost": vhost,
+                    "durable": q.durable,
+                    "auto_delete": false,
+                    "arguments": args,
+                })
+            })
+            .collect();
+        let bindings: Vec<Value> = self
+            .bindings
+            .iter()
+            .map(|b| {
+                json!({
+                    "source": b.exchange,
+                    "vhost": vhost,
+                    "destination": b.queue,
+                    "destination_type": "queue",
+                    "routing_key": b.key,
+                    "arguments": {},
+                })
+            })
+            .collect();
+        json!({
+            "vhosts": [{ "name": vhost }],
+            "exchanges": exchanges,
+            "queues": queues,
+            "bindings": bindings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `deploy/definitions.json` is the default plan; regenerate it with
+    /// `isovm topology > deploy/definitions.json` when the plan changes.
+    #[test]
+    fn deploy_definitions_match_the_default_plan() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/definitions.json");
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let plan = Plan::new(&BusConfig::default()).definitions("/");
+        assert_eq!(
+            file,
+            plan,
+            "deploy/definitions.json is stale; expected:\n{}",
+            serde_json::to_string_pretty(&plan).unwrap()
+        );
+    }
+
+    /// The compose broker's boot-time definitions add a user to the same topology.
+    #[test]
+    fn compose_definitions_hold_the_default_plan_and_a_user() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/deploy/rabbitmq/definitions.json"
+        );
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let plan = Plan::new(&BusConfig::default()).definitions("/");
+        for key in ["vhosts", "exchanges", "queues", "bindings"] {
+            assert_eq!(
+                file[key], plan[key],
+                "deploy/rabbitmq/definitions.json: `{key}` is stale"
+            );
+        }
+        assert_eq!(file["users"][0]["name"], "isovm");
+        assert_eq!(file["permissions"][0]["user"], "isovm");
+    }
+
+    #[test]
+    fn classic_queues_park_without_the_quorum_only_strategy() {
+        let config = BusConfig {
+            queue_type: QueueType::Classic,
+            single_active_consumer: false,
+            ..BusConfig::default()
+        };
+        let plan = Plan::new(&config);
+        let park = &plan.queues[1];
+        assert!(
+            park.args
+                .iter()
+                .all(|(k, _)| *k != "x-dead-letter-strategy")
+        );
+        let batches = &plan.queues[0];
+        assert!(
+            batches
+                .args
+                .iter()
+                .all(|(k, _)| *k != "x-single-active-consumer")
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! Messages only the bus carries: contract events as validators receive them, and the
+//! request/reply pairs of the RPC entry (queries, transaction validation, heads).
+//!
+//! Same rules as `wire.rs`: MessagePack with named fields on the bus, JSON for people, a
+//! JSON Schema per message in `schemas/`, field order is encoding order.
+
+use serde::{Deserialize, Serialize};
+
+use super::wire::{Query, QueryReply, Tx};
+
+/// One contract event of a committed block, published on its own so a validator can
+/// subscribe to one contract. `(partition, height, index)` identifies it: results are
+/// delivered at least once, so validators deduplicate by that key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractEvent {
+    pub partition: u32,
+    pub height: u64,
+    /// The transaction that emitted the event.
+    pub tx_hash: String,
+    /// Position of the event among all events of its block, from 0.
+    pub index: u32,
+    pub contract: String,
+    pub data: String,
+}
+
+/// A request to the RPC entry (`isovm.rpc`): exactly one of its variants, encoded as a map
+/// with one key, e.g. `{"query": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RpcRequest {
+    /// Call a contract method read-only against committed state.
+    Query(Query),
+    /// Check whether a transaction could run.
+    Validate(ValidateRequest),
+    /// The last committed height and state root of a partition.
+    Head(HeadRequest),
+}
+
+/// The transaction to check and the partition it is meant for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateRequest {
+    pub partition: u32,
+    pub tx: Tx,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadRequest {
+    pub partition: u32,
+}
+
+/// The answer to an [`RpcRequest`]: the variant of the same name, or `error`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RpcReply {
+    Query(QueryReply),
+    Validate(ValidateReply),
+    Head(HeadReply),
+    /// The request could not be answered; see [`RpcErrorKind`].
+    Error(RpcError),
+}
+
+/// Whether a transaction could run; `reason` says why not (empty when `ok`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateReply {
+    pub ok: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadReply {
+    pub partition: u32,
+    /// 0 when nothing is committed yet.
+    pub height: u64,
+    /// Hex; all zeroes when nothing is committed yet.
+    pub state_root: String,
+}
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpcError {
+    pub kind: RpcErrorKind,
+    pub message: String,
+}
+
+/// What the caller should do about an [`RpcError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RpcErrorKind {
+    /// The request is not a valid request: fix it, do not retry it.
+    BadRequest,
+    /// The node is overloaded: retry later.
+    Busy,
+    /// The node cannot answer now (storage, engine trouble): retry later or elsewhere.
+    Unavailable,
+}

@@ -1,0 +1,146 @@
+//! The bus's messages (contract events, RPC requests and replies) say the same thing as
+//! their JSON Schemas in `schemas/`: what the types encode validates, and what the schemas
+//! refuse the types refuse too.
+
+use isovm::schema::{
+    self, Action, ContractEvent, Format, HeadReply, HeadRequest, Query, QueryReply, RpcError,
+    RpcErrorKind, RpcReply, RpcRequest, Status, Tx, ValidateReply, ValidateRequest,
+};
+use serde_json::{Value, json};
+
+/// A validator for `schemas/<name>`, with every schema of the folder available to `$ref`.
+fn validator(name: &str) -> jsonschema::Validator {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let mut options = jsonschema::options();
+    let mut root = Value::Null;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let id = schema["$id"].as_str().unwrap().to_string();
+        if path.file_name().unwrap() == name {
+            root = schema.clone();
+        }
+        options = options.with_resource(id, jsonschema::Resource::from_contents(schema).unwrap());
+    }
+    options
+        .build(&root)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn check(schema: &jsonschema::Validator, name: &str, value: &Value, valid: bool) {
+    let errors: Vec<String> = schema.iter_errors(value).map(|e| e.to_string()).collect();
+    assert_eq!(
+        errors.is_empty(),
+        valid,
+        "{name}: {value} should be {}: {errors:?}",
+        if valid { "valid" } else { "invalid" }
+    );
+}
+
+fn as_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::from_str(&schema::to_json(value)).unwrap()
+}
+
+fn tx() -> Tx {
+    Tx {
+        hash: "3yZe7d".into(),
+        publisher: "alice".into(),
+        gas_limit: 100,
+        time_ms: None,
+        actions: vec![Action {
+            contract: "token".into(),
+            method: "balanceOf".into(),
+            args: json!(["alice"]),
+        }],
+    }
+}
+
+#[test]
+fn contract_events_match_their_schema() {
+    let schema = validator("contract_event.schema.json");
+    let event = ContractEvent {
+        partition: 0,
+        height: 3,
+        tx_hash: "3yZe7d".into(),
+        index: 0,
+        contract: "token".into(),
+        data: "{}".into(),
+    };
+    let value = as_json(&event);
+    check(&schema, "event", &value, true);
+    let mut extra = value.clone();
+    extra["extra"] = json!(1);
+    check(&schema, "event with extra", &extra, false);
+    assert!(schema::decode::<ContractEvent>(extra.to_string().as_bytes(), Format::Json).is_err());
+    let mut missing = value;
+    missing.as_object_mut().unwrap().remove("index");
+    check(&schema, "event without index", &missing, false);
+    assert!(schema::decode::<ContractEvent>(missing.to_string().as_bytes(), Format::Json).is_err());
+}
+
+#[test]
+fn rpc_requests_match_their_schema() {
+    let schema = validator("rpc_request.schema.json");
+    let requests = [
+        RpcRequest::Query(Query {
+            partition: 0,
+            contract: "token".into(),
+            method: "balanceOf".into(),
+            args: json!(["bob"]),
+            publisher: String::new(),
+        }),
+        RpcRequest::Validate(ValidateRequest {
+            partition: 1,
+            tx: tx(),
+        }),
+        RpcRequest::Head(HeadRequest { partition: 2 }),
+    ];
+    for request in &requests {
+        let value = as_json(request);
+        check(&schema, "request", &value, true);
+        let back: RpcRequest =
+            schema::decode(&schema::to_msgpack(request), Format::MsgPack).unwrap();
+        assert_eq!(&back, request);
+    }
+    let two = json!({"head": {"partition": 0}, "query": {"partition": 0, "contract": "c", "method": "m", "args": []}});
+    let unknown = json!({"drop": {}});
+    for bad in [two, unknown, json!({})] {
+        check(&schema, "bad request", &bad, false);
+        assert!(schema::decode::<RpcRequest>(bad.to_string().as_bytes(), Format::Json).is_err());
+    }
+}
+
+#[test]
+fn rpc_replies_match_their_schema() {
+    let schema = validator("rpc_reply.schema.json");
+    let replies = [
+        RpcReply::Query(QueryReply {
+            status: Status::Success,
+            gas_used: 203,
+            result: "150".into(),
+            message: String::new(),
+        }),
+        RpcReply::Validate(ValidateReply {
+            ok: false,
+            reason: "action 1: contract `x` does not exist".into(),
+        }),
+        RpcReply::Head(HeadReply {
+            partition: 0,
+            height: 0,
+            state_root: "00".repeat(32),
+        }),
+        RpcReply::Error(RpcError {
+            kind: RpcErrorKind::Unavailable,
+            message: "storage: closed".into(),
+        }),
+    ];
+    for reply in &replies {
+        check(&schema, "reply", &as_json(reply), true);
+    }
+    check(
+        &schema,
+        "unknown error kind",
+        &json!({"error": {"kind": "oops", "message": ""}}),
+        false,
+    );
+}
