@@ -8,31 +8,17 @@ use isovm::schema::{
 };
 use serde_json::{Value, json};
 
-/// A validator for `schemas/<name>`, with every schema of the folder available to `$ref`.
-fn validator(name: &str) -> jsonschema::Validator {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    let mut options = jsonschema::options();
-    let mut root = Value::Null;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let id = schema["$id"].as_str().unwrap().to_string();
-        if path.file_name().unwrap() == name {
-            root = schema.clone();
-        }
-        options = options.with_resource(id, jsonschema::Resource::from_contents(schema).unwrap());
-    }
-    options
-        .build(&root)
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
+mod common;
 
-fn check(schema: &jsonschema::Validator, name: &str, value: &Value, valid: bool) {
-    let errors: Vec<String> = schema.iter_errors(value).map(|e| e.to_string()).collect();
+use common::Schemas;
+
+/// Asserts `value` is (or is not) valid against the schema `name` of `schemas/`.
+fn check(schemas: &Schemas, name: &str, what: &str, value: &Value, valid: bool) {
+    let errors = schemas.errors(name, value);
     assert_eq!(
         errors.is_empty(),
         valid,
-        "{name}: {value} should be {}: {errors:?}",
+        "{what}: {value} should be {}: {errors:?}",
         if valid { "valid" } else { "invalid" }
     );
 }
@@ -57,7 +43,7 @@ fn tx() -> Tx {
 
 #[test]
 fn contract_events_match_their_schema() {
-    let schema = validator("contract_event.schema.json");
+    let (schemas, schema) = (Schemas::load(), "contract_event.schema.json");
     let event = ContractEvent {
         partition: 0,
         height: 3,
@@ -67,20 +53,20 @@ fn contract_events_match_their_schema() {
         data: "{}".into(),
     };
     let value = as_json(&event);
-    check(&schema, "event", &value, true);
+    check(&schemas, schema, "event", &value, true);
     let mut extra = value.clone();
     extra["extra"] = json!(1);
-    check(&schema, "event with extra", &extra, false);
+    check(&schemas, schema, "event with extra", &extra, false);
     assert!(schema::decode::<ContractEvent>(extra.to_string().as_bytes(), Format::Json).is_err());
     let mut missing = value;
     missing.as_object_mut().unwrap().remove("index");
-    check(&schema, "event without index", &missing, false);
+    check(&schemas, schema, "event without index", &missing, false);
     assert!(schema::decode::<ContractEvent>(missing.to_string().as_bytes(), Format::Json).is_err());
 }
 
 #[test]
 fn rpc_requests_match_their_schema() {
-    let schema = validator("rpc_request.schema.json");
+    let (schemas, schema) = (Schemas::load(), "rpc_request.schema.json");
     let requests = [
         RpcRequest::Query(Query {
             partition: 0,
@@ -97,7 +83,7 @@ fn rpc_requests_match_their_schema() {
     ];
     for request in &requests {
         let value = as_json(request);
-        check(&schema, "request", &value, true);
+        check(&schemas, schema, "request", &value, true);
         let back: RpcRequest =
             schema::decode(&schema::to_msgpack(request), Format::MsgPack).unwrap();
         assert_eq!(&back, request);
@@ -105,14 +91,14 @@ fn rpc_requests_match_their_schema() {
     let two = json!({"head": {"partition": 0}, "query": {"partition": 0, "contract": "c", "method": "m", "args": []}});
     let unknown = json!({"drop": {}});
     for bad in [two, unknown, json!({})] {
-        check(&schema, "bad request", &bad, false);
+        check(&schemas, schema, "bad request", &bad, false);
         assert!(schema::decode::<RpcRequest>(bad.to_string().as_bytes(), Format::Json).is_err());
     }
 }
 
 #[test]
 fn rpc_replies_match_their_schema() {
-    let schema = validator("rpc_reply.schema.json");
+    let (schemas, schema) = (Schemas::load(), "rpc_reply.schema.json");
     let replies = [
         RpcReply::Query(QueryReply {
             status: Status::Success,
@@ -135,10 +121,11 @@ fn rpc_replies_match_their_schema() {
         }),
     ];
     for reply in &replies {
-        check(&schema, "reply", &as_json(reply), true);
+        check(&schemas, schema, "reply", &as_json(reply), true);
     }
     check(
-        &schema,
+        &schemas,
+        schema,
         "unknown error kind",
         &json!({"error": {"kind": "oops", "message": ""}}),
         false,
