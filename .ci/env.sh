@@ -37,5 +37,14 @@ isovm_rabbitmq() {
   fi
   echo "isovm: starting RabbitMQ on 127.0.0.1:5672" >&2
   RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
-  rabbitmqctl -q await_startup --timeout 120
+  # await_startup gives up at once while the node is not yet registered: poll until it is.
+  local deadline=$((SECONDS + 180))
+  until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "isovm: RabbitMQ did not start within 180 s" >&2
+      rabbitmqctl status >&2 || true
+      return 1
+    fi
+    sleep 1
+  done
 }
