@@ -1,7 +1,7 @@
 //! The worker pool: OS threads, each owning one sandbox (one V8 isolate) for its life, fed
 //! by one bounded channel.
 //!
-//! The pool grows when work arrives and no worker is idle, up to `max`; a worker idle for
+//! The pool grows when more jobs wait than workers are idle, up to `max`; a worker idle for
 //! `idle_timeout` retires while more than `min` remain. A worker replaces its sandbox after
 //! `recycle_after_uses` calls, when its heap passes `recycle_heap_bytes` after a job, or when a
 //! call hit the heap limit.
@@ -102,10 +102,15 @@ impl Pool {
         Ok(Pool { sender, shared })
     }
 
-    /// Queues a job, first adding a worker if none is idle and the pool may grow.
+    /// Queues a job, then adds a worker if more jobs wait than workers are idle and the pool
+    /// may grow (a burst of jobs grows the pool even before an idle worker wakes up).
     pub fn submit(&self, job: Job) -> Result<(), ExecError> {
         let shared = &self.shared;
-        if shared.idle.load(Ordering::SeqCst) == 0 {
+        self.sender.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => ExecError::Busy,
+            TrySendError::Disconnected(_) => ExecError::Stopped,
+        })?;
+        if self.sender.len() > shared.idle.load(Ordering::SeqCst) {
             let grew = shared
                 .workers
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
@@ -113,13 +118,14 @@ impl Pool {
                 })
                 .is_ok();
             if grew {
-                spawn_worker(shared)?;
+                // The job is queued already: a failure to add a worker only means less
+                // parallelism, which the log says.
+                if let Err(e) = spawn_worker(shared) {
+                    tracing::warn!(error = %e, "could not add a worker");
+                }
             }
         }
-        self.sender.try_send(job).map_err(|e| match e {
-            TrySendError::Full(_) => ExecError::Busy,
-            TrySendError::Disconnected(_) => ExecError::Stopped,
-        })
+        Ok(())
     }
 
     pub fn stats(&self) -> PoolStats {
