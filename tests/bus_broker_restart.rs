@@ -155,18 +155,7 @@ async fn a_publish_the_broker_does_not_confirm_leaves_the_batch_unacked() {
     let bus = TestBus::new(&broker.url(), None, "confirm_timeout_ms = 1000");
     let files = token_stream(bus.dir.path(), 3, 2);
     let clean = clean_roots(&files);
-    let client = bus.client().await;
-    client.declare_topology().await.unwrap();
-    let mut inbox = Inbox::open(
-        &client,
-        Subscription {
-            source: Source::Results,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await;
+    let (client, mut inbox) = bus.results_inbox().await;
     let db = bus.dir.path().join("db");
     let mut serve = Serve::start(&db, &bus, "serve-1.log", &[]);
     for file in &files[..2] {

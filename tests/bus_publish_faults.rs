@@ -6,7 +6,6 @@ mod bus_common;
 use std::time::Duration;
 
 use bus_common::*;
-use isovm::bus::{Source, Subscription};
 use isovm::cmd::exec::read_batch;
 
 const WAIT: Duration = Duration::from_secs(120);
@@ -18,18 +17,7 @@ async fn a_nacked_parking_leaves_the_batch_unacked_and_nothing_is_lost() {
     let bus = TestBus::new(&amqp_url(), None, "max_parked = 1\npark_delay_ms = 300");
     let files = token_stream(bus.dir.path(), LAST, 2);
     let clean = clean_roots(&files);
-    let client = bus.client().await;
-    client.declare_topology().await.unwrap();
-    let mut inbox = Inbox::open(
-        &client,
-        Subscription {
-            source: Source::Results,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await;
+    let (client, mut inbox) = bus.results_inbox().await;
     let db = bus.dir.path().join("db");
     let mut serve = Serve::start(&db, &bus, "serve.log", &[]);
     client

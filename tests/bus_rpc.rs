@@ -7,7 +7,7 @@ mod bus_common;
 use std::time::Duration;
 
 use bus_common::*;
-use isovm::bus::{Client, Source, Subscription};
+use isovm::bus::Client;
 use isovm::schema::{
     Action, Format, HeadRequest, Query, RpcErrorKind, RpcReply, RpcRequest, Status, Tx,
     ValidateRequest,
@@ -81,18 +81,7 @@ async fn queries_answer_from_committed_state_and_write_nothing() {
     let bus = TestBus::new(&amqp_url(), None, "");
     let files = token_stream(bus.dir.path(), 2, 0);
     let clean = clean_roots(&files);
-    let client = bus.client().await;
-    client.declare_topology().await.unwrap();
-    let mut inbox = Inbox::open(
-        &client,
-        Subscription {
-            source: Source::Results,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await;
+    let (client, mut inbox) = bus.results_inbox().await;
     let db = bus.dir.path().join("db");
     let mut serve = Serve::start(&db, &bus, "serve-1.log", &[]);
     for file in &files {

@@ -7,7 +7,6 @@ mod bus_common;
 use std::time::{Duration, Instant};
 
 use bus_common::*;
-use isovm::bus::{Source, Subscription};
 
 const LAST: u64 = 100;
 const TRANSFERS: usize = 20;
@@ -30,18 +29,7 @@ async fn a_stream_of_token_batches_flows_through_serve() {
         .collect();
     let txs: usize = batches.iter().map(|b| b.txs.len()).sum();
 
-    let client = bus.client().await;
-    client.declare_topology().await.unwrap();
-    let mut inbox = Inbox::open(
-        &client,
-        Subscription {
-            source: Source::Results,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await;
+    let (client, mut inbox) = bus.results_inbox().await;
     // Everything is queued before the worker starts, so the rate is the worker's alone.
     for batch in &batches {
         client.publish_batch(batch).await.unwrap();

@@ -40,9 +40,9 @@ impl std::str::FromStr for Workers {
                 (n, n)
             }
         };
-        if max == 0 || min > max {
+        if min == 0 || min > max {
             return Err(format!(
-                "workers must be MIN..MAX with MIN <= MAX and MAX >= 1, got {s}"
+                "workers must be MIN..MAX with 1 <= MIN <= MAX, got {s}"
             ));
         }
         Ok(Workers { min, max })
@@ -209,7 +209,7 @@ mod tests {
     fn workers_parse() {
         assert_eq!("2..8".parse::<Workers>(), Ok(Workers { min: 2, max: 8 }));
         assert_eq!("4".parse::<Workers>(), Ok(Workers { min: 4, max: 4 }));
-        assert_eq!("0..1".parse::<Workers>(), Ok(Workers { min: 0, max: 1 }));
+        assert!("0..1".parse::<Workers>().is_err());
         assert!("3..2".parse::<Workers>().is_err());
         assert!("0".parse::<Workers>().is_err());
         assert!("x..2".parse::<Workers>().is_err());

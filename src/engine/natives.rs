@@ -485,82 +485,6 @@ fn now(scope: &mut v8::PinScope, _args: Args, mut rv: v8::ReturnValue<v8::Value>
     });
 }
 
-fn get(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        read_value(scope, &args, state, Shape::Own, "storage.get", true)
-    });
-}
-
-fn has(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        read_value(scope, &args, state, Shape::Own, "storage.has", false)
-    });
-}
-
-fn map_get(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        read_value(scope, &args, state, Shape::OwnMap, "storage.mapGet", true)
-    });
-}
-
-fn map_has(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        read_value(scope, &args, state, Shape::OwnMap, "storage.mapHas", false)
-    });
-}
-
-fn global_get(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        read_value(
-            scope,
-            &args,
-            state,
-            Shape::Global,
-            "storage.globalGet",
-            true,
-        )
-    });
-}
-
-fn global_has(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        read_value(
-            scope,
-            &args,
-            state,
-            Shape::Global,
-            "storage.globalHas",
-            false,
-        )
-    });
-}
-
-fn global_map_get(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        read_value(
-            scope,
-            &args,
-            state,
-            Shape::GlobalMap,
-            "storage.globalMapGet",
-            true,
-        )
-    });
-}
-
-fn global_map_has(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        read_value(
-            scope,
-            &args,
-            state,
-            Shape::GlobalMap,
-            "storage.globalMapHas",
-            false,
-        )
-    });
-}
-
 fn write_value(
     scope: &mut v8::PinScope<'_, '_>,
     args: &Args,
@@ -596,53 +520,68 @@ fn delete_value(
     host_result(state, result)
 }
 
-fn put(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        write_value(scope, &args, state, Shape::Own, "storage.put").map(|()| None)
-    });
+/// A native that reads one storage value: `$value` gives the value (null if missing),
+/// otherwise whether it exists.
+macro_rules! reader {
+    ($name:ident, $shape:expr, $what:literal, $value:literal) => {
+        fn $name(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
+            native(scope, &mut rv, |scope, state| {
+                read_value(scope, &args, state, $shape, $what, $value)
+            });
+        }
+    };
 }
 
-fn map_put(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        write_value(scope, &args, state, Shape::OwnMap, "storage.mapPut").map(|()| None)
-    });
+reader!(get, Shape::Own, "storage.get", true);
+reader!(has, Shape::Own, "storage.has", false);
+reader!(map_get, Shape::OwnMap, "storage.mapGet", true);
+reader!(map_has, Shape::OwnMap, "storage.mapHas", false);
+reader!(global_get, Shape::Global, "storage.globalGet", true);
+reader!(global_has, Shape::Global, "storage.globalHas", false);
+reader!(
+    global_map_get,
+    Shape::GlobalMap,
+    "storage.globalMapGet",
+    true
+);
+reader!(
+    global_map_has,
+    Shape::GlobalMap,
+    "storage.globalMapHas",
+    false
+);
+
+/// A native that changes storage through `$change` (`write_value` or `delete_value`).
+macro_rules! writer {
+    ($name:ident, $change:ident, $shape:expr, $what:literal) => {
+        fn $name(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
+            native(scope, &mut rv, |scope, state| {
+                $change(scope, &args, state, $shape, $what).map(|()| None)
+            });
+        }
+    };
 }
 
-fn del(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        delete_value(scope, &args, state, Shape::Own, "storage.del").map(|()| None)
-    });
+writer!(put, write_value, Shape::Own, "storage.put");
+writer!(map_put, write_value, Shape::OwnMap, "storage.mapPut");
+writer!(del, delete_value, Shape::Own, "storage.del");
+writer!(map_del, delete_value, Shape::OwnMap, "storage.mapDel");
+
+/// A native that lists a map's fields: `$keys` gives them, otherwise their number.
+macro_rules! lister {
+    ($name:ident, $global:literal, $what:literal, $keys:literal) => {
+        fn $name(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
+            native(scope, &mut rv, |scope, state| {
+                list_fields(scope, &args, state, $global, $what, $keys)
+            });
+        }
+    };
 }
 
-fn map_del(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        delete_value(scope, &args, state, Shape::OwnMap, "storage.mapDel").map(|()| None)
-    });
-}
-
-fn map_keys(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        list_fields(scope, &args, state, false, "storage.mapKeys", true)
-    });
-}
-
-fn map_len(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        list_fields(scope, &args, state, false, "storage.mapLen", false)
-    });
-}
-
-fn global_map_keys(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        list_fields(scope, &args, state, true, "storage.globalMapKeys", true)
-    });
-}
-
-fn global_map_len(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
-    native(scope, &mut rv, |scope, state| {
-        list_fields(scope, &args, state, true, "storage.globalMapLen", false)
-    });
-}
+lister!(map_keys, false, "storage.mapKeys", true);
+lister!(map_len, false, "storage.mapLen", false);
+lister!(global_map_keys, true, "storage.globalMapKeys", true);
+lister!(global_map_len, true, "storage.globalMapLen", false);
 
 fn contract_name(scope: &mut v8::PinScope, _args: Args, mut rv: v8::ReturnValue<v8::Value>) {
     native(scope, &mut rv, |scope, state| {

@@ -459,22 +459,9 @@ fn compile<'s>(
     let prefix = wrapper_prefix();
     let text = format!("{prefix}{}{WRAPPER_SUFFIX}", contract.code);
     let source = v8::String::new(scope, &text)?;
-    let name = v8::String::new(scope, &contract.id)?;
     // The prefix shares the contract's first line; shift columns back on that line.
     let column_offset = -(prefix.len() as i32);
-    let origin = v8::ScriptOrigin::new(
-        scope,
-        name.into(),
-        0,
-        column_offset,
-        false,
-        0,
-        None,
-        false,
-        false,
-        false,
-        None,
-    );
+    let origin = snapshot::script_origin(scope, &contract.id, column_offset)?;
     let (mut source, options) = match &contract.cache {
         Some(bytes) => (
             v8::script_compiler::Source::new_with_cached_data(

@@ -19,26 +19,36 @@ const RUNTIME_JS: &str = include_str!("runtime.js");
 /// Script name of the runtime in stack traces; frames from it are not shown to users.
 pub(super) const RUNTIME_NAME: &str = "isovm:runtime";
 
+/// The origin of a classic script named `name` (its name in stack traces), whose first line's
+/// columns are shifted by `column_offset`.
+pub(super) fn script_origin<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    name: &str,
+    column_offset: i32,
+) -> Option<v8::ScriptOrigin<'s>> {
+    let name = v8::String::new(scope, name)?;
+    Some(v8::ScriptOrigin::new(
+        scope,
+        name.into(),
+        0,
+        column_offset,
+        false,
+        0,
+        None,
+        false,
+        false,
+        false,
+        None,
+    ))
+}
+
 /// Evaluates the runtime in the current context and returns its internals object.
 pub(super) fn install_runtime<'s>(
     scope: &mut v8::PinScope<'s, '_>,
 ) -> Result<v8::Local<'s, v8::Object>, EngineError> {
     let failed = |what: &str| EngineError::Runtime(format!("runtime.js: {what}"));
     let source = v8::String::new(scope, RUNTIME_JS).ok_or_else(|| failed("source too large"))?;
-    let name = v8::String::new(scope, RUNTIME_NAME).unwrap();
-    let origin = v8::ScriptOrigin::new(
-        scope,
-        name.into(),
-        0,
-        0,
-        false,
-        0,
-        None,
-        false,
-        false,
-        false,
-        None,
-    );
+    let origin = script_origin(scope, RUNTIME_NAME, 0).ok_or_else(|| failed("name"))?;
     let natives = natives::natives_object(scope);
     v8::tc_scope!(let tc, scope);
     let script =

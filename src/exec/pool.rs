@@ -6,6 +6,7 @@
 //! `recycle_after_uses` calls, when its heap passes `recycle_heap_bytes` after a job, or when a
 //! call hit the heap limit.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -77,9 +78,11 @@ pub(super) struct Pool {
 
 impl Pool {
     pub fn start(engine: Arc<Engine>, options: PoolOptions) -> Result<Pool, ExecError> {
-        if options.max_workers == 0 || options.min_workers > options.max_workers {
+        // At least one worker always stays: a job queued just as the last idle worker
+        // retired would otherwise wait for the next submission.
+        if options.min_workers == 0 || options.min_workers > options.max_workers {
             return Err(ExecError::Config(format!(
-                "workers must be min..max with 1 <= max and min <= max, got {}..{}",
+                "workers must be min..max with 1 <= min <= max, got {}..{}",
                 options.min_workers, options.max_workers
             )));
         }
@@ -95,7 +98,7 @@ impl Pool {
             recycled: AtomicU64::new(0),
             retired: AtomicU64::new(0),
         });
-        for _ in 0..shared.options.min_workers.max(1) {
+        for _ in 0..shared.options.min_workers {
             shared.workers.fetch_add(1, Ordering::SeqCst);
             spawn_worker(&shared)?;
         }
@@ -145,8 +148,11 @@ fn spawn_worker(shared: &Arc<Shared>) -> Result<(), ExecError> {
     let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
     let theirs = shared.clone();
     let spawned = spawn_sandbox_thread(format!("isovm-worker-{id}"), move || {
-        let _count = WorkerCount(&theirs);
-        worker(&theirs, id);
+        let count = WorkerCount {
+            shared: &theirs,
+            counted: Cell::new(true),
+        };
+        worker(&theirs, id, &count);
     });
     match spawned {
         Ok(_) => Ok(()),
@@ -159,13 +165,37 @@ fn spawn_worker(shared: &Arc<Shared>) -> Result<(), ExecError> {
     }
 }
 
-/// Uncounts a worker when its thread ends, however it ends.
-struct WorkerCount<'a>(&'a Shared);
+/// Uncounts a worker when its thread ends, however it ends, unless retiring already did.
+struct WorkerCount<'a> {
+    shared: &'a Shared,
+    counted: Cell<bool>,
+}
+
+impl WorkerCount<'_> {
+    /// Takes this worker out of the count if more than `min` workers remain; true if it did
+    /// (the worker must then stop). One atomic step, so two idle workers cannot both retire
+    /// the last one above the minimum.
+    fn retire(&self, min: usize) -> bool {
+        let retired = self
+            .shared
+            .workers
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n > min).then_some(n - 1)
+            })
+            .is_ok();
+        if retired {
+            self.counted.set(false);
+        }
+        retired
+    }
+}
 
 impl Drop for WorkerCount<'_> {
     fn drop(&mut self) {
-        let workers = self.0.workers.fetch_sub(1, Ordering::SeqCst) - 1;
-        tracing::debug!(workers, "worker stopped");
+        if self.counted.get() {
+            let workers = self.shared.workers.fetch_sub(1, Ordering::SeqCst) - 1;
+            tracing::debug!(workers, "worker stopped");
+        }
     }
 }
 
@@ -179,7 +209,7 @@ fn new_sandbox(shared: &Shared, id: usize) -> Option<Sandbox> {
     }
 }
 
-fn worker(shared: &Shared, id: usize) {
+fn worker(shared: &Shared, id: usize, count: &WorkerCount<'_>) {
     let Some(mut sandbox) = new_sandbox(shared, id) else {
         return;
     };
@@ -196,16 +226,7 @@ fn worker(shared: &Shared, id: usize) {
             Ok(job) => job,
             Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => {
-                let min = shared.options.min_workers;
-                let retired = shared
-                    .workers
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                        (n > min).then_some(n - 1)
-                    })
-                    .is_ok();
-                if retired {
-                    // Counted down already; do not let the guard count it again.
-                    shared.workers.fetch_add(1, Ordering::SeqCst);
+                if count.retire(shared.options.min_workers) {
                     shared.retired.fetch_add(1, Ordering::SeqCst);
                     tracing::info!(worker = id, "idle worker retired");
                     return;

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use isovm::bus::{BusConfig, BusMessage, Client, Subscription};
+use isovm::bus::{BusConfig, BusMessage, Client, Source, Subscription};
 use isovm::schema::{BlockResult, ContractEvent};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -95,6 +95,23 @@ impl TestBus {
         Client::connect(&self.config)
             .await
             .unwrap_or_else(|e| panic!("cannot connect to the test broker: {e}"))
+    }
+
+    /// A client with the whole topology declared, and an inbox of every block result.
+    pub async fn results_inbox(&self) -> (Client, Inbox) {
+        let client = self.client().await;
+        client.declare_topology().await.unwrap();
+        let inbox = Inbox::open(
+            &client,
+            Subscription {
+                source: Source::Results,
+                partition: None,
+                contract: None,
+                queue: None,
+            },
+        )
+        .await;
+        (client, inbox)
     }
 
     /// Deletes the topology (best effort: the test's own names).
