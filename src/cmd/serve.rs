@@ -2,6 +2,7 @@
 //! until told to stop.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -30,6 +31,43 @@ pub async fn run(
         prefix = %config.prefix,
         "isovm serve starting"
     );
-    bus::serve(executor, config, shutdown).await?;
+    let stats = tokio::spawn(log_stats(executor.clone(), shutdown.clone()));
+    let served = bus::serve(executor, config, shutdown).await;
+    stats.abort();
+    served?;
     Ok(())
+}
+
+/// How often the worker pool's and the isolates' counters are logged (when they changed).
+const STATS_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Logs the pool's size and recycling and the isolates' work, as the metrics of `serve`
+/// (with `--log-format json`, one machine-readable line per interval).
+async fn log_stats(executor: Executor, shutdown: CancellationToken) {
+    let mut last = None;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(STATS_INTERVAL) => {}
+            () = shutdown.cancelled() => return,
+        }
+        let (pool, engine) = (executor.pool_stats(), executor.engine_stats());
+        if last == Some((pool, engine)) {
+            continue;
+        }
+        last = Some((pool, engine));
+        info!(
+            workers = pool.workers,
+            idle = pool.idle,
+            jobs = pool.jobs,
+            recycled = pool.recycled,
+            retired = pool.retired,
+            isolates = engine.isolates,
+            calls = engine.calls,
+            script_cache_hits = engine.script_cache_hits,
+            code_cache_consumed = engine.code_cache_consumed,
+            code_cache_rejected = engine.code_cache_rejected,
+            compiled_from_source = engine.compiled_from_source,
+            "worker pool and isolates"
+        );
+    }
 }
