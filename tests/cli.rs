@@ -215,3 +215,32 @@ fn help_explains_the_commands() {
         );
     }
 }
+
+/// `isovm bench` runs every measurement and reports the deterministic parts exactly: the gas
+/// and results of its fixed workloads, and a code cache V8 accepts.
+#[test]
+fn bench_reports_every_measurement() {
+    let (ok, stdout, stderr) = isovm(&["bench", "--iterations", "20", "--json"]);
+    assert!(ok, "isovm bench failed: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(report["fibonacci_32"]["result"], "2178309");
+    assert_eq!(report["fibonacci_32"]["gas"], 112_786_486);
+    assert_eq!(report["concat_10000"]["result"], "10000");
+    assert_eq!(report["concat_10000"]["gas"], 50_012);
+    assert!(report["code_cache_bytes"].as_u64().unwrap() > 0);
+    assert!(report["snapshot_bytes"].as_u64().unwrap() > 0);
+    for timing in [
+        "context_snapshot",
+        "context_no_snapshot",
+        "compile_without_cache",
+        "compile_with_cache",
+        "call_overhead",
+        "token_batch_ms",
+    ] {
+        assert!(
+            report[timing]["samples"].as_u64().unwrap() > 0,
+            "{timing} measured nothing"
+        );
+    }
+    assert!(report["token_txs_per_second"].as_f64().unwrap() > 0.0);
+}

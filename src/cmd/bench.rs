@@ -89,7 +89,6 @@ pub struct Run {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub context_snapshot: Timing,
-    pub context_snapshot_no_lockdown: Timing,
     pub context_no_snapshot: Timing,
     pub snapshot_bytes: usize,
     pub compile_source_bytes: usize,
@@ -237,7 +236,6 @@ fn time_n(n: usize, mut f: impl FnMut() -> Result<(), BenchError>) -> Result<Tim
 /// Measurements that need an isolate: run on a sandbox thread.
 struct EngineNumbers {
     context_snapshot: Timing,
-    context_snapshot_no_lockdown: Timing,
     context_no_snapshot: Timing,
     snapshot_bytes: usize,
     compile_source_bytes: usize,
@@ -294,25 +292,23 @@ fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
     let bench = code_of("bench", BENCH_CONTRACT, &bench_abi())?;
 
     // Context creation and call overhead, with and without the snapshot.
-    let contexts_and_calls = |engine: Arc<Engine>, lockdown_variants: bool| {
+    let contexts_and_calls = |engine: Arc<Engine>| {
         let bench = bench.clone();
         on_thread(move || {
             let mut sandbox = Sandbox::new(&engine).map_err(fail)?;
-            let full = time_n(n, || sandbox.make_context(true).map_err(fail))?;
-            let bare = if lockdown_variants {
-                Some(time_n(n, || sandbox.make_context(false).map_err(fail))?)
-            } else {
-                None
-            };
+            // Each group starts from a collected heap: none pays for another's garbage.
+            sandbox.collect_garbage();
+            let contexts = time_n(n, || sandbox.make_context().map_err(fail))?;
+            sandbox.collect_garbage();
             let mut host = MemHost::default();
             let calls = time_n(n, || {
                 call(&mut sandbox, &mut host, &bench, "noop", "[]").map(drop)
             })?;
-            Ok((full, bare, calls))
+            Ok((contexts, calls))
         })
     };
-    let (context_snapshot, no_lockdown, call_overhead) = contexts_and_calls(with.clone(), true)?;
-    let (context_no_snapshot, _, call_overhead_no_snapshot) = contexts_and_calls(without, false)?;
+    let (context_snapshot, call_overhead) = contexts_and_calls(with.clone())?;
+    let (context_no_snapshot, call_overhead_no_snapshot) = contexts_and_calls(without)?;
 
     // Compiling a large contract in fresh isolates, without and then with its code cache.
     let (large, large_abi) = large_contract();
@@ -357,7 +353,6 @@ fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
     };
     Ok(EngineNumbers {
         context_snapshot,
-        context_snapshot_no_lockdown: no_lockdown.unwrap_or(context_snapshot),
         context_no_snapshot,
         snapshot_bytes: with.snapshot_bytes().unwrap_or(0),
         compile_source_bytes: large_code.code.len(),
@@ -470,7 +465,6 @@ pub async fn run(
     let (token_txs_per_second, token_batch_ms) = token_throughput(options).await?;
     let report = Report {
         context_snapshot: engine.context_snapshot,
-        context_snapshot_no_lockdown: engine.context_snapshot_no_lockdown,
         context_no_snapshot: engine.context_no_snapshot,
         snapshot_bytes: engine.snapshot_bytes,
         compile_source_bytes: engine.compile_source_bytes,
@@ -513,11 +507,6 @@ fn write_table(r: &Report, options: &BenchOptions, out: &mut dyn Write) -> std::
         out,
         "context, from snapshot            {}",
         t(&r.context_snapshot)
-    )?;
-    writeln!(
-        out,
-        "  ... without lockdown()          {}",
-        t(&r.context_snapshot_no_lockdown)
     )?;
     writeln!(
         out,

@@ -215,6 +215,11 @@ impl Sandbox {
         self.tainted
     }
 
+    /// Runs a full garbage collection, so that measurements do not pay for earlier garbage.
+    pub fn collect_garbage(&mut self) {
+        self.isolate.low_memory_notification();
+    }
+
     /// Bytes of V8 heap in use now.
     pub fn heap_used(&mut self) -> usize {
         self.isolate.get_heap_statistics().used_heap_size()
@@ -389,21 +394,19 @@ pub struct CompileReport {
 }
 
 impl Sandbox {
-    /// Makes a context the way every call does (runtime internals, and `lockdown()` when
-    /// asked), then drops it. For warm-up and measurement.
-    pub fn make_context(&mut self, lockdown: bool) -> Result<(), EngineError> {
+    /// Makes a context the way every call does (runtime internals and `lockdown()`), then
+    /// drops it. For warm-up and measurement.
+    pub fn make_context(&mut self) -> Result<(), EngineError> {
         let isolate = &mut self.isolate;
         v8::scope!(let scope, isolate);
         let context = v8::Context::new(scope, Default::default());
         let scope = &mut v8::ContextScope::new(scope, context);
         let internals = runtime_internals(scope, &self.engine)?;
-        if lockdown {
-            let failed = || EngineError::Runtime("lockdown() failed".into());
-            let lockdown = internal_function(scope, internals, "lockdown").ok_or_else(failed)?;
-            lockdown
-                .call(scope, internals.into(), &[])
-                .ok_or_else(failed)?;
-        }
+        let failed = || EngineError::Runtime("lockdown() failed".into());
+        let lockdown = internal_function(scope, internals, "lockdown").ok_or_else(failed)?;
+        lockdown
+            .call(scope, internals.into(), &[])
+            .ok_or_else(failed)?;
         Ok(())
     }
 
