@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bus_common::*;
-use isovm::bus::{Client, Source, Subscription};
+use isovm::bus::Client;
 
 /// Heights per partition, and transfers per batch: enough work that the stop lands while
 /// batches are still in flight.
@@ -75,27 +75,12 @@ fn check_database(db: &std::path::Path, stream: &Stream) {
     }
 }
 
-async fn results_inbox(client: &Client) -> Inbox {
-    Inbox::open(
-        client,
-        Subscription {
-            source: Source::Results,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_mid_stream_then_restart_applies_every_batch_exactly_once() {
     let bus = TestBus::new(&amqp_url(), None, "");
     let stream = stream(&bus);
     let total = stream.files.len();
-    let client = bus.client().await;
-    client.declare_topology().await.unwrap();
-    let mut inbox = results_inbox(&client).await;
+    let (client, mut inbox) = bus.results_inbox().await;
     let db = bus.dir.path().join("db");
     let mut first = Serve::start(&db, &bus, "serve-1.log", &[]);
     let started = Instant::now();
@@ -155,9 +140,7 @@ async fn sigterm_mid_stream_finishes_the_batches_in_hand_and_exits_0() {
     let bus = TestBus::new(&amqp_url(), None, "");
     let stream = stream(&bus);
     let total = stream.files.len();
-    let client = bus.client().await;
-    client.declare_topology().await.unwrap();
-    let mut inbox = results_inbox(&client).await;
+    let (client, mut inbox) = bus.results_inbox().await;
     let db = bus.dir.path().join("db");
     let mut first = Serve::start(&db, &bus, "serve-1.log", &[]);
     publish_all(&client, &stream.files).await;

@@ -15,7 +15,7 @@ use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer
 
 use super::config::{BusConfig, Names, batch_key, redact_url};
 use super::error::{BusError, amqp};
-use super::publisher::{JSON, MSGPACK, Outgoing, Publisher, persistent};
+use super::publisher::{JSON, MSGPACK, Outgoing, Publisher, persistent, position_headers};
 use super::rpc;
 use super::topology::Plan;
 use crate::schema::{self, Batch, BlockResult, ContractEvent, Format, RpcReply, RpcRequest};
@@ -151,15 +151,7 @@ impl Client {
     /// for it (no `isovm serve` has declared the topology, or none takes that partition).
     pub async fn publish_batch(&self, batch: &Batch) -> Result<(), BusError> {
         let (partition, height) = (batch.partition, batch.height);
-        let mut headers = FieldTable::default();
-        headers.insert(
-            "x-isovm-partition".into(),
-            AMQPValue::LongLongInt(partition.into()),
-        );
-        headers.insert(
-            "x-isovm-height".into(),
-            AMQPValue::LongLongInt(height as i64),
-        );
+        let headers = position_headers(partition, height);
         self.publisher
             .publish_all(vec![Outgoing {
                 what: format!("the batch of partition {partition}, height {height}"),

@@ -170,11 +170,8 @@ pub(super) fn text(s: &str) -> AMQPValue {
     AMQPValue::LongString(s.into())
 }
 
-/// The messages that report a committed batch: its block result on the results exchange,
-/// then each contract event of its receipts on the events exchange, in block order.
-pub(super) fn result_messages(names: &Names, executed: &Executed) -> Vec<Outgoing> {
-    let result = &executed.result;
-    let (partition, height) = (result.partition, result.height);
+/// Headers naming the block a message is about: `x-isovm-partition`, `x-isovm-height`.
+pub(super) fn position_headers(partition: u32, height: u64) -> FieldTable {
     let mut headers = FieldTable::default();
     headers.insert(
         "x-isovm-partition".into(),
@@ -184,6 +181,15 @@ pub(super) fn result_messages(names: &Names, executed: &Executed) -> Vec<Outgoin
         "x-isovm-height".into(),
         AMQPValue::LongLongInt(height as i64),
     );
+    headers
+}
+
+/// The messages that report a committed batch: its block result on the results exchange,
+/// then each contract event of its receipts on the events exchange, in block order.
+pub(super) fn result_messages(names: &Names, executed: &Executed) -> Vec<Outgoing> {
+    let result = &executed.result;
+    let (partition, height) = (result.partition, result.height);
+    let mut headers = position_headers(partition, height);
     headers.insert(
         "x-isovm-replayed".into(),
         AMQPValue::Boolean(executed.replayed),

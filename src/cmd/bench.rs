@@ -18,8 +18,8 @@ use serde_json::json;
 
 use crate::contract;
 use crate::engine::{
-    CallInput, CallMode, ContractCode, Engine, EngineOptions, Host, HostError, Sandbox, Slot,
-    spawn_sandbox_thread,
+    CallInput, CallMode, CompileReport, ContractCode, Engine, EngineOptions, Host, HostError,
+    Sandbox, Slot, spawn_sandbox_thread,
 };
 use crate::exec::{ExecOptions, Executor};
 use crate::schema::{Action, Batch, Status, Tx};
@@ -279,6 +279,29 @@ fn on_thread<T: Send + 'static>(
         .map_err(|_| fail("a measurement panicked"))?
 }
 
+/// Compiles `code` in `rounds` fresh isolates (so V8's own in-isolate cache cannot help),
+/// timing each compile.
+fn compile_rounds(
+    engine: &Arc<Engine>,
+    code: &ContractCode,
+    rounds: usize,
+) -> Result<(Timing, Vec<CompileReport>), BenchError> {
+    let mut samples = Vec::with_capacity(rounds);
+    let mut reports = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let (engine, code) = (engine.clone(), code.clone());
+        let (took, report) = on_thread(move || {
+            let mut fresh = Sandbox::new(&engine).map_err(fail)?;
+            let start = Instant::now();
+            let report = fresh.compile_only(&code).map_err(fail)?;
+            Ok((start.elapsed(), report))
+        })?;
+        samples.push(took);
+        reports.push(report);
+    }
+    Ok((Timing::of(samples), reports))
+}
+
 fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
     let mut engine_options = EngineOptions::default();
     engine_options.limits.call_timeout = Duration::from_secs(60);
@@ -314,38 +337,18 @@ fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
     let (large, large_abi) = large_contract();
     let mut large_code = code_of("large", &large, &large_abi)?;
     let rounds = (n / 25).max(5);
-    let mut samples = Vec::new();
-    let mut cache = None;
-    for _ in 0..rounds {
-        let (engine, code) = (with.clone(), large_code.clone());
-        let (took, report) = on_thread(move || {
-            let mut fresh = Sandbox::new(&engine).map_err(fail)?;
-            let start = Instant::now();
-            let report = fresh.compile_only(&code).map_err(fail)?;
-            Ok((start.elapsed(), report))
-        })?;
-        samples.push(took);
-        cache = report.new_cache;
-    }
-    let compile_without_cache = Timing::of(samples);
-    let cache = cache.ok_or_else(|| fail("no code cache was made"))?;
+    let (compile_without_cache, reports) = compile_rounds(&with, &large_code, rounds)?;
+    let cache = reports
+        .into_iter()
+        .last()
+        .and_then(|r| r.new_cache)
+        .ok_or_else(|| fail("no code cache was made"))?;
     let code_cache_bytes = cache.len();
     large_code.cache = Some(Arc::from(cache));
-    let mut samples = Vec::new();
-    for _ in 0..rounds {
-        let (engine, code) = (with.clone(), large_code.clone());
-        let (took, report) = on_thread(move || {
-            let mut fresh = Sandbox::new(&engine).map_err(fail)?;
-            let start = Instant::now();
-            let report = fresh.compile_only(&code).map_err(fail)?;
-            Ok((start.elapsed(), report))
-        })?;
-        if !report.consumed_cache {
-            return Err(fail("V8 rejected the code cache it just made"));
-        }
-        samples.push(took);
+    let (compile_with_cache, reports) = compile_rounds(&with, &large_code, rounds)?;
+    if reports.iter().any(|r| !r.consumed_cache) {
+        return Err(fail("V8 rejected the code cache it just made"));
     }
-    let compile_with_cache = Timing::of(samples);
 
     let runs = |method: &'static str, args: &'static str| {
         let (engine, bench) = (with.clone(), bench.clone());
