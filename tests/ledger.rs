@@ -263,3 +263,18 @@ async fn queries_read_committed_state_and_write_nothing() {
     let missing = chain.query("nobody", "get", json!(["n"])).await;
     assert_eq!(missing.status, Status::InvalidInput);
 }
+
+#[tokio::test]
+async fn a_gas_limit_over_the_maximum_is_refused_before_anything_runs() {
+    let mut chain = chain_with_counter().await;
+    let mut greedy = tx("a", vec![call("counter", "add", json!(["n", 1]))]);
+    greedy.gas_limit = 300_000_000;
+    let receipt = chain.block(vec![greedy]).await.receipts.remove(0);
+    assert_eq!(receipt.status, Status::InvalidInput);
+    assert_eq!(
+        receipt.message,
+        "gas_limit 300000000 is over the maximum of 200000000"
+    );
+    assert_eq!(receipt.gas_used, 0);
+    assert_eq!(get(&chain, "n").await, r#""0""#);
+}

@@ -49,7 +49,7 @@ impl Default for ExecOptions {
         ExecOptions {
             engine: EngineOptions::default(),
             pool: PoolOptions::default(),
-            max_gas_limit: 1_000_000_000,
+            max_gas_limit: 200_000_000,
             query_gas_limit: 10_000_000,
             max_args_bytes: 64 * 1024,
         }
