@@ -278,3 +278,21 @@ async fn a_gas_limit_over_the_maximum_is_refused_before_anything_runs() {
     assert_eq!(receipt.gas_used, 0);
     assert_eq!(get(&chain, "n").await, r#""0""#);
 }
+
+/// A host call refused for lack of gas ends the transaction as out of gas, even as the last
+/// thing the method does, and its write is not kept.
+#[tokio::test]
+async fn a_write_the_gas_cannot_pay_for_fails_the_transaction() {
+    let mut chain = Chain::new();
+    let code = "class C { init() {} fill() { storage.put('k', 'x'.repeat(60000)); return 1; } get() { return storage.get('k'); } }\nmodule.exports = C;";
+    chain
+        .deploy(code, &abi(&[("fill", &[]), ("get", &[])]), "filler")
+        .await;
+    let mut poor = tx("a", vec![call("filler", "fill", json!([]))]);
+    poor.gas_limit = 100_000;
+    let receipt = chain.block(vec![poor]).await.receipts.remove(0);
+    assert_eq!(receipt.status, Status::OutOfGas, "{}", receipt.message);
+    assert_eq!(receipt.gas_used, 100_000);
+    let reply = chain.query("filler", "get", json!([])).await;
+    assert_eq!(reply.result, "null");
+}

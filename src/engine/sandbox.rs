@@ -1,9 +1,10 @@
 //! One isolate, owned by one thread for its whole life, running contract calls.
 //!
-//! Each call gets a fresh context (from the startup snapshot when there is one), so nothing
-//! survives between calls except through the [`Host`]. Every call runs under all limits at
-//! once: gas (counted by the instrumented code and the natives), wall-clock time (the
-//! [`Watchdog`]), heap (the near-heap-limit callback), and result size.
+//! Each call gets a fresh context (from the startup snapshot when there is one) and its own
+//! microtask queue, so nothing survives between calls except through the [`Host`]. Every call
+//! runs under all limits at once: gas (counted by the instrumented code and the natives), call
+//! depth (counted by the instrumented code), wall-clock time (the [`Watchdog`]), heap (the
+//! near-heap-limit callback), ArrayBuffer memory (`buffers.rs`), and result size.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -269,8 +270,13 @@ impl Sandbox {
             heap_hit.then_some(MemoryKind::Heap)
         };
 
-        let result = match ran {
-            Ran::Value(json) => {
+        // A limit that struck decides the outcome even if the script managed to finish before
+        // the termination took effect: a refused write or allocation must fail the call.
+        let result = match (stop, memory, ran) {
+            (Some(Stop::Host(e)), _, _) => Err(CallError::Host(e)),
+            (Some(Stop::OutOfGas), _, _) => Err(CallError::OutOfGas),
+            (None, Some(kind), _) => Err(CallError::MemoryLimit(kind)),
+            (None, None, Ran::Value(json)) => {
                 let limit = self.engine.options.limits.max_result_bytes;
                 if json.len() > limit {
                     Err(CallError::ResultTooLarge {
@@ -281,16 +287,11 @@ impl Sandbox {
                     Ok(json)
                 }
             }
-            Ran::Threw(thrown) => Err(CallError::Threw(thrown)),
-            Ran::Terminated => Err(match stop {
-                Some(Stop::OutOfGas) => CallError::OutOfGas,
-                Some(Stop::Host(e)) => CallError::Host(e),
-                None if memory.is_some() => {
-                    CallError::MemoryLimit(memory.unwrap_or(MemoryKind::Heap))
-                }
-                None if fired => CallError::Timeout,
-                None => CallError::Threw(Thrown::plain("execution was terminated")),
-            }),
+            (None, None, Ran::Threw(thrown)) => Err(CallError::Threw(thrown)),
+            (None, None, Ran::Terminated) if fired => Err(CallError::Timeout),
+            (None, None, Ran::Terminated) => {
+                Err(CallError::Threw(Thrown::plain("execution was terminated")))
+            }
         };
         let gas_used = match &result {
             Err(CallError::OutOfGas | CallError::Timeout | CallError::MemoryLimit(_)) => {
