@@ -165,10 +165,6 @@ impl Engine {
         }))
     }
 
-    pub fn options(&self) -> &EngineOptions {
-        &self.options
-    }
-
     pub fn stats(&self) -> EngineStats {
         let c = &self.counters;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);

@@ -175,10 +175,6 @@ impl Executor {
         self.inner.engine.stats()
     }
 
-    pub fn options(&self) -> &ExecOptions {
-        &self.inner.options
-    }
-
     fn partition_lock(&self, partition: u32) -> Arc<tokio::sync::Mutex<()>> {
         let mut map = self
             .inner
