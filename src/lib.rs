@@ -1,6 +1,8 @@
 //! isovm: executes IOST-style JavaScript smart contracts for batches of transactions.
 //!
 //! Modules, each a room with a narrow door:
+//! - [`consensus`]: the consensus parameters (costs and limits), one versioned table that
+//!   every layer reads.
 //! - [`schema`]: wire types (batches, receipts, block results) and their encodings.
 //! - [`contract`]: the compile stage: ABI checks and gas instrumentation of contract source.
 //! - [`engine`]: V8: isolates, the startup snapshot, host functions, limits. The only user
@@ -14,6 +16,7 @@
 
 pub mod bus;
 pub mod cmd;
+pub mod consensus;
 pub mod contract;
 pub mod engine;
 pub mod exec;

@@ -211,6 +211,7 @@ fn call(
             now_ms: 0.0,
             gas_used: 0,
             gas_limit: 1_000_000_000,
+            memory_used: 0,
             mode: CallMode::Call,
         },
     );

@@ -134,9 +134,32 @@ pub const EXIT_FN: &str = "__isovm_exit";
 /// `__isovm_frame(n, () => value)`: a parameter default or field initializer, charged and
 /// counted as one level of call depth while it is evaluated.
 pub const FRAME_FN: &str = "__isovm_frame";
+/// Guards (the runtime's `70-guards.js`): operands whose work grows with their size.
+/// `__isovm_num(x)`: an operand of an arithmetic, relational, unary numeric, update or
+/// compound operator that is not a number; returns the primitive the operator must see.
+pub const NUM_FN: &str = "__isovm_num";
+/// `__isovm_str(x)`: a long-string operand of `===`/`!==`; returns `x`.
+pub const STR_FN: &str = "__isovm_str";
+/// `__isovm_key(x)`: a computed property key; returns ToPropertyKey(x).
+pub const KEY_FN: &str = "__isovm_key";
+/// `__isovm_cat(s)`: a string made by `+`, `+=` or a template literal; returns `s`.
+pub const CAT_FN: &str = "__isovm_cat";
+/// `__isovm_eq(a, b)`: `a == b` (`!=` is its negation).
+pub const EQ_FN: &str = "__isovm_eq";
+/// `__isovm_case(x, n)`: a `switch` discriminant with `n` case tests; returns `x`.
+pub const CASE_FN: &str = "__isovm_case";
+/// `__isovm_forin(o)`: the object of a `for-in`; returns `o`.
+pub const FORIN_FN: &str = "__isovm_forin";
+/// `__isovm_spread(x)`: an array-literal spread or array-pattern rest; returns an array.
+pub const SPREAD_FN: &str = "__isovm_spread";
+/// `__isovm_args(x)`: a spread into call arguments; returns an array (or throws past the cap).
+pub const ARGS_FN: &str = "__isovm_args";
+/// `__isovm_rest(o)`: an object-literal spread or object-pattern rest; returns `o`.
+pub const REST_FN: &str = "__isovm_rest";
 /// The wrapper's parameters, in order: what the engine passes and the instrumented code uses.
-pub const WRAPPER_PARAMS: [&str; 9] = [
-    GAS_FN, ENTER_FN, EXIT_FN, FRAME_FN, "module", "exports", "require", "block", "tx",
+pub const WRAPPER_PARAMS: [&str; 19] = [
+    GAS_FN, ENTER_FN, EXIT_FN, FRAME_FN, NUM_FN, STR_FN, KEY_FN, CAT_FN, EQ_FN, CASE_FN, FORIN_FN,
+    SPREAD_FN, ARGS_FN, REST_FN, "module", "exports", "require", "block", "tx",
 ];
 /// Identifiers starting with this prefix belong to the runtime; contracts may not use them.
 pub const RESERVED_PREFIX: &str = "__isovm";
@@ -182,7 +205,7 @@ pub enum InstrumentError {
 }
 
 /// Largest accepted source, in bytes. Bounds the worker stack below (and the parse time).
-const MAX_SOURCE_LEN: usize = 256 * 1024;
+const MAX_SOURCE_LEN: usize = crate::consensus::PARAMS.limits.max_source_bytes;
 /// Worker stack: a base plus a budget per source byte. `oxc`'s recursive-descent parser has no
 /// nesting limit (oxc issues #21953, #24375) and a stack overflow aborts the whole process, so
 /// the stack must fit the deepest nesting the source can spell: `((((…))))` takes about

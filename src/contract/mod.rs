@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 pub use abi::Abi;
 
 /// Largest contract source accepted at deploy, in bytes.
-pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
+pub const MAX_SOURCE_BYTES: usize = crate::consensus::PARAMS.limits.max_source_bytes;
 
 /// A deployed contract, as stored in state (and so covered by the state root).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

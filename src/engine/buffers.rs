@@ -1,25 +1,29 @@
 //! The ArrayBuffer allocator: ArrayBuffer memory lives outside V8's heap, so the heap limit
-//! does not bound it. Each call may allocate at most a fixed number of bytes of it in total.
+//! does not bound it. Every byte allocated during a call is added to the call's memory count
+//! (the counter cell of `meter.rs`, the one the runtime library counts heap allocations in),
+//! so every path that makes a buffer is counted, whichever built-in took it.
 //!
-//! The budget counts allocations made during the call and never gives bytes back when a
-//! buffer is freed: frees happen when the garbage collector runs, which differs between
-//! nodes, while the sequence of allocations a call makes does not. So whether an allocation
-//! fails is the same everywhere. A refused allocation terminates the call with status
-//! memory-limit.
+//! The count never gives bytes back when a buffer is freed: frees happen when the garbage
+//! collector runs, which differs between nodes, while the sequence of allocations a call
+//! makes does not. So whether an allocation fails is the same everywhere. A refused
+//! allocation terminates the call with status memory-limit.
 
 use std::alloc::{Layout, alloc, alloc_zeroed, dealloc};
 use std::ffi::c_void;
 use std::sync::Arc;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 /// Alignment of every buffer: enough for any typed array element.
 const ALIGN: usize = 16;
 
-/// The per-call allocation budget, shared with V8 through the allocator's handle.
+/// The allocator's view of the call in progress, shared with V8 through its handle.
 pub(super) struct BufferBudget {
-    limit: usize,
-    spent: AtomicUsize,
+    /// The call's counter cell (`[gas used, gas limit, memory used, memory limit]`), set for
+    /// the duration of a call and null outside one. Only the sandbox's thread allocates
+    /// while it is set, and that thread also runs the JavaScript that writes the cell, so the
+    /// two never touch it at once.
+    cell: AtomicPtr<f64>,
     /// Set when an allocation was refused: the call is then terminated as over its memory
     /// limit (V8 would otherwise run garbage collections and, depending on the heap, either
     /// throw a catchable error or reach the heap limit; this way the outcome is one).
@@ -28,10 +32,16 @@ pub(super) struct BufferBudget {
 }
 
 impl BufferBudget {
-    /// Starts a new call's budget.
-    pub(super) fn begin_call(&self) {
-        self.spent.store(0, Ordering::SeqCst);
+    /// Starts counting into a call's cell, which must stay alive until [`Self::end_call`].
+    pub(super) fn begin_call(&self, cell: *mut f64) {
+        self.cell.store(cell, Ordering::SeqCst);
         self.exhausted.store(false, Ordering::SeqCst);
+    }
+
+    /// Stops counting: allocations outside a call (there are none a contract can make) are
+    /// not counted.
+    pub(super) fn end_call(&self) {
+        self.cell.store(std::ptr::null_mut(), Ordering::SeqCst);
     }
 
     /// Whether this call was refused an allocation.
@@ -45,12 +55,21 @@ impl BufferBudget {
     }
 
     fn take(&self, len: usize) -> bool {
-        let granted = self
-            .spent
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |spent| {
-                spent.checked_add(len).filter(|total| *total <= self.limit)
-            })
-            .is_ok();
+        let cell = self.cell.load(Ordering::SeqCst);
+        if cell.is_null() {
+            return true;
+        }
+        // SAFETY: a non-null `cell` points at the four f64 slots of the call's counter cell,
+        // alive until `end_call` (see the field), and nothing else touches them now.
+        let granted = unsafe {
+            let used = cell.add(2);
+            let total = *used + len as f64;
+            let granted = total <= *cell.add(3);
+            if granted {
+                *used = total;
+            }
+            granted
+        };
         if !granted {
             self.exhausted.store(true, Ordering::SeqCst);
             if let Some(isolate) = self.isolate.get() {
@@ -115,11 +134,10 @@ static VTABLE: v8::RustAllocatorVtable<BufferBudget> = v8::RustAllocatorVtable {
     drop: drop_handle,
 };
 
-/// An allocator for one isolate, and the budget the sandbox resets per call.
-pub(super) fn allocator(limit: usize) -> (v8::UniqueRef<v8::Allocator>, Arc<BufferBudget>) {
+/// An allocator for one isolate, and the budget the sandbox points at each call's cell.
+pub(super) fn allocator() -> (v8::UniqueRef<v8::Allocator>, Arc<BufferBudget>) {
     let budget = Arc::new(BufferBudget {
-        limit,
-        spent: AtomicUsize::new(0),
+        cell: AtomicPtr::new(std::ptr::null_mut()),
         exhausted: AtomicBool::new(false),
         isolate: OnceLock::new(),
     });

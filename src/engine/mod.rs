@@ -7,6 +7,7 @@
 
 mod buffers;
 mod host;
+mod meter;
 mod natives;
 mod platform;
 mod sandbox;
@@ -49,10 +50,6 @@ pub struct Limits {
     pub min_gas_per_second: u64,
     /// Heap of one isolate.
     pub heap_bytes: usize,
-    /// Size of a call's JSON-encoded result.
-    pub max_result_bytes: usize,
-    /// ArrayBuffer memory one call may allocate in total (it lives outside the heap).
-    pub max_buffer_bytes: usize,
 }
 
 impl Default for Limits {
@@ -62,8 +59,6 @@ impl Default for Limits {
             timeout_floor: Duration::from_millis(100),
             min_gas_per_second: 10_000_000,
             heap_bytes: 128 * 1024 * 1024,
-            max_result_bytes: 64 * 1024,
-            max_buffer_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -38,6 +38,7 @@ pub(super) fn flags() -> String {
         format!("--stack-size={V8_STACK_KIB}"),
         // SharedArrayBuffer only where an embedder callback allows it: here, nowhere.
         "--enable-sharedarraybuffer-per-context".to_string(),
+        "--enable-experimental-regexp-engine".to_string(),
     ];
     flags.extend(INSTALLED_PER_CONTEXT.iter().map(|f| f.to_string()));
     flags.join(" ")

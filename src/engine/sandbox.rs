@@ -15,7 +15,8 @@ use std::sync::{Arc, OnceLock};
 
 use super::buffers::{self, BufferBudget};
 use super::host::{Host, HostError};
-use super::natives::{self, CallState, GasCell, SharedCallState, Stop};
+use super::meter::GasCell;
+use super::natives::{self, CallState, SharedCallState, Stop};
 use super::snapshot::{self, INTERNALS_INDEX};
 use super::thrown::{Thrown, caught};
 use super::watchdog::Watchdog;
@@ -62,6 +63,9 @@ pub struct CallInput<'a> {
     /// Gas already used by earlier actions of the same transaction.
     pub gas_used: u64,
     pub gas_limit: u64,
+    /// Memory units already counted by earlier actions of the same transaction (the budget
+    /// is the consensus table's `memory_budget`, per transaction).
+    pub memory_used: u64,
     pub mode: CallMode<'a>,
 }
 
@@ -85,8 +89,10 @@ pub enum CallError {
 /// Which memory limit a call hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemoryKind {
+    /// The V8 heap limit (a node-local safety net).
     Heap,
-    ArrayBuffers,
+    /// The transaction's memory budget (counted, the same on every node).
+    Budget,
 }
 
 /// The result of one call.
@@ -95,6 +101,8 @@ pub struct CallOutcome {
     /// Total gas of the transaction so far, this call included. On out-of-gas, timeout and
     /// memory-limit, the whole limit: where exactly a limit struck is not deterministic.
     pub gas_used: u64,
+    /// Memory units the transaction has counted so far, this call included.
+    pub memory_used: u64,
     /// The JSON-encoded return value.
     pub result: Result<String, CallError>,
     /// A new code cache for `contract.hash`, made because none was given or V8 rejected it.
@@ -164,7 +172,7 @@ impl Sandbox {
             return Err(EngineError::SandboxExists);
         }
         let limits = &engine.options.limits;
-        let (allocator, buffers) = buffers::allocator(limits.max_buffer_bytes);
+        let (allocator, buffers) = buffers::allocator();
         let mut params = v8::CreateParams::default()
             .heap_limits(0, limits.heap_bytes)
             .array_buffer_allocator(allocator);
@@ -232,12 +240,21 @@ impl Sandbox {
         super::bump(&self.engine.counters.calls);
         self.isolate.cancel_terminate_execution();
         self.heap.hit.store(false, Ordering::SeqCst);
-        self.buffers.begin_call();
 
         let gas_store =
             v8::ArrayBuffer::new_backing_store_from_vec(vec![0u8; GasCell::BYTES]).make_shared();
         let gas = GasCell::new(gas_store.clone());
-        gas.set(input.gas_used, input.gas_limit);
+        gas.set(
+            input.gas_used,
+            input.gas_limit,
+            input.memory_used,
+            crate::consensus::PARAMS.limits.memory_budget,
+        );
+        // The store lives until the end of this method, after `end_call`.
+        let cell = gas_store
+            .data()
+            .map_or(std::ptr::null_mut(), |p| p.as_ptr() as *mut f64);
+        self.buffers.begin_call(cell);
         let host_ptr: *mut (dyn Host + '_) = host;
         // SAFETY: only the lifetime is erased. The pointer is stored in the isolate slot for
         // the duration of this method and removed below, before `host`'s borrow ends; natives
@@ -256,6 +273,7 @@ impl Sandbox {
 
         let (ran, code_cache) = self.run(input, &gas_store);
         let fired = self.watchdog.disarm();
+        self.buffers.end_call();
 
         self.isolate.remove_slot::<SharedCallState>();
         self.isolate.cancel_terminate_execution();
@@ -265,7 +283,7 @@ impl Sandbox {
             self.tainted = true;
         }
         let memory = if self.buffers.exhausted() {
-            Some(MemoryKind::ArrayBuffers)
+            Some(MemoryKind::Budget)
         } else {
             heap_hit.then_some(MemoryKind::Heap)
         };
@@ -275,9 +293,10 @@ impl Sandbox {
         let result = match (stop, memory, ran) {
             (Some(Stop::Host(e)), _, _) => Err(CallError::Host(e)),
             (Some(Stop::OutOfGas), _, _) => Err(CallError::OutOfGas),
+            (Some(Stop::MemoryLimit), _, _) => Err(CallError::MemoryLimit(MemoryKind::Budget)),
             (None, Some(kind), _) => Err(CallError::MemoryLimit(kind)),
             (None, None, Ran::Value(json)) => {
-                let limit = self.engine.options.limits.max_result_bytes;
+                let limit = crate::consensus::PARAMS.limits.max_result_bytes;
                 if json.len() > limit {
                     Err(CallError::ResultTooLarge {
                         bytes: json.len(),
@@ -301,6 +320,7 @@ impl Sandbox {
         };
         CallOutcome {
             gas_used,
+            memory_used: gas.memory_used(),
             result,
             code_cache,
         }
@@ -409,6 +429,29 @@ impl Sandbox {
             .call(scope, internals.into(), &[])
             .ok_or_else(failed)?;
         Ok(())
+    }
+
+    /// Paths of the functions a contract can reach that the runtime library has not
+    /// classified as metered or constant-cost (`runtime/80-inventory.js`); empty when every
+    /// built-in is accounted for.
+    pub fn unclassified_builtins(&mut self) -> Result<Vec<String>, EngineError> {
+        let isolate = &mut self.isolate;
+        v8::scope!(let scope, isolate);
+        let context = v8::Context::new(scope, Default::default());
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let internals = runtime_internals(scope, &self.engine)?;
+        let failed = || EngineError::Runtime("inventory() failed".into());
+        let inventory = internal_function(scope, internals, "inventory").ok_or_else(failed)?;
+        let list = inventory
+            .call(scope, internals.into(), &[])
+            .and_then(|list| v8::Local::<v8::Array>::try_from(list).ok())
+            .ok_or_else(failed)?;
+        let mut paths = Vec::with_capacity(list.length() as usize);
+        for i in 0..list.length() {
+            let item = list.get_index(scope, i).ok_or_else(failed)?;
+            paths.push(item.to_rust_string_lossy(scope));
+        }
+        Ok(paths)
     }
 
     /// Compiles `contract` as a call would on a script-cache miss, without keeping the

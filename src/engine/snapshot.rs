@@ -1,5 +1,5 @@
-//! The startup snapshot: `runtime.js` evaluated once, frozen, and serialized, so that every
-//! transaction's context starts from it instead of re-running the runtime.
+//! The startup snapshot: the runtime library (`runtime/*.js`) evaluated once, frozen, and
+//! serialized, so that every transaction's context starts from it instead of re-running it.
 //!
 //! Created on first start and cached on disk, keyed by everything that shapes it (runtime
 //! source, V8 version, flags, natives); a cache file is checked by its own hash before V8
@@ -15,7 +15,36 @@ use super::EngineError;
 use super::natives;
 use super::platform;
 
-const RUNTIME_JS: &str = include_str!("runtime.js");
+/// The runtime library's files, in the order they are joined (see `runtime/00-prelude.js`).
+macro_rules! runtime_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("runtime/", $name)))),*]
+    };
+}
+const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
+    "00-prelude.js",
+    "01-meter.js",
+    "10-environment.js",
+    "20-api.js",
+    "70-guards.js",
+    "80-inventory.js",
+    "90-lockdown.js",
+    "99-internals.js",
+];
+
+/// The runtime library as one script: a function of `natives` and `params`.
+pub(super) fn runtime_source() -> &'static str {
+    static SOURCE: OnceLock<String> = OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let mut text = String::from("(function (natives, params) {\n\"use strict\";\n");
+        for (_, file) in RUNTIME_FILES {
+            text.push_str(file);
+            text.push('\n');
+        }
+        text.push_str("})");
+        text
+    })
+}
 /// Script name of the runtime in stack traces; frames from it are not shown to users.
 pub(super) const RUNTIME_NAME: &str = "isovm:runtime";
 
@@ -46,10 +75,14 @@ pub(super) fn script_origin<'s>(
 pub(super) fn install_runtime<'s>(
     scope: &mut v8::PinScope<'s, '_>,
 ) -> Result<v8::Local<'s, v8::Object>, EngineError> {
-    let failed = |what: &str| EngineError::Runtime(format!("runtime.js: {what}"));
-    let source = v8::String::new(scope, RUNTIME_JS).ok_or_else(|| failed("source too large"))?;
+    let failed = |what: &str| EngineError::Runtime(format!("runtime library: {what}"));
+    let source =
+        v8::String::new(scope, runtime_source()).ok_or_else(|| failed("source too large"))?;
     let origin = script_origin(scope, RUNTIME_NAME, 0).ok_or_else(|| failed("name"))?;
     let natives = natives::natives_object(scope);
+    let params = v8::String::new(scope, &crate::consensus::to_json())
+        .and_then(|text| v8::json::parse(scope, text))
+        .ok_or_else(|| failed("the parameter table does not parse"))?;
     v8::tc_scope!(let tc, scope);
     let script =
         v8::Script::compile(tc, source, Some(&origin)).ok_or_else(|| failed("does not compile"))?;
@@ -57,7 +90,7 @@ pub(super) fn install_runtime<'s>(
     let factory =
         v8::Local::<v8::Function>::try_from(factory).map_err(|_| failed("is not a function"))?;
     let undefined = v8::undefined(tc).into();
-    let internals = factory.call(tc, undefined, &[natives.into()]);
+    let internals = factory.call(tc, undefined, &[natives.into(), params]);
     let Some(internals) = internals else {
         let message = tc
             .message()
@@ -96,7 +129,8 @@ pub(super) const INTERNALS_INDEX: usize = 0;
 /// Everything that makes a snapshot what it is.
 fn cache_key() -> String {
     let mut h = Sha256::new();
-    h.update(RUNTIME_JS);
+    h.update(runtime_source());
+    h.update(crate::consensus::to_json());
     h.update(platform::flags());
     h.update(v8::V8::get_version());
     h.update(env!("CARGO_PKG_VERSION"));
@@ -178,4 +212,22 @@ fn write_checked(path: &Path, blob: &[u8]) -> std::io::Result<()> {
     bytes.extend_from_slice(blob);
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RUNTIME_FILES;
+
+    #[test]
+    fn every_runtime_file_is_in_the_library_in_name_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/engine/runtime");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".js"))
+            .collect();
+        on_disk.sort();
+        let listed: Vec<&str> = RUNTIME_FILES.iter().map(|(name, _)| *name).collect();
+        assert_eq!(listed, on_disk);
+    }
 }

@@ -29,19 +29,14 @@ pub use block::FEES_MAP;
 pub use pool::PoolOptions;
 pub use pool::PoolStats;
 pub use system::SYSTEM;
-pub use tx::ACTION_GAS;
 
 /// Everything the executor can be tuned with.
 #[derive(Debug, Clone)]
 pub struct ExecOptions {
     pub engine: EngineOptions,
     pub pool: PoolOptions,
-    /// Largest `gas_limit` a transaction may ask for.
-    pub max_gas_limit: u64,
-    /// Gas a query may use.
+    /// Gas a read-only query may use (queries make no receipts, so this is the node's choice).
     pub query_gas_limit: u64,
-    /// Largest JSON encoding of one action's arguments.
-    pub max_args_bytes: usize,
 }
 
 impl Default for ExecOptions {
@@ -49,9 +44,7 @@ impl Default for ExecOptions {
         ExecOptions {
             engine: EngineOptions::default(),
             pool: PoolOptions::default(),
-            max_gas_limit: 200_000_000,
             query_gas_limit: 10_000_000,
-            max_args_bytes: 64 * 1024,
         }
     }
 }
@@ -146,8 +139,8 @@ impl Executor {
 
     /// Checks whether `tx` could run on `partition`; `Ok(Err(reason))` if not.
     pub async fn validate(&self, partition: u32, tx: Tx) -> Result<Result<(), String>, ExecError> {
-        let (store, options) = (self.inner.store.clone(), self.inner.options.clone());
-        self.run(move |_| query::validate(&*store, partition, &tx, &options))
+        let store = self.inner.store.clone();
+        self.run(move |_| query::validate(&*store, partition, &tx))
             .await
     }
 

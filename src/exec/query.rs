@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::tx::{self, BlockCtx};
 use super::{ExecError, ExecOptions, ledger, system};
+use crate::consensus::PARAMS;
 use crate::contract::{self, ContractRecord};
 use crate::engine::Sandbox;
 use crate::schema::{Action, Query, QueryReply, Tx};
@@ -61,7 +62,6 @@ pub(super) fn validate(
     store: &dyn Store,
     partition: u32,
     tx: &Tx,
-    options: &ExecOptions,
 ) -> Result<Result<(), String>, ExecError> {
     let one = crate::schema::Batch {
         partition,
@@ -73,13 +73,13 @@ pub(super) fn validate(
     if let Err(e) = crate::schema::check_batch(&one) {
         return Ok(Err(e.to_string().replace("txs[0].", "")));
     }
-    if tx.gas_limit > options.max_gas_limit {
+    if tx.gas_limit > PARAMS.limits.max_gas_limit {
         return Ok(Err(format!(
             "gas_limit {} is over the maximum of {}",
-            tx.gas_limit, options.max_gas_limit
+            tx.gas_limit, PARAMS.limits.max_gas_limit
         )));
     }
-    let min_gas = tx.actions.len() as u64 * tx::ACTION_GAS;
+    let min_gas = tx.actions.len() as u64 * PARAMS.tx.action;
     if tx.gas_limit < min_gas {
         return Ok(Err(format!(
             "gas_limit {} cannot cover {} actions ({min_gas} gas before any code runs)",
@@ -89,7 +89,7 @@ pub(super) fn validate(
     }
     let snapshot = store.snapshot();
     for (i, action) in tx.actions.iter().enumerate() {
-        if let Err(reason) = validate_action(&*snapshot, partition, tx, action, options)? {
+        if let Err(reason) = validate_action(&*snapshot, partition, tx, action)? {
             return Ok(Err(format!("action {}: {reason}", i + 1)));
         }
     }
@@ -101,13 +101,12 @@ fn validate_action(
     partition: u32,
     tx: &Tx,
     action: &Action,
-    options: &ExecOptions,
 ) -> Result<Result<(), String>, ExecError> {
     let args_len = action.args.to_string().len();
-    if args_len > options.max_args_bytes {
+    if args_len > PARAMS.limits.max_args_bytes {
         return Ok(Err(format!(
             "the arguments are {args_len} bytes, over the {}-byte limit",
-            options.max_args_bytes
+            PARAMS.limits.max_args_bytes
         )));
     }
     if action.contract == system::SYSTEM {

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::host::TxHost;
 use super::tx::{ActionResult, Callee, Failed, TxRun, contract_code, load_contract};
+use crate::consensus::PARAMS;
 use crate::contract::{self, ContractRecord};
 use crate::engine::{CallMode, Sandbox};
 use crate::schema::{Action, Status};
@@ -11,10 +12,6 @@ use crate::state::keys;
 
 /// The contract id of the system contract.
 pub const SYSTEM: &str = "system";
-
-/// Gas for a deploy, plus [`DEPLOY_GAS_PER_BYTE`] per byte of source.
-pub const DEPLOY_GAS: u64 = 10_000;
-pub const DEPLOY_GAS_PER_BYTE: u64 = 4;
 
 pub(super) fn call(
     sandbox: &mut Sandbox,
@@ -111,7 +108,9 @@ fn deploy(
     if let Err(message) = check_id(&id) {
         return invalid(message);
     }
-    if let Err(failed) = run.charge(DEPLOY_GAS + args.source.len() as u64 * DEPLOY_GAS_PER_BYTE) {
+    if let Err(failed) =
+        run.charge(PARAMS.tx.deploy + args.source.len() as u64 * PARAMS.tx.deploy_per_byte)
+    {
         return Ok(Err(failed));
     }
     if load_contract(host, &id)?.is_some() {

@@ -8,14 +8,12 @@ use super::ExecOptions;
 use super::columns;
 use super::host::TxHost;
 use super::system;
+use crate::consensus::PARAMS;
 use crate::contract::ContractRecord;
 use crate::engine::{CallError, CallInput, CallMode, ContractCode, HostError, MemoryKind, Sandbox};
 use crate::schema::{Action, Receipt, Status, Tx};
 use crate::state::{BlockDiff, WriteSet, keys};
 use crate::store::ReadView;
-
-/// Gas charged for every action before it runs, plus one per byte of its arguments.
-pub const ACTION_GAS: u64 = 100;
 
 /// What a transaction runs against.
 pub(super) struct BlockCtx<'a> {
@@ -68,6 +66,8 @@ pub(super) struct TxRun<'a> {
     pub tx: &'a Tx,
     pub tx_json: String,
     pub gas_used: u64,
+    /// Memory units counted by the transaction's calls so far.
+    pub memory_used: u64,
     pub returns: Vec<String>,
     pub code_caches: Vec<([u8; 32], Vec<u8>)>,
 }
@@ -110,10 +110,12 @@ impl TxRun<'_> {
                 now_ms: self.ctx.timestamp_ms as f64,
                 gas_used: self.gas_used,
                 gas_limit: self.tx.gas_limit,
+                memory_used: self.memory_used,
                 mode,
             },
         );
         self.gas_used = outcome.gas_used;
+        self.memory_used = outcome.memory_used;
         if let Some(cache) = outcome.code_cache {
             self.code_caches.push((code.hash, cache));
         }
@@ -155,11 +157,11 @@ impl TxRun<'_> {
                     limits.heap_bytes >> 20
                 ),
             )),
-            Err(CallError::MemoryLimit(MemoryKind::ArrayBuffers)) => Err(Failed::new(
+            Err(CallError::MemoryLimit(MemoryKind::Budget)) => Err(Failed::new(
                 Status::MemoryLimit,
                 format!(
-                    "the call allocated more than the {} MiB of ArrayBuffer memory a call may use",
-                    limits.max_buffer_bytes >> 20
+                    "the transaction allocated more than its memory budget of {} MiB",
+                    PARAMS.limits.memory_budget >> 20
                 ),
             )),
             Err(CallError::ResultTooLarge { bytes, limit }) => Err(Failed::new(
@@ -189,10 +191,11 @@ pub(super) fn run_tx(
         })
         .to_string(),
         gas_used: 0,
+        memory_used: 0,
         returns: Vec::new(),
         code_caches: Vec::new(),
     };
-    let mut failure = check_tx(ctx, tx).err();
+    let mut failure = check_tx(tx).err();
     if failure.is_none() {
         for action in &tx.actions {
             if let Err(failed) = run_action(sandbox, &mut run, &mut host, action)? {
@@ -230,8 +233,8 @@ pub(super) fn run_tx(
 }
 
 /// Checks that do not depend on state.
-fn check_tx(ctx: &BlockCtx<'_>, tx: &Tx) -> Result<(), Failed> {
-    let max = ctx.options.max_gas_limit;
+fn check_tx(tx: &Tx) -> Result<(), Failed> {
+    let max = PARAMS.limits.max_gas_limit;
     if tx.gas_limit > max {
         return Err(Failed::new(
             Status::InvalidInput,
@@ -248,7 +251,7 @@ fn run_action(
     action: &Action,
 ) -> ActionResult {
     let args_json = action.args.to_string();
-    let limit = run.ctx.options.max_args_bytes;
+    let limit = PARAMS.limits.max_args_bytes;
     if args_json.len() > limit {
         return Ok(Err(Failed::new(
             Status::InvalidInput,
@@ -258,7 +261,7 @@ fn run_action(
             ),
         )));
     }
-    if let Err(failed) = run.charge(ACTION_GAS + args_json.len() as u64) {
+    if let Err(failed) = run.charge(PARAMS.tx.action + args_json.len() as u64) {
         return Ok(Err(failed));
     }
     if action.contract == system::SYSTEM {

@@ -29,14 +29,16 @@ use oxc_ast::ast::{
 };
 use oxc_ast_visit::{Visit, walk};
 
+use crate::consensus::PARAMS;
+
 /// Base cost of every charged statement, loop iteration and function entry.
-pub(super) const BASE: u64 = 1;
+pub(super) const BASE: u64 = PARAMS.code.base;
 /// Member access, operators, spread, template literal, `await`, `yield`.
-const OP: u64 = 1;
+const OP: u64 = PARAMS.code.op;
 /// Calls of any kind (including `new` and tagged templates).
-const CALL: u64 = 3;
+const CALL: u64 = PARAMS.code.call;
 /// Creating a function, arrow or class object.
-const CREATE_FUNCTION: u64 = 2;
+const CREATE_FUNCTION: u64 = PARAMS.code.create_function;
 
 /// Cost of evaluating `expr` once (see the module table).
 pub(super) fn expression(expr: &Expression<'_>) -> u64 {

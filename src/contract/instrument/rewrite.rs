@@ -258,7 +258,12 @@ impl<'s> Instrumenter<'s> {
     /// without paying or counting depth.
     fn frame_value(&mut self, expr: &Expression<'_>, n: u64) {
         let span = expr.span();
-        self.insert(span.start, Side::Open, format!("{FRAME_FN}({n}, () => ("));
+        let slots = crate::consensus::PARAMS.code.frame_slots;
+        self.insert(
+            span.start,
+            Side::Open,
+            format!("{FRAME_FN}({n}, {slots}, () => ("),
+        );
         self.insert(span.end, Side::Close, "))".into());
         self.charge_sites += 1;
     }

@@ -454,11 +454,11 @@ const CLASSES: &[(&str, &str)] = &[
     ),
     (
         "class A { x = f(); static y = g.h; z; w = () => 1; v = function () {}; }",
-        "__isovm_gas(3);class A { x = __isovm_frame(4, () => (f())); static y = __isovm_frame(2, () => (g.h)); z; w = () => {__isovm_enter(1);try{return (1)}finally{__isovm_exit()}}; v = function () {__isovm_enter(1);try{}finally{__isovm_exit()}}; }",
+        "__isovm_gas(3);class A { x = __isovm_frame(4, 16, () => (f())); static y = __isovm_frame(2, 16, () => (g.h)); z; w = () => {__isovm_enter(1);try{return (1)}finally{__isovm_exit()}}; v = function () {__isovm_enter(1);try{}finally{__isovm_exit()}}; }",
     ),
     (
         "const C = class { x = new C() };",
-        "__isovm_gas(3);const C = class { x = __isovm_frame(4, () => (new C())) };",
+        "__isovm_gas(3);const C = class { x = __isovm_frame(4, 16, () => (new C())) };",
     ),
     (
         "class A { x = class {} }",
@@ -474,15 +474,15 @@ fn classes() {
 const DEFAULTS: &[(&str, &str)] = &[
     (
         "function f(a = f()) {}",
-        "__isovm_gas(1);function f(a = __isovm_frame(4, () => (f()))) {__isovm_enter(2);try{}finally{__isovm_exit()}}",
+        "__isovm_gas(1);function f(a = __isovm_frame(4, 16, () => (f()))) {__isovm_enter(2);try{}finally{__isovm_exit()}}",
     ),
     (
         "function f(a = 1, {b = g()} = {}, [c = 2] = []) {}",
-        "__isovm_gas(1);function f(a = (__isovm_gas(1), 1), {b = __isovm_frame(4, () => (g()))} = (__isovm_gas(2), {}), [c = (__isovm_gas(1), 2)] = (__isovm_gas(2), [])) {__isovm_enter(4);try{}finally{__isovm_exit()}}",
+        "__isovm_gas(1);function f(a = (__isovm_gas(1), 1), {b = __isovm_frame(4, 16, () => (g()))} = (__isovm_gas(2), {}), [c = (__isovm_gas(1), 2)] = (__isovm_gas(2), [])) {__isovm_enter(4);try{}finally{__isovm_exit()}}",
     ),
     (
         "const f = (x = y.z) => x;",
-        "__isovm_gas(3);const f = (x = __isovm_frame(2, () => (y.z))) => {__isovm_enter(2);try{return (x)}finally{__isovm_exit()}};",
+        "__isovm_gas(3);const f = (x = __isovm_frame(2, 16, () => (y.z))) => {__isovm_enter(2);try{return (x)}finally{__isovm_exit()}};",
     ),
     // Anonymous functions keep their inferred name: left bare.
     (

@@ -1,0 +1,79 @@
+//! What the built-ins charge (the JavaScript intrinsics, metered by the runtime library in
+//! `src/engine/runtime/`).
+//!
+//! A built-in pays before it works, from sizes it knows up front (a string's length, an
+//! array's length, a count argument), and pays after only for work bounded by data already
+//! paid for (the keys of an object the contract built). Gas rates are in milligas (1/1000 gas)
+//! per unit so that cheap units can be priced finely; a charge is rounded up to whole gas.
+//! Memory is in memory units (model bytes). `docs/gas.md` has the table and what each
+//! family covers; `isovm bench --families` measures the time each family takes per 1,000 gas.
+
+use serde::Serialize;
+
+/// Costs of the metered built-ins, by family.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct BuiltinCosts {
+    /// Every call of a metered built-in, in gas, on top of what the call site pays.
+    pub call: u64,
+    /// Milligas per character a built-in, comparison, property key or number conversion reads.
+    pub string_read: u64,
+    /// Milligas per character a built-in or concatenation produces.
+    pub string_write: u64,
+    /// Milligas per element a built-in visits, moves or produces.
+    pub element: u64,
+    /// Milligas per call a built-in makes to a contract callback (the callback pays for itself).
+    pub callback: u64,
+    /// Milligas per comparison of a sort (`n * ceil(log2 n)` of them), on top of the callback.
+    pub sort_compare: u64,
+    /// Milligas per property a built-in enumerates, copies, defines or freezes.
+    pub property: u64,
+    /// Milligas per character of JSON text produced or parsed.
+    pub json_char: u64,
+    /// Milligas per value `JSON.stringify` visits.
+    pub json_value: u64,
+    /// Milligas per (input character × pattern unit) of a regular-expression match, on V8's
+    /// linear-time engine.
+    pub regexp_step: u64,
+    /// Milligas per character of a regular expression's pattern when it is compiled.
+    pub regexp_compile: u64,
+    /// Gas of one `Map`/`Set`/`WeakMap`/`WeakSet` lookup, insertion or deletion.
+    pub collection_op: u64,
+    /// Milligas per byte of ArrayBuffer and typed-array memory a built-in fills, copies or
+    /// visits.
+    pub buffer_byte: u64,
+    /// Gas of formatting or parsing a number, or a date.
+    pub number_format: u64,
+    /// Memory units of a new string, plus one per character.
+    pub memory_string: u64,
+    /// Memory units of a new array or object made by a built-in.
+    pub memory_object: u64,
+    /// Memory units per element of an array a built-in makes or grows.
+    pub memory_element: u64,
+    /// Memory units per property of an object a built-in makes or adds to.
+    pub memory_property: u64,
+    /// Memory units per entry a `Map`/`Set` may hold after an insertion.
+    pub memory_entry: u64,
+}
+
+/// The costs in force (part of [`super::PARAMS`]).
+pub(super) const COSTS: BuiltinCosts = BuiltinCosts {
+    call: 2,
+    string_read: 25,
+    string_write: 100,
+    element: 500,
+    callback: 2_000,
+    sort_compare: 1_000,
+    property: 1_000,
+    json_char: 200,
+    json_value: 5_000,
+    regexp_step: 20,
+    regexp_compile: 1_000,
+    collection_op: 5,
+    buffer_byte: 25,
+    number_format: 5,
+    memory_string: 16,
+    memory_object: 32,
+    memory_element: 8,
+    memory_property: 16,
+    memory_entry: 32,
+};

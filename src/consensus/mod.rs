@@ -1,0 +1,204 @@
+//! The consensus parameters: every number that can change a receipt or a state root, in one
+//! versioned table that every layer reads (the instrumenter, the engine's natives and runtime
+//! library, the executor).
+//!
+//! Two honest nodes agree on a receipt only if they agree on these. Nothing here may be set
+//! from the command line, a config file or the environment: options a node may choose
+//! (worker count, heap size, the wall-clock watchdog) only size safety nets, and when one of
+//! those strikes it is a node fault, never a receipt (see `docs/determinism.md`).
+//!
+//! A change to any value is a consensus change: bump [`VERSION`], and say what changed in
+//! `docs/gas.md`. The version is reported by `isovm --version` and the RPC head.
+
+mod builtins;
+
+use serde::Serialize;
+
+pub use builtins::BuiltinCosts;
+
+/// Version of the parameter table. 1 was the table before built-ins and memory were metered.
+pub const VERSION: u32 = 2;
+
+/// The whole table.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Params {
+    pub version: u32,
+    pub limits: Limits,
+    pub code: CodeCosts,
+    pub host: HostCosts,
+    pub builtins: BuiltinCosts,
+    pub tx: TxCosts,
+}
+
+/// Limits every transaction runs under, the same on every node.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Limits {
+    /// Largest `gas_limit` a transaction may ask for.
+    pub max_gas_limit: u64,
+    /// Memory a transaction may allocate, in memory units (model bytes, see
+    /// `docs/determinism.md`), counted from what it allocates and never given back.
+    pub memory_budget: u64,
+    /// Contract calls may nest this deep (function bodies, inline values, and the built-ins
+    /// that call back into contract code each count one level).
+    pub max_call_depth: u32,
+    /// Stack units (8-byte slots) the frames of one call may hold at once: each function entry
+    /// adds its frame estimate, each built-in that calls back into contract code adds
+    /// [`Limits::builtin_frame_slots`].
+    pub stack_budget: u64,
+    /// Stack units of a built-in's own frames while it calls back into contract code.
+    pub builtin_frame_slots: u64,
+    /// Arguments one call may receive from a spread or from `apply`/`Reflect.apply`/`bind`.
+    pub max_call_args: u64,
+    /// Strings up to this many characters are read for free by comparisons, property keys
+    /// and number conversions; longer ones pay per character.
+    pub short_string: u64,
+    /// Largest JSON encoding of one action's arguments, in bytes.
+    pub max_args_bytes: usize,
+    /// Largest JSON encoding of a call's result, in bytes.
+    pub max_result_bytes: usize,
+    /// Largest storage key or map field, in bytes.
+    pub max_key_bytes: usize,
+    /// Largest storage value or event, in bytes.
+    pub max_value_bytes: usize,
+    /// Largest contract source accepted at deploy, in bytes.
+    pub max_source_bytes: usize,
+}
+
+/// What instrumented contract code pays, per construct (`src/contract/instrument/cost.rs`
+/// applies them; `docs/gas.md` has the table). Gas in gas units, memory in memory units.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CodeCosts {
+    /// Every charged statement, loop iteration and function entry.
+    pub base: u64,
+    /// Member access, operators, spread, template literal, `await`, `yield`.
+    pub op: u64,
+    /// Calls of any kind, including `new` and tagged templates.
+    pub call: u64,
+    /// Creating a function, arrow or class object.
+    pub create_function: u64,
+    /// Memory of an object literal, plus [`CodeCosts::memory_per_property`] per property.
+    pub memory_object: u64,
+    pub memory_per_property: u64,
+    /// Memory of an array literal, plus [`CodeCosts::memory_per_element`] per element.
+    pub memory_array: u64,
+    pub memory_per_element: u64,
+    /// Memory of a function, arrow or method object (with its closure context).
+    pub memory_function: u64,
+    /// Memory of a class (its constructor, prototype and methods are counted apart).
+    pub memory_class: u64,
+    /// Memory of a regular-expression literal's object.
+    pub memory_regexp: u64,
+    /// Memory of the object made by `new` (a built-in constructor counts what it adds).
+    pub memory_new: u64,
+    /// Memory a property assignment may add to an object (one slot).
+    pub memory_store: u64,
+    /// Memory of a generator or async function's suspended frame, per entry, plus
+    /// [`CodeCosts::memory_per_frame_slot`] per stack unit of its frame.
+    pub memory_generator: u64,
+    pub memory_per_frame_slot: u64,
+    /// Stack units of every frame, plus one per byte of the function's source.
+    pub frame_slots: u64,
+}
+
+/// What host functions (`storage`, `blockchain`, `console`, `Date.now`) charge.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct HostCosts {
+    /// Any host call.
+    pub call: u64,
+    /// A storage read, plus `per_byte_read` per byte of key and value.
+    pub read: u64,
+    pub per_byte_read: u64,
+    /// A storage write, plus `per_byte_write` per byte of key and value.
+    pub write: u64,
+    pub per_byte_write: u64,
+    /// A delete, plus `per_byte_read` per byte of key.
+    pub delete: u64,
+    /// Listing map fields, plus this per field returned.
+    pub per_field: u64,
+    /// An event, plus `per_byte_write` per byte.
+    pub event: u64,
+    /// A console line, plus one per byte.
+    pub log: u64,
+}
+
+/// What the executor charges outside the engine.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TxCosts {
+    /// Every action, before it runs, plus one per byte of its JSON arguments.
+    pub action: u64,
+    /// A deploy, plus `deploy_per_byte` per byte of source.
+    pub deploy: u64,
+    pub deploy_per_byte: u64,
+}
+
+/// The parameters in force.
+pub const PARAMS: Params = Params {
+    version: VERSION,
+    limits: Limits {
+        max_gas_limit: 200_000_000,
+        memory_budget: 128 << 20,
+        max_call_depth: 1000,
+        stack_budget: 2 << 20,
+        builtin_frame_slots: 256,
+        max_call_args: 10_000,
+        short_string: 64,
+        max_args_bytes: 64 * 1024,
+        max_result_bytes: 64 * 1024,
+        max_key_bytes: 1024,
+        max_value_bytes: 64 * 1024,
+        max_source_bytes: 256 * 1024,
+    },
+    code: CodeCosts {
+        base: 1,
+        op: 1,
+        call: 3,
+        create_function: 2,
+        memory_object: 32,
+        memory_per_property: 16,
+        memory_array: 32,
+        memory_per_element: 8,
+        memory_function: 96,
+        memory_class: 256,
+        memory_regexp: 64,
+        memory_new: 32,
+        memory_store: 16,
+        memory_generator: 96,
+        memory_per_frame_slot: 8,
+        frame_slots: 16,
+    },
+    host: HostCosts {
+        call: 10,
+        read: 50,
+        per_byte_read: 1,
+        write: 200,
+        per_byte_write: 4,
+        delete: 100,
+        per_field: 10,
+        event: 100,
+        log: 20,
+    },
+    builtins: builtins::COSTS,
+    tx: TxCosts {
+        action: 100,
+        deploy: 10_000,
+        deploy_per_byte: 4,
+    },
+};
+
+/// The parameters as JSON: what the runtime library is given, and what `isovm params` prints.
+pub fn to_json() -> String {
+    serde_json::to_string(&PARAMS).expect("the parameter table serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_serializes_with_its_version() {
+        let value: serde_json::Value = serde_json::from_str(&to_json()).unwrap();
+        assert_eq!(value["version"], VERSION);
+        assert_eq!(value["limits"]["max_gas_limit"], 200_000_000);
+        assert!(value["builtins"].as_object().is_some_and(|b| !b.is_empty()));
+    }
+}

@@ -1,0 +1,33 @@
+// Freezing: every intrinsic reachable from the global object, plus the hidden ones, so that
+// nothing one call does to them can be seen by another.
+
+// ---- Freeze every intrinsic ---------------------------------------------------------
+// Done here, once, into the snapshot. Two objects stay open in the snapshot because V8
+// adds to them each time it makes a context from it (Error.stackTraceLimit, the global
+// WebAssembly); lockdown() closes them per context, before any contract code runs. V8's
+// other per-context installs (recent built-ins) are turned off by flags (platform.rs).
+// RegExp's legacy static properties ($1, lastMatch, ...) would carry the last match of one
+// call into the next; nothing needs them.
+const legacyStatics = new NativeSet(["input", "lastMatch", "lastParen", "leftContext", "rightContext"]);
+const regexpKeys = reflectOwnKeys(RegExp);
+for (let i = 0; i < regexpKeys.length; i++) {
+  const key = regexpKeys[i];
+  if (typeof key === "string" && (key[0] === "$" || reflectApply(setHas, legacyStatics, [key]))) {
+    delete RegExp[key];
+  }
+}
+// (The walk uses only intrinsics captured in 01-meter.js: the public ones may be wrapped.)
+forEachReachable((value) => {
+  if (value !== G && value !== Error) freeze(value);
+});
+// Per context, before any contract code runs: what V8 re-added, removed; the two open
+// objects closed. `Error.stackTraceLimit` (which V8 sets per context) is 0, as in IOST's
+// runtime: an error's `stack` holds no frames, so no runtime frame can reach a result and
+// making an error costs the same wherever it is thrown. Receipts still show the contract's
+// frames, from V8's separate record of the uncaught exception.
+const lockdown = () => {
+  delete G.WebAssembly;
+  defineProperty(Error, "stackTraceLimit", { value: 0, writable: false, configurable: false });
+  freeze(Error);
+  freeze(G);
+};
