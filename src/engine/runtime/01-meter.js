@@ -204,6 +204,21 @@ const toStr = (x) => {
   return `${x}`;
 };
 
+// An argument a built-in converts to a number (ToNumber, ToIntegerOrInfinity, ToLength, …):
+// converted to a primitive here, once (objects with the number hint), its characters paid
+// for if it is a long string. The original then converts the primitive, which runs no
+// contract code and reads no more than was paid for.
+const numArg = (x) => {
+  if (typeof x === "number") return x;
+  const p = isObject(x) ? toPrimitive(x, "number") : x;
+  if (typeof p === "string") readChars(p.length);
+  return p;
+};
+
+// An argument a built-in converts to a string: ToString here, once. Reading the characters
+// is the built-in's to pay (it knows how many it reads).
+const strArg = (x) => (typeof x === "string" ? x : toStr(x));
+
 // ---- The inventory ---------------------------------------------------------------------
 // Every function reachable from the global object is classified (80-inventory.js checks):
 //   "metered"  a wrapper installed by `meter`, which charges for the work;

@@ -27,11 +27,7 @@ const guards = freeze({
   // An operand of an arithmetic, relational, unary numeric, update or compound operator
   // that is not a number: the primitive the operator will see (converted here, once, with
   // the number hint), its characters paid for if it is a long string.
-  num(x) {
-    const p = isObject(x) ? toPrimitive(x, "number") : x;
-    if (typeof p === "string") readChars(p.length);
-    return p;
-  },
+  num: numArg,
   // An operand of `===`, `!==` or `switch` that is a long string.
   str(x) {
     readChars(x.length);
