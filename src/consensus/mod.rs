@@ -136,7 +136,7 @@ pub const PARAMS: Params = Params {
     version: VERSION,
     limits: Limits {
         max_gas_limit: 200_000_000,
-        memory_budget: 128 << 20,
+        memory_budget: 32 << 20,
         max_call_depth: 1000,
         stack_budget: 2 << 20,
         builtin_frame_slots: 256,
