@@ -62,6 +62,8 @@ pub struct Limits {
     pub max_value_bytes: usize,
     /// Largest contract source accepted at deploy, in bytes.
     pub max_source_bytes: usize,
+    /// An exception's message is cut to this many bytes in a receipt.
+    pub max_message_bytes: usize,
 }
 
 /// What instrumented contract code pays, per construct (`src/contract/instrument/cost.rs`
@@ -147,6 +149,7 @@ pub const PARAMS: Params = Params {
         max_key_bytes: 1024,
         max_value_bytes: 64 * 1024,
         max_source_bytes: 256 * 1024,
+        max_message_bytes: 4096,
     },
     code: CodeCosts {
         base: 1,
