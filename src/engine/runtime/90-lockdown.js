@@ -8,7 +8,12 @@
 // other per-context installs (recent built-ins) are turned off by flags (platform.rs).
 // RegExp's legacy static properties ($1, lastMatch, ...) would carry the last match of one
 // call into the next; nothing needs them.
-const legacyStatics = new NativeSet(["input", "lastMatch", "lastParen", "leftContext", "rightContext"]);
+// (Filled with the captured `add`: the Set constructor would call the public one, which is
+// a metered wrapper, and nothing metered may run outside a call.)
+const legacyStatics = new NativeSet();
+for (const name of ["input", "lastMatch", "lastParen", "leftContext", "rightContext"]) {
+  reflectApply(setAdd, legacyStatics, [name]);
+}
 const regexpKeys = reflectOwnKeys(RegExp);
 for (let i = 0; i < regexpKeys.length; i++) {
   const key = regexpKeys[i];
