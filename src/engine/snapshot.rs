@@ -27,6 +27,7 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "10-environment.js",
     "20-api.js",
     "40-arrays.js",
+    "41-buffers.js",
     "70-guards.js",
     "80-inventory.js",
     "90-lockdown.js",
