@@ -29,6 +29,7 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "40-arrays.js",
     "41-buffers.js",
     "42-objects.js",
+    "43-collections.js",
     "70-guards.js",
     "80-inventory.js",
     "90-lockdown.js",
