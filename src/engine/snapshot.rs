@@ -30,6 +30,7 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "41-buffers.js",
     "42-objects.js",
     "43-collections.js",
+    "44-iterators.js",
     "70-guards.js",
     "80-inventory.js",
     "90-lockdown.js",
