@@ -173,11 +173,18 @@ const isConstructor = (f) => {
   }
 };
 
+// An array whose prototype is Array.prototype: with `hasOwn` checks for what it may have
+// of its own, nothing on its chain needs looking up (Array.prototype and Object.prototype
+// are frozen, and hold no index, no Symbol.isConcatSpreadable, the intrinsic iterator and
+// the Array wrapper as constructor).
+const plainArray = (x) => isArray(x) && reflectGetPrototypeOf(x) === ArrayProto;
+
 // ---- Iterables a native loop walks -----------------------------------------------------
 // How many steps iterating `x` takes when that is known without running contract code: a
 // plain array, a typed array, a Map or a Set, iterated by the intrinsic iterator (whose
 // steps cannot be observed); -1 otherwise.
 const knownSteps = (x) => {
+  if (plainArray(x) && !hasOwn(x, symbolIterator)) return x.length;
   const method = lookupData(x, symbolIterator);
   if (method === arrayValues) {
     if (isArray(x)) return x.length;
@@ -190,13 +197,15 @@ const knownSteps = (x) => {
   return -1;
 };
 
-// `iterator` with each step paid before it: `perStep` milligas and `memory` units. Its
+// `iterator` with each step paid before it: `perStep` milligas (plus a callback's) and
+// `memory` units. Its
 // `next` is read once, now (as GetIteratorFromMethod does); `return` is looked up when the
 // native closes it, and absent if the iterator has none.
 const meteredIterator = (iterator, perStep, memory) => {
   if (!isObject(iterator)) return iterator;
   const next = iterator.next;
-  const step = meterEach(perStep);
+  // Each step is also a call from the native into this wrapper and back: a callback's cost.
+  const step = meterEach(perStep + COSTS.callback);
   return {
     next() {
       step();
@@ -302,13 +311,25 @@ constant(ArrayWrapper, ["isArray", symbolSpecies]);
 // The intrinsic for `this` of a static: the wrapper itself constructs through it.
 const intrinsicArray = (C) => (C === ArrayWrapper ? NativeArray : C);
 
+// ---- Arrays made from arrays ----------------------------------------------------------------
+// ArraySpeciesCreate on an array constructs through its species constructor, and V8 does
+// that from its runtime, out of C++ into JavaScript and back: for a small array far dearer
+// than the work itself. The species of a plain array (`speciesPlain`) is the Array wrapper,
+// which would make a plain array: for those the methods that make an array (map, filter,
+// flatMap, concat, slice, splice) take the specification's steps here, element by element
+// (`element_access` each), into a plain array. Any other array goes to the native, which pays
+// `species_create` for the construction; an array-like is made an array by ArrayCreate.
+const speciesPlain = (o) => plainArray(o) && !hasOwn(o, "constructor");
+const nativeSpecies = (o) => {
+  if (isArray(o)) charge(COSTS.species_create);
+};
 // Whether the species constructor of `o` is the Array wrapper, found without running
-// contract code: ArraySpeciesCreate then constructs through it, and it counts what it
-// makes; anything else is counted by the method.
+// contract code: it counts what it makes; anything else is counted by the method.
 const speciesIsWrapper = (o) => isArray(o) && lookupData(o, "constructor") === ArrayWrapper;
 const countCreated = (o, n) => {
   if (!speciesIsWrapper(o)) count(COSTS.memory_object + n * COSTS.memory_element);
 };
+const isExtensible = NativeObject.isExtensible;
 
 meter(ArrayWrapper, "from", (from) => ({
   from(items, mapFn, thisArg) {
@@ -404,7 +425,7 @@ meter(ArrayProto, "push", (push) => ({
     pay(k * COSTS.element);
     // A plain array has no setter a push could reach (an index past the length cannot
     // exist, and Array.prototype and Object.prototype are frozen without any).
-    if (isArray(this) && reflectGetPrototypeOf(this) === ArrayProto) return reflectApply(push, this, items);
+    if (plainArray(this)) return reflectApply(push, this, items);
     return framed(push, this, items);
   },
 }).push);
@@ -442,12 +463,23 @@ walking("shift");
 walking("unshift", (args) => args.length);
 
 // Methods with a callback per element: `len` elements, and each call of the callback.
-const withCallback = (name, onResult) => meter(ArrayProto, name, (original) => ({
+// map, filter and flatMap of a plain array are written here (`madeHere`).
+const withCallback = (name, onResult, madeHere) => meter(ArrayProto, name, (original) => ({
   [name](callback, thisArg) {
     if (nullThis(this) || typeof callback !== "function") return reflectApply(original, this, arguments);
     const len = lengthOf(this, `Array.prototype.${name}`);
+    if (madeHere !== undefined && speciesPlain(this)) {
+      pay(len * COSTS.element_access);
+      enterFrame(SLOTS);
+      try {
+        return madeHere(this, len, meteredCallback(callback), thisArg);
+      } finally {
+        exitFrame(SLOTS);
+      }
+    }
     if (name === "map") countCreated(this, len);
     if (name === "filter" || name === "flatMap") countCreated(this, 0);
+    if (madeHere !== undefined) nativeSpecies(this);
     pay(len * COSTS.element);
     let wrapped = meteredCallback(callback);
     if (onResult !== undefined) {
@@ -462,33 +494,111 @@ const withCallback = (name, onResult) => meter(ArrayProto, name, (original) => (
     return framed(original, this, args);
   },
 }[name]));
-for (const name of ["every", "some", "forEach", "map", "find", "findIndex", "findLast", "findLastIndex", "reduce", "reduceRight"]) {
+for (const name of ["every", "some", "forEach", "find", "findIndex", "findLast", "findLastIndex", "reduce", "reduceRight"]) {
   withCallback(name);
 }
+withCallback("map", undefined, (O, len, callback, thisArg) => {
+  count(COSTS.memory_object + len * COSTS.memory_element);
+  const A = new NativeArray(len);
+  for (let k = 0; k < len; k++) {
+    if (k in O) A[k] = reflectApply(callback, thisArg, [O[k], k, O]);
+  }
+  return A;
+});
 // filter: each element kept is a new slot of the result.
-withCallback("filter", (kept) => {
+const keptSlot = (kept) => {
   if (kept) count(COSTS.memory_element);
+};
+withCallback("filter", keptSlot, (O, len, callback, thisArg) => {
+  count(COSTS.memory_object);
+  const A = [];
+  let to = 0;
+  for (let k = 0; k < len; k++) {
+    if (!(k in O)) continue;
+    const value = O[k];
+    const kept = reflectApply(callback, thisArg, [value, k, O]);
+    keptSlot(kept);
+    if (kept) A[to++] = value;
+  }
+  return A;
 });
 // flatMap: a callback's array result is copied into the result (one level: no recursion).
-withCallback("flatMap", (result) => {
+const flatMapped = (result) => {
   const n = isArray(result) ? result.length : 1;
   count(n * COSTS.memory_element);
   chargeMilli(n, COSTS.element);
+  return n;
+};
+withCallback("flatMap", flatMapped, (O, len, callback, thisArg) => {
+  count(COSTS.memory_object);
+  const A = [];
+  let to = 0;
+  for (let k = 0; k < len; k++) {
+    if (!(k in O)) continue;
+    const mapped = reflectApply(callback, thisArg, [O[k], k, O]);
+    if (!isArray(mapped)) {
+      count(COSTS.memory_element);
+      A[to++] = mapped;
+      continue;
+    }
+    const n = mapped.length;
+    count(n * COSTS.memory_element);
+    chargeMilli(n, COSTS.element_access);
+    for (let j = 0; j < n; j++) {
+      if (j in mapped) A[to++] = mapped[j];
+    }
+  }
+  return A;
 });
 
 meter(ArrayProto, "concat", (concat) => ({
   concat(...items) {
     if (nullThis(this)) return reflectApply(concat, this, items);
-    let total = spreadLength(NativeObject(this));
-    for (let i = 0; i < items.length; i++) total += spreadLength(items[i]);
+    // What each of `this` and the items gives: its length when spread, -1 when it is one
+    // element.
+    const spread = [spreadLength(NativeObject(this))];
+    let total = spread[0] < 0 ? 1 : spread[0];
+    for (let i = 0; i < items.length; i++) {
+      spread[i + 1] = spreadLength(items[i]);
+      total += spread[i + 1] < 0 ? 1 : spread[i + 1];
+    }
     count(COSTS.memory_object + total * COSTS.memory_element);
-    pay(total * COSTS.element);
-    return framed(concat, this, items);
+    if (!speciesPlain(this)) {
+      nativeSpecies(this);
+      pay(total * COSTS.element);
+      return framed(concat, this, items);
+    }
+    pay(total * COSTS.element_access);
+    enterFrame(SLOTS);
+    try {
+      const A = new NativeArray(total);
+      let n = 0;
+      for (let i = 0; i <= items.length; i++) {
+        const E = i === 0 ? this : items[i - 1];
+        if (spread[i] < 0) {
+          A[n++] = E;
+          continue;
+        }
+        // Read again, as the specification does when it reaches E (an element's getter
+        // may have changed it; what it added was paid for by whoever added it).
+        const len = isArray(E) ? E.length : lengthOf(E, "Array.prototype.concat");
+        if (n + len > MAX_SAFE_LENGTH) throw new NativeTypeError("Invalid array length");
+        for (let k = 0; k < len; k++, n++) {
+          if (k in E) A[n] = E[k];
+        }
+      }
+      if (n !== total) A.length = n;
+      return A;
+    } finally {
+      exitFrame(SLOTS);
+    }
   },
 }).concat);
-// How many elements `concat` takes from `e`: its length if it is spread, else 1.
+// How many elements `concat` takes from `e`: its length if it is spread, else -1 (it is
+// one element).
 const spreadLength = (e) => {
-  if (!isObject(e)) return 1;
+  if (!isObject(e)) return -1;
+  if (plainArray(e) && !hasOwn(e, symbolIsConcatSpreadable)) return e.length;
   const desc = lookup(e, symbolIsConcatSpreadable);
   let spread = desc === undefined ? undefined : desc.value;
   if (desc !== undefined && !hasOwn(desc, "value")) {
@@ -496,7 +606,7 @@ const spreadLength = (e) => {
       "Array.prototype.concat: Symbol.isConcatSpreadable must be a plain value, not a getter (isovm sizes the work from it before the work)");
   }
   if (spread === undefined) spread = isArray(e);
-  return spread ? lengthOf(e, "Array.prototype.concat") : 1;
+  return spread ? lengthOf(e, "Array.prototype.concat") : -1;
 };
 
 meter(ArrayProto, "copyWithin", (copyWithin) => ({
@@ -584,10 +694,27 @@ meter(ArrayProto, "slice", (slice) => ({
     const len = lengthOf(this, "Array.prototype.slice");
     const s = numArg(start);
     const e = numArg(end);
-    const n = mathMax(relIndex(e, len, len) - relIndex(s, len), 0);
-    countCreated(this, n);
-    pay(n * COSTS.element);
-    return framed(slice, this, [s, e]);
+    const k = relIndex(s, len);
+    const final = relIndex(e, len, len);
+    const n = mathMax(final - k, 0);
+    if (!speciesPlain(this)) {
+      countCreated(this, n);
+      nativeSpecies(this);
+      pay(n * COSTS.element);
+      return framed(slice, this, [s, e]);
+    }
+    count(COSTS.memory_object + n * COSTS.memory_element);
+    pay(n * COSTS.element_access);
+    enterFrame(SLOTS);
+    try {
+      const A = new NativeArray(n);
+      for (let i = 0; i < n; i++) {
+        if (k + i in this) A[i] = this[k + i];
+      }
+      return A;
+    } finally {
+      exitFrame(SLOTS);
+    }
   },
 }).slice);
 
@@ -614,12 +741,53 @@ meter(ArrayProto, "splice", (splice) => ({
     if (nullThis(this)) return reflectApply(splice, this, arguments);
     const len = lengthOf(this, "Array.prototype.splice");
     const a = spliceArgs(arguments, len);
-    countCreated(this, a.skip);
     count(mathMax(a.items - a.skip, 0) * COSTS.memory_element);
-    pay((len - a.start + a.items) * COSTS.element);
-    return framed(splice, this, a.converted);
+    // A plain array that is extensible (a sealed or frozen one gets the native's errors).
+    if (!speciesPlain(this) || !isExtensible(this)) {
+      countCreated(this, a.skip);
+      nativeSpecies(this);
+      pay((len - a.start + a.items) * COSTS.element);
+      return framed(splice, this, a.converted);
+    }
+    count(COSTS.memory_object + a.skip * COSTS.memory_element);
+    pay((len - a.start + a.items) * COSTS.element_access);
+    enterFrame(SLOTS);
+    try {
+      return spliceHere(this, len, a);
+    } finally {
+      exitFrame(SLOTS);
+    }
   },
 }).splice);
+// Array.prototype.splice's steps, on a plain extensible array.
+const spliceHere = (O, len, a) => {
+  const start = a.start;
+  const skip = a.skip;
+  const itemCount = a.items;
+  const A = new NativeArray(skip);
+  for (let k = 0; k < skip; k++) {
+    if (start + k in O) A[k] = O[start + k];
+  }
+  if (itemCount < skip) {
+    for (let k = start; k < len - skip; k++) {
+      const from = k + skip;
+      const to = k + itemCount;
+      if (from in O) O[to] = O[from];
+      else delete O[to];
+    }
+    for (let k = len; k > len - skip + itemCount; k--) delete O[k - 1];
+  } else if (itemCount > skip) {
+    for (let k = len - skip; k > start; k--) {
+      const from = k + skip - 1;
+      const to = k + itemCount - 1;
+      if (from in O) O[to] = O[from];
+      else delete O[to];
+    }
+  }
+  for (let i = 0; i < itemCount; i++) O[start + i] = a.converted[i + 2];
+  O.length = len - skip + itemCount;
+  return A;
+};
 
 // The copying methods make a new array of the length they compute (ArrayCreate: a length
 // past 2^32 - 1 is the native's RangeError, before any work).
@@ -693,7 +861,7 @@ const sortList = (items, comparefn) => {
       objects = true;
     }
   }
-  chargeMilli(comparisons(n), COSTS.sort_compare);
+  chargeMilli(comparisons(n), COSTS.sort_compare_default);
   if (objects) return reflectApply(nativeSort, items, [defaultCompare]);
   // Numbers convert to short strings; long strings may be read whole by each comparison.
   if (longest > SHORT_STRING) chargeMilli(comparisons(n) * longest, COSTS.string_read);
@@ -708,7 +876,7 @@ meter(ArrayProto, "sort", (sort) => ({
     const O = NativeObject(this);
     const len = lengthOf(O, "Array.prototype.sort");
     count(len * COSTS.memory_element);
-    pay(2 * len * COSTS.element);
+    pay(2 * len * COSTS.element_access);
     enterFrame(SLOTS);
     try {
       const items = [];
@@ -735,7 +903,7 @@ meter(ArrayProto, "toSorted", (toSorted) => ({
     const len = lengthOf(O, "Array.prototype.toSorted");
     if (len > MAX_ARRAY_LENGTH) return reflectApply(toSorted, this, arguments);
     count(COSTS.memory_object + len * COSTS.memory_element);
-    pay(len * COSTS.element);
+    pay(len * COSTS.element_access);
     enterFrame(SLOTS);
     try {
       const items = [];
@@ -762,7 +930,7 @@ const joining = (o) => {
 const joinElements = (O, len, sep, convert) => {
   if (len === 0 || joining(O)) return "";
   count(len * COSTS.memory_element);
-  pay(len * COSTS.element);
+  pay(len * COSTS.element_access);
   enterFrame(SLOTS);
   joinStack[joinStack.length] = O;
   try {
@@ -770,6 +938,8 @@ const joinElements = (O, len, sep, convert) => {
     let total = (len - 1) * sep.length;
     for (let k = 0; k < len; k++) {
       const e = O[k];
+      // A number is formatted (the commonest element, and the dearest to convert).
+      if (typeof e === "number") charge(COSTS.number_format);
       const piece = e === undefined || e === null ? "" : convert(e);
       pieces[k] = piece;
       total += piece.length;
@@ -790,6 +960,7 @@ const joinLength = (O) => {
   return len;
 };
 
+let arrayJoin;
 meter(ArrayProto, "join", (join) => ({
   join(separator) {
     if (nullThis(this)) return reflectApply(join, this, arguments);
@@ -799,6 +970,7 @@ meter(ArrayProto, "join", (join) => ({
     return joinElements(O, len, sep, (e) => (typeof e === "string" ? e : toStr(e)));
   },
 }).join);
+arrayJoin = ArrayProto.join;
 
 const toLocaleStringOf = (e) => {
   const method = e.toLocaleString;
@@ -821,6 +993,8 @@ meter(ArrayProto, "toString", (toString) => ({
     pay(0);
     const O = NativeObject(this);
     const join = O.join;
+    // The metered join is a frame of its own: one level per nested array, not two.
+    if (join === arrayJoin) return reflectApply(join, O, []);
     return framed(typeof join === "function" ? join : objectToString, O, []);
   },
 }).toString);
@@ -848,23 +1022,21 @@ const createDataProperty = (target, index, value) => {
   }
 };
 // The elements of `source` (an array, or the array-like `this`) from index 0, appended to
-// `target`; a nested array is flattened inside a built-in frame of its own.
-const flattenInto = (target, source, sourceLen, start, depth) => {
+// `target` (`plain`: an array with no setter on its chain, to which assignment defines the
+// property). A nested array is flattened in a built-in frame of its own, paid as a call;
+// `flat` restores the depth counters if anything throws.
+const flattenInto = (target, plain, source, sourceLen, start, levels) => {
   count(sourceLen * COSTS.memory_element);
-  chargeMilli(sourceLen, COSTS.element);
-  // A plain array target has no setter on its chain: assignment defines the property.
-  const plain = isArray(target) && reflectGetPrototypeOf(target) === ArrayProto;
+  chargeMilli(sourceLen, COSTS.element_access);
   let targetIndex = start;
   for (let i = 0; i < sourceLen; i++) {
     if (!(i in source)) continue;
     const element = source[i];
-    if (depth > 0 && isArray(element)) {
+    if (levels > 0 && isArray(element)) {
+      chargeMilli(1, COSTS.callback);
       enterFrame(SLOTS);
-      try {
-        targetIndex = flattenInto(target, element, element.length, targetIndex, depth - 1);
-      } finally {
-        exitFrame(SLOTS);
-      }
+      targetIndex = flattenInto(target, plain, element, element.length, targetIndex, levels - 1);
+      exitFrame(SLOTS);
     } else if (plain && targetIndex < MAX_ARRAY_LENGTH) {
       target[targetIndex++] = element;
     } else {
@@ -874,24 +1046,28 @@ const flattenInto = (target, source, sourceLen, start, depth) => {
   return targetIndex;
 };
 meter(ArrayProto, "flat", (flat) => ({
-  flat(depth) {
+  flat(depthArg) {
     if (nullThis(this)) return reflectApply(flat, this, arguments);
     pay(0);
     const O = NativeObject(this);
     const sourceLen = lengthOf(O, "Array.prototype.flat");
     let depthNum = 1;
-    if (depth !== undefined) {
-      depthNum = toInt(numArg(depth));
+    if (depthArg !== undefined) {
+      depthNum = toInt(numArg(depthArg));
       if (depthNum < 0) depthNum = 0;
     }
+    const savedDepth = depth;
+    const savedStack = stack;
     enterFrame(SLOTS);
     try {
       const A = arraySpeciesCreate(O, 0);
       count(COSTS.memory_object);
-      flattenInto(A, O, sourceLen, 0, depthNum);
+      const plain = plainArray(A);
+      flattenInto(A, plain, O, sourceLen, 0, depthNum);
       return A;
     } finally {
-      exitFrame(SLOTS);
+      depth = savedDepth;
+      stack = savedStack;
     }
   },
 }).flat);

@@ -15,6 +15,11 @@ remove(DataView.prototype, ["getBigInt64", "setBigInt64", "getBigUint64", "setBi
 
 const NativeArrayBuffer = ArrayBuffer;
 const NativeDataView = DataView;
+const NativeUint8Array = Uint8Array;
+const typedArraySet = TypedArrayProto.set;
+const typedArrayBuffer = getOwnPropertyDescriptor(TypedArrayProto, "buffer").get;
+const typedArrayByteOffset = getOwnPropertyDescriptor(TypedArrayProto, "byteOffset").get;
+const arrayBufferDetached = getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached").get;
 const arrayBufferByteLength = getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get;
 const dataViewBuffer = getOwnPropertyDescriptor(DataView.prototype, "buffer").get;
 const reflectSetPrototypeOf = Reflect.setPrototypeOf;
@@ -108,15 +113,27 @@ constant(ArrayBufferWrapper, ["isView", symbolSpecies]);
   const proto = NativeArrayBuffer.prototype;
   // resize throws for every buffer a contract can have (none is resizable).
   constant(proto, ["byteLength", "maxByteLength", "resizable", "detached", "resize"]);
+  // slice: the new buffer is made by the species constructor; for a plain buffer (whose
+  // species is the wrapper: see "Arrays made from arrays", 40-arrays.js) here, with the
+  // intrinsic; otherwise by the native (the wrapper pays its filling).
   meter(proto, "slice", (slice) => ({
     slice(start, end) {
       const len = internalSize(arrayBufferByteLength, this);
-      if (len < 0) return reflectApply(slice, this, arguments);
+      if (len < 0 || reflectApply(arrayBufferDetached, this, [])) return reflectApply(slice, this, arguments);
       const s = numArg(start);
       const e = numArg(end);
-      // The new buffer is made by the species constructor (the wrapper pays its filling).
-      pay(mathMax(relIndex(e, len, len) - relIndex(s, len), 0) * COSTS.buffer_byte);
-      return framed(slice, this, [s, e]);
+      const first = relIndex(s, len);
+      const n = mathMax(relIndex(e, len, len) - first, 0);
+      pay(n * COSTS.buffer_byte);
+      const plain = reflectGetPrototypeOf(this) === proto && !hasOwn(this, "constructor");
+      if (!plain || reflectApply(arrayBufferDetached, this, [])) {
+        charge(COSTS.species_create);
+        return framed(slice, this, [s, e]);
+      }
+      allocation(n);
+      const copy = new NativeArrayBuffer(n);
+      if (n > 0) reflectApply(typedArraySet, new NativeUint8Array(copy), [new NativeUint8Array(this, first, n)]);
+      return copy;
     },
   }).slice);
   // A copy into a new fixed-length buffer of the length asked for (counted by the
@@ -152,9 +169,12 @@ const typedLength = (x) => (isTypedArray(x) ? reflectApply(typedArrayLength, x, 
 const typedName = (x) => reflectApply(typedArrayTag, x, []);
 
 const typedWrappers = new NativeWeakSet();
+// The intrinsic constructor of each kind, by its name.
+const typedIntrinsics = {};
 for (const name of ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
   "Int32Array", "Uint32Array", "Float32Array", "Float64Array"]) {
   const Original = G[name];
+  typedIntrinsics[name] = Original;
   const size = BYTES_PER_ELEMENT[name];
   const Wrapper = wrapConstructor(Original, (target, args) => {
     if (target === undefined) return reflectApply(Original, undefined, []);
@@ -247,12 +267,16 @@ meter(TypedArray, "of", (of) => ({
   },
 }).of);
 
-// The prototype's methods: `this` must be a typed array (else the native's TypeError, before
-// any argument is converted), whose length is its internal one.
+// The prototype's methods: `this` must be a typed array on a buffer that is not detached
+// (else the native's TypeError, before any argument is converted), whose length is its
+// internal one.
 const typedMethod = (name, body) => meter(TypedArrayProto, name, (original) => ({
   [name]() {
     const len = typedLength(this);
-    if (len < 0) return reflectApply(original, this, arguments);
+    // (A detached buffer reads as length 0: the native throws its TypeError.)
+    if (len < 0 || (len === 0 && reflectApply(arrayBufferDetached, reflectApply(typedArrayBuffer, this, []), []))) {
+      return reflectApply(original, this, arguments);
+    }
     return body(original, this, len, arguments);
   },
 }[name]));
@@ -265,8 +289,8 @@ typedMethod("copyWithin", (copyWithin, ta, len, args) => {
   const t = numArg(args[0]);
   const s = numArg(args[1]);
   const e = numArg(args[2]);
-  const count = mathMin(relIndex(e, len, len) - relIndex(s, len), len - relIndex(t, len));
-  pay(mathMax(count, 0) * COSTS.element);
+  const moved = mathMin(relIndex(e, len, len) - relIndex(s, len), len - relIndex(t, len));
+  pay(mathMax(moved, 0) * COSTS.element);
   return framed(copyWithin, ta, [t, s, e]);
 });
 typedMethod("fill", (fill, ta, len, args) => {
@@ -314,18 +338,48 @@ typedMethod("with", (withIndex, ta, len, args) => {
   allocation(len * BYTES_PER_ELEMENT[typedName(ta)]);
   return reflectApply(withIndex, ta, [i, v]);
 });
+// The methods that make a typed array through the species constructor (slice, subarray,
+// map, filter) make it here with the intrinsic when `ta` is plain (its species is the
+// wrapper: see "Arrays made from arrays", 40-arrays.js); otherwise the native does, paying
+// `species_create`.
+const typedIntrinsic = (ta) => {
+  const Original = typedIntrinsics[typedName(ta)];
+  return reflectGetPrototypeOf(ta) === Original.prototype && !hasOwn(ta, "constructor") ? Original : undefined;
+};
 typedMethod("slice", (slice, ta, len, args) => {
   const s = numArg(args[0]);
   const e = numArg(args[1]);
-  // The result is made by the species constructor (a wrapper pays its allocation).
-  pay(mathMax(relIndex(e, len, len) - relIndex(s, len), 0) * COSTS.element);
-  return framed(slice, ta, [s, e]);
+  const k = relIndex(s, len);
+  const count = mathMax(relIndex(e, len, len) - k, 0);
+  pay(count * COSTS.element);
+  const Original = typedIntrinsic(ta);
+  // (A conversion may have detached or shrunk the buffer: the native's TypeError.)
+  if (Original === undefined || typedLength(ta) < k + count) {
+    charge(COSTS.species_create);
+    return framed(slice, ta, [s, e]);
+  }
+  const size = BYTES_PER_ELEMENT[typedName(ta)];
+  allocation(count * size);
+  const copy = new Original(count);
+  if (count > 0) {
+    const offset = reflectApply(typedArrayByteOffset, ta, []) + k * size;
+    reflectApply(typedArraySet, copy, [new Original(reflectApply(typedArrayBuffer, ta, []), offset, count)]);
+  }
+  return copy;
 });
 typedMethod("subarray", (subarray, ta, len, args) => {
   const b = numArg(args[0]);
   const e = numArg(args[1]);
   pay(0);
-  return framed(subarray, ta, [b, e]);
+  const Original = typedIntrinsic(ta);
+  if (Original === undefined) {
+    charge(COSTS.species_create);
+    return framed(subarray, ta, [b, e]);
+  }
+  const begin = relIndex(b, len);
+  const size = BYTES_PER_ELEMENT[typedName(ta)];
+  const offset = reflectApply(typedArrayByteOffset, ta, []) + begin * size;
+  return new Original(reflectApply(typedArrayBuffer, ta, []), offset, mathMax(relIndex(e, len, len) - begin, 0));
 });
 typedMethod("set", (set, ta, len, args) => {
   const offset = numArg(args[1]);
@@ -338,20 +392,32 @@ typedMethod("set", (set, ta, len, args) => {
 // element, plus the separators.
 typedMethod("join", (join, ta, len, args) => {
   const sep = args[0] === undefined ? "," : strArg(args[0]);
-  pay(len * COSTS.element);
+  // Each element is a number formatted.
+  pay(len * (COSTS.element + 1000 * COSTS.number_format));
   if (len > 0) newString(len * ELEMENT_CHARS[typedName(ta)] + (len - 1) * sep.length);
   return reflectApply(join, ta, [sep]);
 });
 typedMethod("toLocaleString", (toLocaleString, ta, len) => {
-  pay(len * COSTS.element);
+  pay(len * (COSTS.element + 1000 * COSTS.number_format));
   if (len > 0) newString(len * (ELEMENT_CHARS[typedName(ta)] + 1));
   return framed(toLocaleString, ta, []);
 });
 for (const name of ["every", "some", "forEach", "map", "find", "findIndex", "findLast", "findLastIndex", "reduce", "reduceRight", "filter"]) {
+  const makes = name === "map" || name === "filter";
   typedMethod(name, (original, ta, len, args) => {
     const callback = args[0];
     if (typeof callback !== "function") return reflectApply(original, ta, args);
     pay(len * COSTS.element);
+    const Original = makes ? typedIntrinsic(ta) : undefined;
+    if (Original !== undefined) {
+      enterFrame(SLOTS);
+      try {
+        return (name === "map" ? typedMapHere : typedFilterHere)(Original, ta, len, meteredCallback(callback), args[1]);
+      } finally {
+        exitFrame(SLOTS);
+      }
+    }
+    if (makes) charge(COSTS.species_create);
     let wrapped = meteredCallback(callback);
     if (name === "filter") {
       // Each element kept is a slot of the list the result is made from.
@@ -365,6 +431,28 @@ for (const name of ["every", "some", "forEach", "map", "find", "findIndex", "fin
     return framed(original, ta, args.length < 2 ? [wrapped] : [wrapped, args[1]]);
   });
 }
+// map and filter of a plain typed array, as the specification does them.
+const typedMapHere = (Original, ta, len, callback, thisArg) => {
+  allocation(len * BYTES_PER_ELEMENT[typedName(ta)]);
+  const A = new Original(len);
+  for (let k = 0; k < len; k++) A[k] = reflectApply(callback, thisArg, [ta[k], k, ta]);
+  return A;
+};
+const typedFilterHere = (Original, ta, len, callback, thisArg) => {
+  const kept = [];
+  for (let k = 0; k < len; k++) {
+    const value = ta[k];
+    if (reflectApply(callback, thisArg, [value, k, ta])) {
+      count(COSTS.memory_element);
+      kept[kept.length] = value;
+    }
+  }
+  const n = kept.length;
+  allocation(n * BYTES_PER_ELEMENT[typedName(ta)]);
+  const A = new Original(n);
+  for (let i = 0; i < n; i++) A[i] = kept[i];
+  return A;
+};
 for (const name of ["sort", "toSorted"]) {
   typedMethod(name, (original, ta, len, args) => {
     const comparefn = args[0];

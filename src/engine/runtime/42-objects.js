@@ -36,19 +36,20 @@ const indexKeys = (o) => {
 
 // A built-in that returns a list of `o`'s keys (or of entries): the index keys paid before,
 // the rest after, from the list. `perKey` memory units per entry of the result.
-const listing = (target, name, perKey, frame) => meter(target, name, (original) => ({
+const listing = (target, name, perKey, frame, gasPerKey = COSTS.property) => meter(target, name, (original) => ({
   [name](o) {
     if (o === undefined || o === null || (target === NativeReflect && !isObject(o))) {
       return reflectApply(original, this, arguments);
     }
     const before = indexKeys(o);
     count(COSTS.memory_object + before * (COSTS.memory_string + perKey));
-    pay(before * COSTS.property);
+    pay(before * gasPerKey);
     const list = frame ? framed(original, this, [o]) : reflectApply(original, this, [o]);
     const n = list.length;
     if (n > before) {
+      // Keys past the count: bounded by what the contract paid to make them.
       count((n - before) * perKey);
-      chargeMilli(n - before, COSTS.property);
+      chargeMilli(n - before, gasPerKey);
     }
     return list;
   },
@@ -64,7 +65,9 @@ listing(NativeObject, "getOwnPropertyNames", COSTS.memory_element, false);
 listing(NativeObject, "getOwnPropertySymbols", COSTS.memory_element, false);
 // values and entries run getters.
 listing(NativeObject, "values", COSTS.memory_element, true);
-listing(NativeObject, "entries", COSTS.memory_element + COSTS.memory_object + 2 * COSTS.memory_element, true);
+// entries makes a pair (an array of two elements) per key.
+listing(NativeObject, "entries", COSTS.memory_element + COSTS.memory_object + 2 * COSTS.memory_element, true,
+  COSTS.property + 2 * COSTS.element);
 
 // Walks of every own key that return no list.
 for (const name of ["freeze", "seal", "isFrozen", "isSealed"]) {

@@ -98,8 +98,11 @@ const setLikeRecord = (other, memory) => {
     get() {
       const has = other.has;
       if (typeof has !== "function") return has;
+      // Each call: a lookup, and a call from the native into this wrapper and back.
+      const step = meterEach(COSTS.callback);
       return (value) => {
         charge(COSTS.collection_op);
+        step();
         return reflectApply(has, other, [value]);
       };
     },
