@@ -94,9 +94,9 @@ pub enum ExecError {
     /// committed, and no later batch of the partition runs until the process restarts.
     #[error(
         "partition {partition} is halted at height {height}: transaction {tx_hash} met {kind} \
-         on each of {attempts} attempts, each on a fresh isolate. This is a node fault, not \
-         the transaction's: nothing of the batch was committed, and no batch of this partition \
-         runs until isovm restarts. {remedy}",
+         {tries}. This is a node fault, not the transaction's: nothing of the batch was \
+         committed, and no batch of this partition runs until isovm restarts. {remedy}",
+        tries = tries(*.attempts),
         remedy = remedy(*.kind)
     )]
     Halted {
@@ -123,18 +123,26 @@ pub enum ExecError {
     Stopped,
 }
 
+/// How often a batch faulted, in words.
+fn tries(attempts: u32) -> String {
+    match attempts {
+        1 => "on its only attempt (no retries)".into(),
+        n => format!("on each of {n} attempts (the retries on fresh isolates)"),
+    }
+}
+
 /// What an operator can do about a safety net that keeps striking.
 fn remedy(kind: FaultKind) -> &'static str {
     match kind {
         FaultKind::Watchdog => {
-            "The watchdog is sized 10 to 100 times above what metered work needs: check that \
+            "By default the watchdog is 10 to 100 times what metered work needs: check that \
              the machine is not overloaded or swapping, run isovm on a less loaded machine, or \
              give the watchdog more room (--watchdog-ms, --watchdog-min-rate); then restart \
              isovm. If it repeats on a healthy machine, report the batch: something unmetered \
              slipped through"
         }
         FaultKind::Heap => {
-            "The heap limit is sized several times above the transaction memory budget: raise \
+            "By default the heap limit is several times the transaction memory budget: raise \
              --heap-mib or give the machine more memory; then restart isovm. If it repeats \
              with a large heap, report the batch: something the memory count misses slipped \
              through"
@@ -158,8 +166,11 @@ impl HaltInfo {
     /// One line for logs and the RPC head reply.
     pub fn reason(&self) -> String {
         format!(
-            "height {}: transaction {} met {} on each of {} attempts (a node fault)",
-            self.height, self.tx_hash, self.kind, self.attempts
+            "height {}: transaction {} met {} {} (a node fault)",
+            self.height,
+            self.tx_hash,
+            self.kind,
+            tries(self.attempts)
         )
     }
 
