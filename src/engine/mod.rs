@@ -225,3 +225,45 @@ impl Engine {
         self.snapshot.map(<[u8]>::len)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watchdog_is_the_floor_plus_the_gas_at_the_pessimistic_rate() {
+        let limits = Limits::default();
+        assert_eq!(limits.watchdog_for(0), Duration::from_secs(2));
+        assert_eq!(limits.watchdog_for(1_000_000), Duration::from_millis(2500));
+        let max = crate::consensus::PARAMS.limits.max_gas_limit;
+        assert_eq!(limits.watchdog_for(max), Duration::from_secs(102));
+        let odd = Limits {
+            watchdog_floor: Duration::ZERO,
+            watchdog_min_rate: 3,
+            ..Limits::default()
+        };
+        assert_eq!(odd.watchdog_for(4), Duration::from_nanos(1_333_333_333));
+        let huge = Limits {
+            watchdog_floor: Duration::MAX,
+            ..Limits::default()
+        };
+        assert_eq!(huge.watchdog_for(u64::MAX), Duration::MAX);
+    }
+
+    #[test]
+    fn the_heap_limit_defaults_well_above_the_budget_and_refuses_less_than_four_times_it() {
+        assert_eq!(Limits::DEFAULT_HEAP_BYTES, 1280 << 20);
+        assert_eq!(Limits::MIN_HEAP_BYTES, 512 << 20);
+        let with = |heap_bytes| Limits {
+            heap_bytes,
+            ..Limits::default()
+        };
+        assert!(with(Limits::MIN_HEAP_BYTES).check().is_ok());
+        let refused = with(Limits::MIN_HEAP_BYTES - 1).check().unwrap_err();
+        assert!(
+            refused.contains("below the minimum of 512 MiB"),
+            "{refused}"
+        );
+        assert!(!Limits::default().watchdog_is_tight());
+    }
+}
