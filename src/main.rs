@@ -65,6 +65,10 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Measure instead the time 1,000 gas takes in each family of metered work (code,
+        /// host calls, each kind of built-in), and the spread between them.
+        #[arg(long)]
+        families: bool,
     },
     /// Consume batches from RabbitMQ, execute and commit each, publish its result and events,
     /// then ack; answer RPC queries. Runs until SIGTERM or ctrl-c (finishing the batch in hand).
@@ -291,7 +295,23 @@ fn main() -> ExitCode {
                 let mut stdout = std::io::stdout().lock();
                 cmd::exec::run(&files, &vm.options(), &mut stdout).await?;
             }
-            Command::Bench { iterations, json } => {
+            Command::Bench {
+                json,
+                families: true,
+                ..
+            } => {
+                let report = cmd::families::measure(3)?;
+                let mut stdout = std::io::stdout().lock();
+                if json {
+                    serde_json::to_writer_pretty(&mut stdout, &report)?;
+                    std::io::Write::write_all(&mut stdout, b"\n")?;
+                } else {
+                    cmd::families::write_table(&report, &mut stdout)?;
+                }
+            }
+            Command::Bench {
+                iterations, json, ..
+            } => {
                 let options = cmd::bench::BenchOptions {
                     iterations,
                     ..Default::default()

@@ -106,18 +106,12 @@ const CASES: &[(&str, &str, Expect)] = &[
     (
         "hugeBuffer",
         "return new ArrayBuffer(2 ** 30).byteLength;",
-        Fails(
-            Status::MemoryLimit,
-            "more than its memory budget of 128 MiB",
-        ),
+        Fails(Status::MemoryLimit, "more than its memory budget of 32 MiB"),
     ),
     (
         "manyBuffers",
         "const keep = []; for (let i = 0; i < 200; i++) { try { keep.push(new Uint8Array(1 << 20)); } catch (e) {} } return keep.length;",
-        Fails(
-            Status::MemoryLimit,
-            "more than its memory budget of 128 MiB",
-        ),
+        Fails(Status::MemoryLimit, "more than its memory budget of 32 MiB"),
     ),
     (
         "buffersWithinBudget",

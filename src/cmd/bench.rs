@@ -49,7 +49,7 @@ impl Default for BenchOptions {
 #[error("bench: {0}")]
 pub struct BenchError(String);
 
-fn fail(e: impl std::fmt::Display) -> BenchError {
+pub(super) fn fail(e: impl std::fmt::Display) -> BenchError {
     BenchError(e.to_string())
 }
 
@@ -105,7 +105,7 @@ pub struct Report {
 
 /// Storage in memory: enough for contracts that read and write a little.
 #[derive(Default)]
-struct MemHost {
+pub(super) struct MemHost {
     values: BTreeMap<String, String>,
 }
 
@@ -164,7 +164,7 @@ fn bench_abi() -> String {
     .to_string()
 }
 
-fn code_of(id: &str, source: &str, abi: &str) -> Result<ContractCode, BenchError> {
+pub(super) fn code_of(id: &str, source: &str, abi: &str) -> Result<ContractCode, BenchError> {
     let compiled = contract::compile(source, abi).map_err(fail)?;
     Ok(ContractCode {
         id: id.into(),
@@ -192,7 +192,7 @@ fn large_contract() -> (String, String) {
     )
 }
 
-fn call(
+pub(super) fn call(
     sandbox: &mut Sandbox,
     host: &mut MemHost,
     code: &ContractCode,
@@ -271,7 +271,7 @@ fn cold_and_warm(
 }
 
 /// Runs `f` on its own sandbox thread: one isolate per thread, as everywhere in isovm.
-fn on_thread<T: Send + 'static>(
+pub(super) fn on_thread<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, BenchError> + Send + 'static,
 ) -> Result<T, BenchError> {
     spawn_sandbox_thread("isovm-bench".into(), f)

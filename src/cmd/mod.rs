@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod exec;
+pub mod families;
 pub mod publish;
 pub mod rpc;
 pub mod serve;

@@ -62,6 +62,8 @@ pub struct Limits {
     pub max_value_bytes: usize,
     /// Largest contract source accepted at deploy, in bytes.
     pub max_source_bytes: usize,
+    /// An exception's message is cut to this many bytes in a receipt.
+    pub max_message_bytes: usize,
 }
 
 /// What instrumented contract code pays, per construct (`src/contract/instrument/cost.rs`
@@ -136,7 +138,7 @@ pub const PARAMS: Params = Params {
     version: VERSION,
     limits: Limits {
         max_gas_limit: 200_000_000,
-        memory_budget: 128 << 20,
+        memory_budget: 32 << 20,
         max_call_depth: 1000,
         stack_budget: 2 << 20,
         builtin_frame_slots: 256,
@@ -147,6 +149,7 @@ pub const PARAMS: Params = Params {
         max_key_bytes: 1024,
         max_value_bytes: 64 * 1024,
         max_source_bytes: 256 * 1024,
+        max_message_bytes: 4096,
     },
     code: CodeCosts {
         base: 1,

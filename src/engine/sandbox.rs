@@ -651,17 +651,14 @@ fn invoke<'s>(
         },
         Err(_) => value,
     };
-    if value.is_undefined() {
-        return Some(Ran::Value("null".into()));
+    // Encoded by the runtime with the metered `JSON.stringify`: a returned object graph is
+    // paid for like any other serialization (a DAG that doubles per level runs out of gas).
+    let encode = internal_function(scope, internals, "encode")?;
+    let text = encode.call(scope, internals.into(), &[value])?;
+    if scope.is_execution_terminating() {
+        return None;
     }
-    let text = v8::json::stringify(scope, value)?;
-    let text = text.to_rust_string_lossy(scope);
-    // JSON.stringify gives `undefined` (here its string form) for functions and symbols.
-    Some(Ran::Value(if text == "undefined" {
-        "null".into()
-    } else {
-        text
-    }))
+    Some(Ran::Value(text.to_rust_string_lossy(scope)))
 }
 
 fn internal_function<'s>(

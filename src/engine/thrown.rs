@@ -65,9 +65,23 @@ pub(super) fn caught(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleS
     Ran::Threw(describe(tc, message))
 }
 
+/// `text` cut to at most `max` bytes (on a character boundary), marked when cut: an
+/// exception's message can be as long as a string can, a receipt's cannot.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
 fn describe(scope: &mut v8::PinScope<'_, '_>, message: v8::Local<'_, v8::Message>) -> Thrown {
     let text = message.get(scope).to_rust_string_lossy(scope);
-    let mut thrown = Thrown::plain(text.strip_prefix("Uncaught ").unwrap_or(&text));
+    let text = text.strip_prefix("Uncaught ").unwrap_or(&text);
+    let mut thrown = Thrown::plain(cut(text, crate::consensus::PARAMS.limits.max_message_bytes));
     if let Some(trace) = message.get_stack_trace(scope) {
         for i in 0..trace.get_frame_count() {
             let Some(frame) = trace.get_frame(scope, i) else {
@@ -108,4 +122,16 @@ fn describe(scope: &mut v8::PinScope<'_, '_>, message: v8::Local<'_, v8::Message
         }
     }
     thrown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn long_messages_are_cut_on_a_character_boundary() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("aaaaé", 5), "aaaa… (6 bytes in all)");
+        assert_eq!(cut(&"x".repeat(20), 4), "xxxx… (20 bytes in all)");
+    }
 }

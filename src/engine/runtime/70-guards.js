@@ -33,17 +33,15 @@ const guards = freeze({
     readChars(x.length);
     return x;
   },
-  // A computed property key: ToPropertyKey, done here once; a long string pays for its
-  // characters and for the interned copy V8 may make of it.
+  // A computed property key: ToPropertyKey, done here once; a long string pays for the
+  // characters hashing and comparing it reads. (The interned copy V8 may make of it is at
+  // most the string again, which was counted when it was made: the heap margin covers it.)
   key(x) {
     if (typeof x === "number" || typeof x === "symbol") return x;
     const p = isObject(x) ? toPrimitive(x, "string") : x;
     if (typeof p === "symbol") return p;
     const s = typeof p === "string" ? p : `${p}`;
-    if (s.length > SHORT_STRING) {
-      readChars(s.length);
-      count(COSTS.memory_string + s.length);
-    }
+    readChars(s.length);
     return s;
   },
   // A string that `+`, `+=` or a template literal made.

@@ -67,6 +67,12 @@ return freeze({
     }
     return reflectApply(fn, instance, args);
   },
+  // The JSON text of a call's result (after a returned promise settled): the contract's
+  // JSON.stringify, metered; `null` for what JSON has no text for (undefined, functions).
+  encode(value) {
+    const text = value === undefined ? undefined : G.JSON.stringify(value);
+    return text === undefined ? "null" : text;
+  },
   lockdown,
   // Paths of reachable functions no file classified (80-inventory.js): empty, or the engine
   // refuses to start.
