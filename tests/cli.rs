@@ -238,7 +238,10 @@ fn the_version_and_the_parameters_are_printed() {
     let table: Value = serde_json::from_str(&isovm::consensus::to_json()).unwrap();
     assert_eq!(printed, table);
     assert_eq!(printed["version"], isovm::consensus::VERSION);
-    assert_eq!(printed["limits"]["memory_budget"], 128 << 20);
+    assert_eq!(
+        printed["limits"]["memory_budget"],
+        isovm::consensus::PARAMS.limits.memory_budget
+    );
 }
 
 /// A heap limit that could decide receipts is refused before anything is opened.
@@ -246,23 +249,26 @@ fn the_version_and_the_parameters_are_printed() {
 fn a_heap_limit_below_the_minimum_is_refused_at_startup() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
+    let minimum = isovm::engine::Limits::MIN_HEAP_BYTES >> 20;
+    let below = (minimum - 1).to_string();
     let (ok, stdout, stderr) = isovm(&[
         "exec",
         "--db",
         db.to_str().unwrap(),
         "--heap-mib",
-        "256",
+        &below,
         example("01-deploy.json").to_str().unwrap(),
     ]);
-    assert!(!ok, "a 256 MiB heap was accepted");
+    assert!(!ok, "a {below} MiB heap was accepted");
     assert!(stdout.is_empty(), "{stdout}");
+    let budget = isovm::consensus::PARAMS.limits.memory_budget >> 20;
     for needle in [
-        "--heap-mib 256",
-        "below the minimum of 512 MiB",
-        "memory budget of 128 MiB",
-        "--heap-mib 512",
+        format!("--heap-mib {below}:"),
+        format!("below the minimum of {minimum} MiB"),
+        format!("memory budget of {budget} MiB"),
+        format!("give at least --heap-mib {minimum}"),
     ] {
-        assert!(stderr.contains(needle), "{needle:?} missing in: {stderr}");
+        assert!(stderr.contains(&needle), "{needle:?} missing in: {stderr}");
     }
     assert!(
         !db.exists(),

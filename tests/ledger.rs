@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Chain, abi, call, deploy, open, options, tx};
+use common::{Chain, abi, call, deploy, open, options, tiny_heap_bytes, tx};
 use isovm::engine::FaultKind;
 use isovm::exec::{ExecError, ExecOptions, HaltInfo};
 use isovm::schema::{Batch, Status, Tx, to_msgpack};
@@ -306,14 +306,18 @@ class Grower {
 module.exports = Grower;
 "#;
 
-/// A heap limit far below the minimum the commands accept (4 times the memory budget). The
-/// library takes it, so the safety net can be made to strike: a million small objects
-/// (some 60 MB of V8 heap, well within the memory budget) outgrow it.
+/// Options whose heap limit strikes where the memory budget does not:
+/// [`tiny_heap_bytes`].
 fn tiny_heap() -> ExecOptions {
     let mut options = options();
-    options.engine.limits.heap_bytes = 32 << 20;
+    options.engine.limits.heap_bytes = tiny_heap_bytes();
     options
 }
+
+/// Objects the bomb keeps: some 12 MB of V8 heap, over the tiny heap, while their counted
+/// memory (about 100 units each) stays well within the budget, so the same batch commits
+/// with a heap the commands accept.
+const BOMB_OBJECTS: u64 = 250_000;
 
 fn batch(partition: u32, height: u64, txs: Vec<Tx>) -> Batch {
     Batch {
@@ -339,7 +343,10 @@ fn fault_batches(partition: u32) -> (Batch, Batch, String) {
             ),
         ],
     );
-    let mut bomb = tx("mallory", vec![call("grower", "grow", json!([1_000_000]))]);
+    let mut bomb = tx(
+        "mallory",
+        vec![call("grower", "grow", json!([BOMB_OBJECTS]))],
+    );
     bomb.gas_limit = 100_000_000;
     let hash = bomb.hash.clone();
     let faulting = batch(
@@ -451,7 +458,7 @@ async fn a_node_fault_halts_its_partition_only_and_leaves_nothing_behind() {
         "{receipts:?}"
     );
     assert_eq!(receipts[0].returns, [r#""5""#]);
-    assert_eq!(receipts[1].returns, ["1000000"]);
+    assert_eq!(receipts[1].returns, [BOMB_OBJECTS.to_string()]);
     let clean_dir = tempfile::tempdir().unwrap();
     let clean = open(clean_dir.path(), options());
     clean.execute(deploys).await.unwrap();

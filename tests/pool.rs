@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Chain, abi, call, deploy, open, options, tx};
+use common::{Chain, abi, call, deploy, open, options, tiny_heap_bytes, tx};
 use isovm::engine::FaultKind;
 use isovm::exec::{ExecError, ExecOptions, Executor};
 use isovm::schema::{Batch, Status};
@@ -155,8 +155,7 @@ async fn isolates_are_recycled_after_n_uses_and_past_a_heap_size() {
 #[tokio::test]
 async fn a_call_that_hits_the_heap_limit_is_a_node_fault_and_gets_a_new_isolate() {
     let mut small = options();
-    // Below the minimum the commands accept; the library takes it so the net can strike.
-    small.engine.limits.heap_bytes = 32 << 20;
+    small.engine.limits.heap_bytes = tiny_heap_bytes();
     small.pool.max_workers = 1;
     let mut chain = Chain::with_options(small);
     chain.deploy(BUSY, &busy_abi(), "busy").await;

@@ -66,8 +66,8 @@ impl Limits {
     /// family and 50 to 500 times below typical code, so the watchdog of a call is 10 to 100
     /// times what it needs. A call of the largest gas limit (200,000,000) gets 102 s.
     pub const DEFAULT_WATCHDOG_MIN_RATE: u64 = 2_000_000;
-    /// Default heap limit: 8 times the memory budget plus 256 MiB (1280 MiB with the budget
-    /// of 128 MiB). Memory units model V8's sizes; the factor covers the model's error,
+    /// Default heap limit: 8 times the memory budget plus 256 MiB (512 MiB with the budget
+    /// of 32 MiB). Memory units model V8's sizes; the factor covers the model's error,
     /// garbage not yet collected, and what the budget does not count (compiled code, the
     /// context, V8's own objects); the 256 MiB covers the runtime and the script cache.
     pub const DEFAULT_HEAP_BYTES: usize =
@@ -252,18 +252,17 @@ mod tests {
 
     #[test]
     fn the_heap_limit_defaults_well_above_the_budget_and_refuses_less_than_four_times_it() {
-        assert_eq!(Limits::DEFAULT_HEAP_BYTES, 1280 << 20);
-        assert_eq!(Limits::MIN_HEAP_BYTES, 512 << 20);
+        let budget = crate::consensus::PARAMS.limits.memory_budget as usize;
+        assert_eq!(Limits::DEFAULT_HEAP_BYTES, 8 * budget + (256 << 20));
+        assert_eq!(Limits::MIN_HEAP_BYTES, 4 * budget);
         let with = |heap_bytes| Limits {
             heap_bytes,
             ..Limits::default()
         };
         assert!(with(Limits::MIN_HEAP_BYTES).check().is_ok());
         let refused = with(Limits::MIN_HEAP_BYTES - 1).check().unwrap_err();
-        assert!(
-            refused.contains("below the minimum of 512 MiB"),
-            "{refused}"
-        );
+        let minimum = format!("below the minimum of {} MiB", Limits::MIN_HEAP_BYTES >> 20);
+        assert!(refused.contains(&minimum), "{refused}");
         assert!(!Limits::default().watchdog_is_tight());
     }
 }
