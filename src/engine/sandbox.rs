@@ -602,7 +602,9 @@ fn invoke<'s>(
     let script = unbound.bind_to_current_context(scope);
     let wrapper = script.run(scope)?;
     let buffer = v8::ArrayBuffer::with_backing_store(scope, gas_store);
-    let cell = v8::Float64Array::new(scope, buffer, 0, 2)?;
+    // All four slots (gas used and limit, memory used and limit): a shorter view would
+    // silently drop every memory count the runtime library makes.
+    let cell = v8::Float64Array::new(scope, buffer, 0, GasCell::BYTES / 8)?;
     let block = json(scope, input.block_json)?;
     let tx = json(scope, input.tx_json)?;
     let method = v8::String::new(scope, input.method)?;
