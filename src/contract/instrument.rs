@@ -173,6 +173,34 @@ pub struct Instrumented {
     pub charge_sites: usize,
     /// Maps columns of `code` back to the source, for error locations.
     pub columns: ColumnMap,
+    /// Every regular-expression literal, in source order. Each got the `l` flag (V8's
+    /// linear-time engine); the deploy must check that the engine accepts every one.
+    pub regexps: Vec<RegexpLiteral>,
+}
+
+/// A regular-expression literal of the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegexpLiteral {
+    /// The pattern between the slashes, as written.
+    pub pattern: String,
+    /// The flags as written (without the `l` the instrumenter adds).
+    pub flags: String,
+    /// 1-based position of the literal's `/`; the column counts UTF-16 units.
+    pub line: u32,
+    pub column: u32,
+}
+
+impl RegexpLiteral {
+    /// The flags the literal runs with: its own plus `l`.
+    pub fn linear_flags(&self) -> String {
+        format!("{}l", self.flags)
+    }
+}
+
+impl std::fmt::Display for RegexpLiteral {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/{}/{}", self.pattern, self.flags)
+    }
 }
 
 /// Why a contract source was refused. Lines and columns are 1-based; columns count UTF-16
@@ -334,15 +362,23 @@ fn line_column(source: &str, offset: u32) -> (u32, u32) {
     (line, column)
 }
 
-/// Which end of a node an insert belongs to; closing text sorts first at equal offsets.
+/// Which end of a node an edit belongs to. At equal offsets: closing text first (`}`/`)` of
+/// nodes that end there), then opening text (of nodes that start there), then a replaced
+/// token that starts there (the innermost thing at that offset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Side {
     Close,
     Open,
+    /// The source from the edit's offset up to `end` (one token, never a line break) is
+    /// replaced by the text.
+    Replace {
+        end: u32,
+    },
 }
 
-/// Text to insert at byte offset `pos`. `seq` is the order of creation, which is pre-order
-/// (a node's inserts are created before its children's), so it encodes nesting.
+/// Text to insert at byte offset `pos` (or to put in place of a token there). `seq` is the
+/// order of creation, which is pre-order (a node's edits are created before its children's),
+/// so it encodes nesting.
 struct Insert {
     pos: u32,
     side: Side,
@@ -351,35 +387,69 @@ struct Insert {
 }
 
 impl Insert {
-    /// Sort key: by offset, closers before openers, openers outer-first, closers inner-first.
+    /// Sort key: by offset, closers before openers before a replacement, openers outer-first,
+    /// closers inner-first.
     fn key(&self) -> (u32, Side, u32) {
         let order = match self.side {
-            Side::Open => self.seq,
+            Side::Open | Side::Replace { .. } => self.seq,
             Side::Close => u32::MAX - self.seq,
         };
         (self.pos, self.side, order)
     }
 }
 
-/// Applies `inserts` to `source` in one pass.
-fn apply(source: &str, mut inserts: Vec<Insert>) -> Result<(String, ColumnMap), InstrumentError> {
+/// Applies `inserts` to `source` in one pass. At an offset in `statement_starts` (sorted: the
+/// starts of expression statements), opening text that begins with `(` gets a `;` before it,
+/// so that the statement cannot be read as a call continuing the previous line (`a = b` /
+/// `x++` would otherwise become `a = b(typeof x …)`).
+fn apply(
+    source: &str,
+    mut inserts: Vec<Insert>,
+    statement_starts: &[u32],
+) -> Result<(String, ColumnMap), InstrumentError> {
+    inserts.retain(|i| !i.text.is_empty() || matches!(i.side, Side::Replace { .. }));
     inserts.sort_by_key(Insert::key);
-    let extra: usize = inserts.iter().map(|i| i.text.len()).sum();
+    let extra: usize = inserts.iter().map(|i| i.text.len() + 1).sum();
     let mut code = String::with_capacity(source.len() + extra);
     let mut columns = ColumnTracker::new();
     let mut copied = 0usize;
+    let mut opened_at = None;
+    let inside =
+        |at: u32| Problem::Unsupported("internal error: overlapping edits".into()).at(source, at);
     for insert in &inserts {
         let pos = insert.pos as usize;
+        if pos < copied {
+            return Err(inside(insert.pos));
+        }
         // Spans are token boundaries, so this always succeeds; stay panic-free regardless.
-        let chunk = source.get(copied..pos).ok_or_else(|| {
-            Problem::Unsupported("internal error: insert inside a character".into())
-                .at(source, insert.pos)
-        })?;
+        let chunk = source.get(copied..pos).ok_or_else(|| inside(insert.pos))?;
         code.push_str(chunk);
         columns.advance(chunk);
-        code.push_str(&insert.text);
-        columns.insert(&insert.text);
         copied = pos;
+        let mut text = std::borrow::Cow::Borrowed(insert.text.as_str());
+        if insert.side != Side::Close && opened_at != Some(insert.pos) {
+            opened_at = Some(insert.pos);
+            if text.starts_with('(') && statement_starts.binary_search(&insert.pos).is_ok() {
+                text = format!(";{text}").into();
+            }
+        }
+        match insert.side {
+            Side::Replace { end } => {
+                let old = source
+                    .get(pos..end as usize)
+                    .ok_or_else(|| inside(insert.pos))?;
+                if old.contains(['\r', '\n', '\u{2028}', '\u{2029}']) {
+                    return Err(inside(insert.pos));
+                }
+                code.push_str(&text);
+                columns.replace(old, &text);
+                copied = end as usize;
+            }
+            _ => {
+                code.push_str(&text);
+                columns.insert(&text);
+            }
+        }
     }
     code.push_str(source.get(copied..).unwrap_or_default());
     Ok((code, columns.finish()))
