@@ -150,7 +150,8 @@ pub struct Sandbox {
     // (callback data) after it.
     scripts: HashMap<[u8; 32], v8::Global<v8::UnboundScript>>,
     watchdog: Watchdog,
-    isolate: v8::OwnedIsolate,
+    /// Visible to the engine's other files (`regexp.rs`), which add methods that use it.
+    pub(super) isolate: v8::OwnedIsolate,
     heap: Box<HeapGuard>,
     buffers: Arc<BufferBudget>,
     engine: Arc<Engine>,
