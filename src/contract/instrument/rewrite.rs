@@ -772,7 +772,7 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
         if it.prefix && op.is_none() {
             return;
         }
-        self.numeric_target(&it.argument, it.span, op);
+        self.numeric_target(&it.argument, it.span, op, None);
     }
 
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
@@ -787,11 +787,7 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
             }
             op if op.is_logical() => walk::walk_assignment_expression(self, it),
             _ => match it.left.as_simple_assignment_target() {
-                Some(target) => {
-                    self.numeric_target(target, it.span, None);
-                    self.guard_number(&it.right);
-                    self.visit_expression(&it.right);
-                }
+                Some(target) => self.numeric_target(target, it.span, None, Some(&it.right)),
                 None => walk::walk_assignment_expression(self, it),
             },
         }

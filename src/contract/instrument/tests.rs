@@ -907,6 +907,15 @@ const COMPOUND: &[(&str, &str)] = &[
         "x ??= y, o[k] ||= 1, o.p &&= f();",
         "__isovm_gas(10, 32);x ??= y, o[(typeof k === \"number\" || (typeof k === \"string\" && k.length <= 64) ? k : __isovm_key(k))] ||= 1, o.p &&= f();",
     ),
+    // The right side runs while the target holds its temporaries: its own get the next index.
+    (
+        "o[k] -= p[q] -= 1;",
+        "let __isovm_o0, __isovm_k0, __isovm_o1, __isovm_k1;__isovm_gas(5, 32);(__isovm_o0 = o, __isovm_k0 = (typeof k === \"number\" || (typeof k === \"string\" && k.length <= 64) ? k : __isovm_key(k)), typeof __isovm_o0[__isovm_k0] === \"number\" || (__isovm_o0[__isovm_k0] = __isovm_num(__isovm_o0[__isovm_k0])), __isovm_o0[__isovm_k0] -= (__isovm_o1 = p, __isovm_k1 = (typeof q === \"number\" || (typeof q === \"string\" && q.length <= 64) ? q : __isovm_key(q)), typeof __isovm_o1[__isovm_k1] === \"number\" || (__isovm_o1[__isovm_k1] = __isovm_num(__isovm_o1[__isovm_k1])), __isovm_o1[__isovm_k1] -= 1));",
+    ),
+    (
+        "f().p *= (g().q /= 2);",
+        "let __isovm_o0, __isovm_o1;__isovm_gas(11, 32);(__isovm_o0 = f(), typeof __isovm_o0.p === \"number\" || (__isovm_o0.p = __isovm_num(__isovm_o0.p)), __isovm_o0.p *= ((__isovm_o1 = g(), typeof __isovm_o1.q === \"number\" || (__isovm_o1.q = __isovm_num(__isovm_o1.q)), __isovm_o1.q /= 2)));",
+    ),
 ];
 
 #[test]

@@ -133,11 +133,15 @@ impl<'s> Instrumenter<'s> {
     /// * any other member: its object and key in `__isovm_oN`/`__isovm_kN`:
     ///   `(__isovm_o0 = OBJ, __isovm_k0 = K(KEY), typeof __isovm_o0[__isovm_k0] === "number"
     ///   || (… = __isovm_num(…)), __isovm_o0[__isovm_k0]++)`.
+    ///
+    /// `rhs`: the right-hand side of a compound assignment, guarded and visited here (one
+    /// nesting level deeper when the target holds temporaries).
     pub(super) fn numeric_target(
         &mut self,
         target: &SimpleAssignmentTarget<'_>,
         whole: Span,
         op: Option<Span>,
+        rhs: Option<&Expression<'_>>,
     ) {
         let source = self.source;
         let repeated = match target {
@@ -158,6 +162,7 @@ impl<'s> Instrumenter<'s> {
             self.insert(whole.start, Side::Open, format!("({guard}, "));
             self.insert(whole.end, Side::Close, ")".into());
             self.visit_simple_assignment_target(target);
+            self.operand(rhs);
             return;
         }
         let Some(member) = forms::member(target) else {
@@ -274,7 +279,16 @@ impl<'s> Instrumenter<'s> {
                     v.visit_private_identifier(&m.field)
                 }
             }
+            v.operand(rhs);
         });
+    }
+
+    /// The right-hand side of a compound arithmetic assignment: N(rhs), then its own guards.
+    fn operand(&mut self, rhs: Option<&Expression<'_>>) {
+        if let Some(rhs) = rhs {
+            self.guard_number(rhs);
+            self.visit_expression(rhs);
+        }
     }
 
     /// The span of the byte `token` that ends at `end`.
