@@ -34,13 +34,11 @@ const CASES: &[(&str, &str, Expect)] = &[
         "let i = 0; while (true) { i++; }",
         Fails(Status::OutOfGas, "out of gas"),
     ),
+    // A pattern that backtracks exponentially: the literal runs on the linear-time engine.
     (
         "regexBacktracking",
         r#"return /^(a+)+$/.test("a".repeat(40) + "b");"#,
-        Fails(
-            Status::Timeout,
-            "ran past its time limit (599 ms for 4999898 gas)",
-        ),
+        Returns("false"),
     ),
     // Recursing forever: stopped at the same depth on every node.
     (
@@ -95,10 +93,11 @@ const CASES: &[(&str, &str, Expect)] = &[
         r#"return "x".repeat(2 ** 30).length;"#,
         Fails(Status::RuntimeError, "RangeError: Invalid string length"),
     ),
+    // Each `s += s` pays for the string it makes: gas runs out long before V8's length limit.
     (
         "doublingString",
         r#"let s = "x"; for (;;) { s += s; }"#,
-        Fails(Status::RuntimeError, "RangeError: Invalid string length"),
+        Fails(Status::OutOfGas, "out of gas"),
     ),
     (
         "hugeBuffer",
@@ -327,11 +326,6 @@ const CASES: &[(&str, &str, Expect)] = &[
         "throwSymbol",
         r#"throw Symbol("s");"#,
         Fails(Status::RuntimeError, "Symbol(s)"),
-    ),
-    (
-        "throwBigInt",
-        "throw 10n;",
-        Fails(Status::RuntimeError, "10"),
     ),
     (
         "throwFunction",
