@@ -1085,6 +1085,95 @@ return o.p;"##,
         r##"return [0.5 | 0, -0.5 | 0, 2 ** 32 | 0, 2 ** 31 >>> 0];"##,
         r##"[0,0,0,2147483648]"##,
     ),
+    (
+        r##""use strict"
+const o = {a: 1}; o.a++; return o.a;"##,
+        r##"2"##,
+    ),
+    (
+        r##"function f() { "use strict"
+ let x = "2"; x *= 3; return x + 1; } return f();"##,
+        r##"7"##,
+    ),
+    (
+        r##"const a = [0, [0, [0, 0]]]; let i = 0; a[1][1][i]++; a[1][1][a[0]++]++; return [a, i];"##,
+        r##"[[1,[0,[2,0]]],0]"##,
+    ),
+    (
+        r##"const o = {}; const k = ["a", "b", "c"]; let i = 0; o[k[i++]] = o[k[i]] = i; return [o, i];"##,
+        r##"[{"b":1,"a":1},1]"##,
+    ),
+    (
+        r##"const o = {__proto__: {z: 1}, ["__proto__"]: 2}; return [o.z, Object.keys(o)];"##,
+        r##"[1,["__proto__"]]"##,
+    ),
+    (
+        r##"let n = 0; outer: while (true) { inner: for (let i = 0; ; i++) { n += i; if (n > 10) break outer; if (i > 3) continue outer; } } return n;"##,
+        r##"11"##,
+    ),
+    (
+        r##"let x = 1
+let y = x
+++y
+return [x, y];"##,
+        r##"[1,2]"##,
+    ),
+    (
+        r##"try { x * 2; let x = 1; return "no"; } catch (e) { return e.constructor.name; }"##,
+        r##""ReferenceError""##,
+    ),
+    (
+        r##"try { x++; let x = 1; return "no"; } catch (e) { return e.constructor.name; }"##,
+        r##""ReferenceError""##,
+    ),
+    (
+        r##"try { return typeof x === "number" ? 1 : 2; let x; } catch (e) { return e.constructor.name; }"##,
+        r##""ReferenceError""##,
+    ),
+    (
+        r##"const o = {a: {b: {c: "1"}}}; o.a.b.c -= -1; ++o.a["b"].c; return o;"##,
+        r##"{"a":{"b":{"c":3}}}"##,
+    ),
+    (
+        r##"function* g() { const o = {a: 1, b: 2}; for (const k in o) { o[k] += yield k; } return o; } const it = g(); let r = it.next(); const ks = []; while (!r.done) { ks.push(r.value); r = it.next(10); } return [ks, r.value];"##,
+        r##"[["a","b"],{"a":11,"b":12}]"##,
+    ),
+    (
+        r##"const m = {}; for (const w of "the cat the hat".split(" ")) { m[w] = (m[w] ?? 0) + 1; } return m;"##,
+        r##"{"the":2,"cat":1,"hat":1}"##,
+    ),
+    (
+        r##"const f = (a, b = a + 1, {c = b * 2} = {}) => [a, b, c]; return f(1);"##,
+        r##"[1,2,4]"##,
+    ),
+    (
+        r##"let s = 0; const t = `${s++}-${s++}-${++s}`; return [t, s];"##,
+        r##"["0-1-3",3]"##,
+    ),
+    (
+        r##"class A { static #n = 0; static get n() { return A.#n; } static { A.#n += 5; A.#n **= 2; } } return A.n;"##,
+        r##"25"##,
+    ),
+    (
+        r##"const o = {k: 1}; const k = "k"; o[k] -= o[k] -= 1; return o.k;"##,
+        r##"1"##,
+    ),
+    (
+        r##"const f = () => ({p: 3}); let r; const o = f(); r = (o.p *= (o.p /= 3)); return [r, o.p];"##,
+        r##"[3,3]"##,
+    ),
+    (
+        r##"const a = [1, 2, 3]; const [x, ...rest] = a; rest[0]++; return [x, rest, a];"##,
+        r##"[1,[3,3],[1,2,3]]"##,
+    ),
+    (
+        r##"const o = {n: 1}; const k = "n"; return [o[k] == 1, o[k] != "1", o[k] === 1, o["n"] !== 1];"##,
+        r##"[true,false,true,false]"##,
+    ),
+    (
+        r##"const s = "s".repeat(64), t = "s".repeat(65); const o = {}; o[s] = 1; o[t] = 2; return [o[s], o[t], s in o, Object.keys(o).length];"##,
+        r##"[1,2,true,2]"##,
+    ),
 ];
 
 /// Where instrumented code knowingly differs from JavaScript, deterministically.
