@@ -360,7 +360,8 @@ fn bench_reports_every_measurement() {
     assert_eq!(report["fibonacci_32"]["result"], "2178309");
     assert_eq!(report["fibonacci_32"]["gas"], 112_786_486);
     assert_eq!(report["concat_10000"]["result"], "10000");
-    assert_eq!(report["concat_10000"]["gas"], 50_012);
+    // Every `s += "x"` past 64 characters pays for the string it makes (`__isovm_cat`).
+    assert_eq!(report["concat_10000"]["gas"], 5_054_774);
     assert!(report["code_cache_bytes"].as_u64().unwrap() > 0);
     assert!(report["snapshot_bytes"].as_u64().unwrap() > 0);
     for timing in [

@@ -10,6 +10,7 @@ mod host;
 mod meter;
 mod natives;
 mod platform;
+mod regexp;
 mod sandbox;
 mod snapshot;
 mod thrown;

@@ -177,7 +177,8 @@ pub struct Sandbox {
     /// Source bytes of the contracts in `scripts`.
     script_bytes: usize,
     watchdog: Watchdog,
-    isolate: v8::OwnedIsolate,
+    /// Visible to the engine's other files (`regexp.rs`), which add methods that use it.
+    pub(super) isolate: v8::OwnedIsolate,
     heap: Box<HeapGuard>,
     buffers: Arc<BufferBudget>,
     engine: Arc<Engine>,
