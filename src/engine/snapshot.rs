@@ -26,6 +26,8 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "01-meter.js",
     "10-environment.js",
     "20-api.js",
+    "30-strings.js",
+    "31-regexp.js",
     "70-guards.js",
     "80-inventory.js",
     "90-lockdown.js",
