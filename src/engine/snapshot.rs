@@ -28,6 +28,7 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "20-api.js",
     "30-strings.js",
     "31-regexp.js",
+    "32-json.js",
     "70-guards.js",
     "80-inventory.js",
     "90-lockdown.js",
