@@ -29,6 +29,7 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "30-strings.js",
     "31-regexp.js",
     "32-json.js",
+    "33-numbers.js",
     "70-guards.js",
     "80-inventory.js",
     "90-lockdown.js",
