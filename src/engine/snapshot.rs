@@ -30,6 +30,7 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "31-regexp.js",
     "32-json.js",
     "33-numbers.js",
+    "34-functions.js",
     "70-guards.js",
     "80-inventory.js",
     "90-lockdown.js",
