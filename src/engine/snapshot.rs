@@ -31,6 +31,7 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "32-json.js",
     "33-numbers.js",
     "34-functions.js",
+    "35-date.js",
     "70-guards.js",
     "80-inventory.js",
     "90-lockdown.js",
