@@ -49,9 +49,9 @@ const internalFlags = (rx) => {
 // engine can scan (`length`: the longest match of the bounded part, each source character
 // matching at most one code unit, no `u` flag):
 //   BOUNDED  no `*`, `+` or `{n,}`: within `length` of the match's start;
-//   TAIL     one unbounded quantifier, on the last atom, no groups or alternatives (`\s+`,
-//            `,\s*`, `a.*`): the loop's thread dies where the match ends, so within
-//            `length` of the match's end;
+//   TAIL     one unbounded quantifier, on the last atom, nothing after it, no groups or
+//            alternatives (`\s+`, `,\s*`, `a.*`): the loop's thread dies where the match
+//            ends, so within `length` of the match's end;
 //   OPEN     anything else: to the end of the input.
 // A pattern that looks behind is OPEN and is scanned from the start of the input (the
 // engine runs the lookbehind from there). Computed once per source per call.
@@ -102,10 +102,10 @@ const patternOf = (source) => {
       if (codeAt(source, j) === 125) replication = mathMin(replication * mathMax(min, max, 1), 16);
     }
   }
-  // A tail loop may be lazy (`?`) and followed by `$`.
+  // A tail loop may be lazy (`?`), but nothing may follow it: past an assertion (`$` with
+  // `m`) the loop's thread can run on beyond the match's end.
   let rest = loopEnd;
   if (rest < n && codeAt(source, rest) === 63) rest++;
-  if (rest < n && codeAt(source, rest) === 36) rest++;
   const length = n * replication;
   let kind = OPEN;
   if (!lookbehind && loops === 0) kind = BOUNDED;
