@@ -129,10 +129,29 @@ const linearFlags = (flags) => {
 };
 // Compiles `pattern` (a string) with `flags` (a string): paid by pattern size; a pattern the
 // linear-time engine cannot run throws V8's SyntaxError ("Cannot be executed in linear time").
+const linearRegExps = new NativeWeakSet();
 const makeRegExp = (pattern, flags, target) => {
   chargeMilli(patternOf(pattern).units, COSTS.regexp_compile);
   count(CODE.memory_regexp + pattern.length);
-  return reflectConstruct(NativeRegExp, [pattern, linearFlags(flags)], target);
+  const rx = reflectConstruct(NativeRegExp, [pattern, linearFlags(flags)], target);
+  reflectApply(weakSetAdd, linearRegExps, [rx]);
+  return rx;
+};
+// What exec runs for a RegExp the runtime did not make (a literal): a linear-time twin with
+// the same source and flags, one per pattern per call, so that no pattern ever runs on the
+// backtracking engine, however it was made. (A pattern the linear-time engine refuses throws
+// its SyntaxError there.)
+const twins = new NativeMap();
+const linearTwin = (rx) => {
+  const source = reflectApply(sourceGetter, rx, []);
+  const flags = internalFlags(rx);
+  const key = `${flags}/${source}`;
+  let twin = reflectApply(mapGet, twins, [key]);
+  if (twin === undefined) {
+    twin = makeRegExp(source, flags, NativeRegExp);
+    reflectApply(mapSet, twins, [key, twin]);
+  }
+  return twin;
 };
 // RegExpCreate (22.2.3.1), for String.prototype.match, matchAll and search.
 const regExpCreate = (pattern, flags) => makeRegExp(pattern, flags, NativeRegExp);
@@ -200,22 +219,9 @@ meter(RegExpPrototype, "exec", (original) => {
       charge(COSTS.call);
       if (!hasRegExpMatcher(this)) return reflectApply(original, this, [string]);
       const s = strArg(string);
-      // ToLength(Get(R, "lastIndex")): converted here, once, and handed to the original as
-      // a primitive (and put back afterwards where the original would not have written it).
+      // ToLength(Get(R, "lastIndex")): converted here, once.
       let lastIndex = this.lastIndex;
-      let saved = UNSET;
-      let frame = false;
-      if (typeof lastIndex !== "number") {
-        const p = numArg(lastIndex);
-        if (getOwnPropertyDescriptor(this, "lastIndex").writable) {
-          saved = lastIndex;
-          this.lastIndex = p;
-        } else {
-          // Frozen with an object lastIndex: the original converts it again.
-          frame = true;
-        }
-        lastIndex = p;
-      }
+      if (typeof lastIndex !== "number") lastIndex = numArg(lastIndex);
       const sticky = reflectApply(stickyGetter, this, []);
       const advances = sticky || reflectApply(globalGetter, this, []);
       const n = s.length;
@@ -224,14 +230,27 @@ meter(RegExpPrototype, "exec", (original) => {
       const steps = (info.lookbehind ? n : n - start) + 1;
       const charged = milligasToGas(steps * info.units, COSTS.regexp_step);
       charge(charged);
+      // The original runs on a RegExp of the runtime's, which has a number as its lastIndex;
+      // `this` gets the lastIndex the original would have written.
+      const linear = reflectApply(weakSetHas, linearRegExps, [this]) ? this : linearTwin(this);
+      let saved = UNSET;
+      if (linear !== this) {
+        linear.lastIndex = advances ? toLength(lastIndex) : 0;
+      } else if (typeof this.lastIndex !== "number") {
+        saved = this.lastIndex;
+        if (getOwnPropertyDescriptor(this, "lastIndex").writable) this.lastIndex = lastIndex;
+        else saved = UNSET;
+      }
       let result;
       try {
-        result = frame
-          ? builtinFrame(() => reflectApply(original, this, [s]))
-          : reflectApply(original, this, [s]);
+        result = saved === UNSET && typeof linear.lastIndex !== "number"
+          // Frozen with an object lastIndex: the original converts it again.
+          ? builtinFrame(() => reflectApply(original, linear, [s]))
+          : reflectApply(original, linear, [s]);
       } finally {
         if (saved !== UNSET && !advances) this.lastIndex = saved;
       }
+      if (linear !== this && advances) this.lastIndex = linear.lastIndex;
       if (result !== null) countMatch(result);
       const taken = sticky ? Infinity : stepsTaken(info, result, start);
       if (taken < steps) refund(charged - milligasToGas(taken * info.units, COSTS.regexp_step));
