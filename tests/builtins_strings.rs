@@ -140,7 +140,7 @@ const RESULTS: &[(&str, Expect)] = &[
         r##"return ["  ab  ".trim(), "  ab  ".trimStart(), "  ab  ".trimEnd(), "\n x".trimLeft(), "x \t".trimRight(), "\u00a0\ufeffx\u2028".trim(), String.prototype.trimLeft === String.prototype.trimStart, String.prototype.trimRight === String.prototype.trimEnd, String.prototype.trimLeft.name];"##,
         Returns(r##"["ab","ab  ","  ab","x","x","x",true,true,"trimStart"]"##),
     ),
-    // Split.
+    // split.
     (
         r##"return ["a,b,,c".split(","), "abc".split(""), "abc".split(), "a,b,c".split(",", 2), "abc".split("", 0), "".split(","), "".split(""), "a1b".split(1), "a,b".split(",", -1), "a,b".split(",", 2 ** 32 + 1)];"##,
         Returns(
@@ -155,7 +155,7 @@ const RESULTS: &[(&str, Expect)] = &[
         r##"const log = []; return ["a-b-c".split({ [Symbol.split](s, l) { log.push([s, l]); return ["custom"]; } }, 5), log];"##,
         Returns(r##"[["custom"],[["a-b-c",5]]]"##),
     ),
-    // Replace and replaceall with strings.
+    // replace and replaceAll with strings.
     (
         r##"return ["aXbXc".replace("X", "-"), "aXbXc".replaceAll("X", "-"), "abc".replace("", "-"), "abc".replaceAll("", "-"), "abc".replace("x", "-"), "abc".replaceAll("x", "-"), "aaa".replaceAll("aa", "b"), "".replaceAll("", "x")];"##,
         Returns(r##"["a-bXc","a-b-c","-abc","-a-b-c-","abc","abc","ba","x"]"##),
@@ -182,7 +182,7 @@ const RESULTS: &[(&str, Expect)] = &[
         r##"const log = []; return ["abc".replace({ [Symbol.replace](s, r) { log.push([s, r]); return "custom"; } }, "R"), log];"##,
         Returns(r##"["custom",[["abc","R"]]]"##),
     ),
-    // Replace with a regular expression.
+    // replace with a regular expression.
     (
         r##"return ["a1b22c".replace(new RegExp("\\d+", "g"), "#"), "a1b22c".replace(new RegExp("(\\d)(\\d)?", "g"), "[$1|$2|$3|$10|$01|$00|$&]"), "John Smith".replace(new RegExp("(?<first>\\w+)\\s(?<last>\\w+)"), "$<last>, $<first>$<none>|$<x")];"##,
         Returns(r##"["a#b#c","a[1||$3|10|1|$00|1]b[2|2|$3|20|2|$00|22]c","Smith, John|$<x"]"##),
@@ -280,7 +280,36 @@ const RESULTS: &[(&str, Expect)] = &[
         r##"return ["ab".replace(new RegExp("(?<g>a)"), "[$<g>]"), new RegExp("(?<y>b)").exec("ab").groups.y, new RegExp("b", "d").exec("ab").indices[0]];"##,
         Fails(Status::RuntimeError, "Cannot be executed in linear time"),
     ),
-    // Json.
+    // Regular-expression literals: each match runs on a linear-time twin of the literal.
+    (
+        r##"const r = /a/g; const out = []; out.push(r.exec("aXa").index, r.lastIndex, r.exec("aXa").index, r.lastIndex, r.exec("aXa"), r.lastIndex); return out;"##,
+        Returns(r##"[0,1,2,3,null,0]"##),
+    ),
+    (
+        r##"const r = /a/g; r.lastIndex = 5; const a = r.exec("aa"); const b = r.lastIndex; const e = /(?:)/g; e.lastIndex = 3; const c = e.exec("aa"); e.lastIndex = 2; e.exec("aa"); return [a, b, c, e.lastIndex];"##,
+        Returns(r##"[null,0,null,2]"##),
+    ),
+    (
+        r##"const r = /a/y; r.lastIndex = 1; const a = r.exec("ba") && r.lastIndex; const o = /a/; o.lastIndex = 7; return [a, r.exec("ba"), r.lastIndex, o.exec("a").index, o.lastIndex];"##,
+        Returns(r##"[2,null,0,0,7]"##),
+    ),
+    (
+        r##"const log = []; const r = /a/; r.lastIndex = { valueOf() { log.push("li"); return 0; } }; r.exec("a"); const g = /a/g; g.lastIndex = { valueOf() { log.push("g"); return 1; } }; const m = g.exec("aa"); return [log, typeof r.lastIndex, m.index, g.lastIndex];"##,
+        Returns(r##"[["li","g"],"object",1,2]"##),
+    ),
+    (
+        r##"const r = Object.freeze(/a/g); let name; try { r.exec("a"); } catch (e) { name = e.constructor.name; } return [name, Object.freeze(/a/).exec("a").index];"##,
+        Returns(r##"["TypeError",0]"##),
+    ),
+    (
+        r##"return ["a1b22c".replace(/\d+/g, "#"), "a,b".split(/,/), "ab".match(/b/).index, [..."a1b2".matchAll(/\d/g)].length, /x/.test("axb"), /(a)(?<n>b)/.exec("ab").groups.n];"##,
+        Returns(r##"["a#b#c",["a","b"],1,2,true,"b"]"##),
+    ),
+    (
+        r##"return /(a)\1/.test("aa");"##,
+        Fails(Status::RuntimeError, "Cannot be executed in linear time"),
+    ),
+    // JSON.
     (
         r##"return JSON.stringify({ a: [1, "x", null, true, { b: undefined, c: () => 1, d: Symbol() }], f: new Number(3), g: new String("s"), h: new Boolean(false), i: -0, j: NaN, k: 1e21, l: -Infinity });"##,
         Returns(
@@ -937,6 +966,11 @@ async fn receipts_are_identical_across_runs() {
 /// (body, gas limit, expectation). A small gas limit means a short time limit: a built-in
 /// that did unmetered work would end in a timeout instead.
 const ADVERSARIAL: &[(&str, u64, Expect)] = &[
+    (
+        "return /^(a+)+$/.test(\"a\".repeat(1e5) + \"b\");",
+        1_000_000,
+        Returns("false"),
+    ),
     (
         "return new RegExp(\"^(a+)+$\").test(\"a\".repeat(1e5) + \"b\");",
         1_000_000,
