@@ -132,9 +132,10 @@ const getMethod = (x, key) => {
   if (typeof method !== "function") throw new NativeTypeError(`${describe(method)} is not a function`);
   return method;
 };
-// How V8 names a value in "… is not a function".
+// How V8 names a value in "… is not a function" (a long string shortened: the message is
+// not paid for).
 const describe = (x) => {
-  if (typeof x === "string") return `string "${x}"`;
+  if (typeof x === "string") return `string "${x.length > SHORT_STRING ? `${sliceOf(x, 0, SHORT_STRING)}…` : x}"`;
   if (isObject(x)) return "object";
   if (typeof x === "symbol") return "symbol";
   return `${typeof x} ${x}`;
@@ -216,8 +217,8 @@ const countPiece = (s) => {
   count(COSTS.memory_string + (n < SLICE_MIN ? n : 0));
 };
 
-// Counts a new string of `n` characters against a reservation made for at most `reserved`
-// units (0: the built-in returned its input), and pays for writing it.
+// Settles a reservation of `reserved` memory units to the string a built-in returned (none
+// if it returned its input), and pays for writing it.
 const settleString = (reserved, result, input) => {
   const used = result === input ? 0 : COSTS.memory_string + result.length;
   release(reserved - used);
@@ -237,7 +238,11 @@ const thisString = (value, method) => {
 // (The meter helpers of 01-meter.js name keys with String() while the snapshot is built,
 // when there is no call to charge: then it is the original.)
 const StringWrapper = function String(value) {
-  if (cell === null) return reflectApply(NativeString, undefined, arguments);
+  if (cell === null) {
+    return new.target === undefined
+      ? reflectApply(NativeString, undefined, arguments)
+      : reflectConstruct(NativeString, arguments, constructTarget(new.target, StringWrapper, NativeString));
+  }
   charge(COSTS.call);
   let s = "";
   if (arguments.length > 0) {
