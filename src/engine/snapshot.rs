@@ -115,11 +115,14 @@ fn create_blob() -> Result<Vec<u8>, EngineError> {
         v8::scope!(let scope, &mut creator);
         let context = v8::Context::new(scope, Default::default());
         let scope = &mut v8::ContextScope::new(scope, context);
-        install_runtime(scope).map(|internals| {
+        let installed = install_runtime(scope).map(|internals| {
             let index = scope.add_context_data(context, internals);
             debug_assert_eq!(index, INTERNALS_INDEX);
-            scope.set_default_context(context);
-        })
+        });
+        // V8 aborts the process on a blob without a default context, so there is one even
+        // when the runtime failed (the blob is then thrown away and the error returned).
+        scope.set_default_context(context);
+        installed
     };
     // A snapshot creator must end in create_blob, even when what it was given failed.
     let blob = creator.create_blob(v8::FunctionCodeHandling::Keep);

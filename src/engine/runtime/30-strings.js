@@ -26,7 +26,6 @@ const mathTrunc = pristine(Math.trunc, "Math.trunc");
 const mathFloor = pristine(Math.floor, "Math.floor");
 const mathMin = pristine(Math.min, "Math.min");
 const mathMax = pristine(Math.max, "Math.max");
-const NativeString = String;
 const StringPrototype = String.prototype;
 const stringSlice = StringPrototype.slice;
 const stringIndexOf = StringPrototype.indexOf;
