@@ -4,16 +4,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use isovm::bus::{BusConfig, Source, Subscription};
 use isovm::cmd::{self, BusOverrides, VmOptions, Workers};
+use isovm::engine::Limits;
 use isovm::schema::RpcReply;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(
     name = "isovm",
-    version,
     about = "Executes IOST-style JavaScript smart contracts for batches of transactions",
     long_about = "isovm runs batches of contract transactions in V8 isolates, commits each \
                   batch's state changes atomically to RocksDB, and reports a receipt per \
@@ -123,6 +123,9 @@ enum Command {
         timeout: u64,
         request: String,
     },
+    /// Print the consensus parameters (costs and limits every receipt follows from) as JSON,
+    /// with their version: nodes agree on receipts only if they run the same table.
+    Params,
     /// Print the RabbitMQ definitions (exchanges, queues, bindings) isovm declares, for
     /// preloading a broker (`deploy/definitions.json` is the default).
     Topology {
@@ -184,13 +187,24 @@ struct VmArgs {
     /// Worker pool size, `MIN..MAX` or `N`: one V8 isolate per worker [default: 1..cores].
     #[arg(long, env = "ISOVM_WORKERS")]
     workers: Option<Workers>,
-    /// Most wall-clock time one contract call may take, in milliseconds; a call with little
-    /// gas gets less (100 ms plus 100 ms per million gas).
-    #[arg(long, default_value_t = 5000)]
-    call_timeout_ms: u64,
-    /// Heap limit of one isolate, in MiB.
-    #[arg(long, default_value_t = 128)]
+    /// Watchdog floor in milliseconds: the wall-clock time every call gets before the gas it
+    /// may use adds more (at --watchdog-min-rate). A safety net, not a limit: when it strikes
+    /// it is a node fault, never a receipt (nothing is committed; the batch is retried, and
+    /// the partition halts if it repeats).
+    #[arg(long, alias = "call-timeout-ms", default_value_t = Limits::DEFAULT_WATCHDOG_FLOOR.as_millis() as u64)]
+    watchdog_ms: u64,
+    /// Gas per second the watchdog assumes, pessimistically: a call may run for the floor
+    /// plus its gas at this rate (metered code runs 50 to 500 times faster).
+    #[arg(long, default_value_t = Limits::DEFAULT_WATCHDOG_MIN_RATE, value_parser = clap::value_parser!(u64).range(1..))]
+    watchdog_min_rate: u64,
+    /// Heap limit of one isolate, in MiB: a safety net, sized above the transaction memory
+    /// budget (when it strikes it is a node fault). At least 4 times the budget.
+    #[arg(long, default_value_t = Limits::DEFAULT_HEAP_BYTES >> 20)]
     heap_mib: usize,
+    /// Times a batch abandoned by a node fault runs again, each time on a fresh isolate,
+    /// before its partition is halted.
+    #[arg(long, default_value_t = 1)]
+    fault_retries: u32,
 }
 
 impl VmArgs {
@@ -199,10 +213,25 @@ impl VmArgs {
             db: self.db,
             cache_dir: self.cache_dir.or_else(cmd::default_cache_dir),
             workers: self.workers.unwrap_or_default(),
-            call_timeout: Duration::from_millis(self.call_timeout_ms),
-            heap_bytes: self.heap_mib << 20,
+            watchdog_floor: Duration::from_millis(self.watchdog_ms),
+            watchdog_min_rate: self.watchdog_min_rate,
+            heap_bytes: self.heap_mib.saturating_mul(1 << 20),
+            fault_retries: self.fault_retries,
         }
     }
+}
+
+/// What `isovm --version` prints after the name: the crate's version and the consensus
+/// parameters' (receipts follow from the latter).
+fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (consensus parameters v{})",
+            env!("CARGO_PKG_VERSION"),
+            isovm::consensus::VERSION
+        )
+    })
 }
 
 fn init_tracing(format: LogFormat, filter: &str) -> anyhow::Result<()> {
@@ -241,7 +270,11 @@ fn shutdown_on_signal() -> anyhow::Result<CancellationToken> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().version(version()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     if let Err(e) = init_tracing(cli.log_format, &cli.log) {
         eprintln!("error: bad --log filter: {e}");
         return ExitCode::from(2);
@@ -334,6 +367,7 @@ fn main() -> ExitCode {
                     return Ok(ExitCode::FAILURE);
                 }
             }
+            Command::Params => println!("{}", isovm::consensus::to_json()),
             Command::Topology { bus, vhost } => {
                 let definitions = isovm::bus::definitions(&bus.config()?, &vhost);
                 println!("{}", serde_json::to_string_pretty(&definitions)?);

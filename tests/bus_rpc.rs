@@ -148,7 +148,9 @@ async fn queries_answer_from_committed_state_and_write_nothing() {
             assert_eq!(
                 (head.height, head.state_root.as_str()),
                 (2, clean[&2].as_str())
-            )
+            );
+            assert_eq!(head.params_version, isovm::consensus::VERSION);
+            assert_eq!(head.halted, None);
         }
         other => panic!("not a head reply: {other:?}"),
     }

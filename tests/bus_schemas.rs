@@ -3,8 +3,9 @@
 //! refuse the types refuse too.
 
 use isovm::schema::{
-    self, Action, ContractEvent, Format, HeadReply, HeadRequest, Query, QueryReply, RpcError,
-    RpcErrorKind, RpcReply, RpcRequest, Status, Tx, ValidateReply, ValidateRequest,
+    self, Action, ContractEvent, Format, Halted, HeadReply, HeadRequest, Query, QueryReply,
+    RpcError, RpcErrorKind, RpcReply, RpcRequest, SafetyNet, Status, Tx, ValidateReply,
+    ValidateRequest,
 };
 use serde_json::{Value, json};
 
@@ -114,6 +115,21 @@ fn rpc_replies_match_their_schema() {
             partition: 0,
             height: 0,
             state_root: "00".repeat(32),
+            params_version: isovm::consensus::VERSION,
+            halted: None,
+        }),
+        RpcReply::Head(HeadReply {
+            partition: 3,
+            height: 6,
+            state_root: "ab".repeat(32),
+            params_version: isovm::consensus::VERSION,
+            halted: Some(Halted {
+                height: 7,
+                tx_hash: "3yZe7d".into(),
+                safety_net: SafetyNet::Watchdog,
+                attempts: 2,
+                reason: "height 7: transaction 3yZe7d met the wall-clock watchdog on each of 2 attempts (a node fault)".into(),
+            }),
         }),
         RpcReply::Error(RpcError {
             kind: RpcErrorKind::Unavailable,
@@ -128,6 +144,22 @@ fn rpc_replies_match_their_schema() {
         schema,
         "unknown error kind",
         &json!({"error": {"kind": "oops", "message": ""}}),
+        false,
+    );
+    let root = "00".repeat(32);
+    check(
+        &schemas,
+        schema,
+        "head without params_version",
+        &json!({"head": {"partition": 0, "height": 0, "state_root": root}}),
+        false,
+    );
+    check(
+        &schemas,
+        schema,
+        "unknown safety net",
+        &json!({"head": {"partition": 0, "height": 0, "state_root": root, "params_version": 2,
+            "halted": {"height": 1, "tx_hash": "x", "safety_net": "cosmic_ray", "attempts": 2, "reason": ""}}}),
         false,
     );
 }

@@ -205,8 +205,10 @@ fn help_explains_the_commands() {
     for flag in [
         "--db",
         "--workers",
-        "--call-timeout-ms",
+        "--watchdog-ms",
+        "--watchdog-min-rate",
         "--heap-mib",
+        "--fault-retries",
         "--cache-dir",
     ] {
         assert!(
@@ -214,6 +216,138 @@ fn help_explains_the_commands() {
             "exec --help should explain {flag}: {stdout}"
         );
     }
+}
+
+/// `--version` names the consensus parameters, which receipts follow from; `isovm params`
+/// prints them, with the same version.
+#[test]
+fn the_version_and_the_parameters_are_printed() {
+    let (ok, stdout, stderr) = isovm(&["--version"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout.trim_end(),
+        format!(
+            "isovm {} (consensus parameters v{})",
+            env!("CARGO_PKG_VERSION"),
+            isovm::consensus::VERSION
+        )
+    );
+    let (ok, stdout, stderr) = isovm(&["params"]);
+    assert!(ok, "{stderr}");
+    let printed: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let table: Value = serde_json::from_str(&isovm::consensus::to_json()).unwrap();
+    assert_eq!(printed, table);
+    assert_eq!(printed["version"], isovm::consensus::VERSION);
+    assert_eq!(
+        printed["limits"]["memory_budget"],
+        isovm::consensus::PARAMS.limits.memory_budget
+    );
+}
+
+/// A heap limit that could decide receipts is refused before anything is opened.
+#[test]
+fn a_heap_limit_below_the_minimum_is_refused_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let minimum = isovm::engine::Limits::MIN_HEAP_BYTES >> 20;
+    let below = (minimum - 1).to_string();
+    let (ok, stdout, stderr) = isovm(&[
+        "exec",
+        "--db",
+        db.to_str().unwrap(),
+        "--heap-mib",
+        &below,
+        example("01-deploy.json").to_str().unwrap(),
+    ]);
+    assert!(!ok, "a {below} MiB heap was accepted");
+    assert!(stdout.is_empty(), "{stdout}");
+    let budget = isovm::consensus::PARAMS.limits.memory_budget >> 20;
+    for needle in [
+        format!("--heap-mib {below}:"),
+        format!("below the minimum of {minimum} MiB"),
+        format!("memory budget of {budget} MiB"),
+        format!("give at least --heap-mib {minimum}"),
+    ] {
+        assert!(stderr.contains(&needle), "{needle:?} missing in: {stderr}");
+    }
+    assert!(
+        !db.exists(),
+        "nothing is opened before the options are checked"
+    );
+}
+
+/// A contract whose `init()` does some 150 million gas of metered work: tens to hundreds of
+/// milliseconds on any machine, so a watchdog of a fraction of a millisecond always strikes
+/// first, and the default watchdog (102 s for its gas limit) never does.
+fn heavy_deploy(dir: &Path) -> (PathBuf, String) {
+    let code = "class Heavy {\n  init() { let x = 0; for (let i = 0; i < 30000000; i++) { x += i; } storage.put(\"x\", String(x)); }\n  get() { return storage.get(\"x\"); }\n}\nmodule.exports = Heavy;\n";
+    let abi = r#"{"lang":"javascript","version":"1.0.0","abi":[{"name":"get","args":[]}]}"#;
+    let hash = "HeavyDep1oy";
+    let batch = serde_json::json!({
+        "partition": 0,
+        "height": 1,
+        "timestamp_ms": 1767225600000u64,
+        "txs": [{"hash": hash, "publisher": "alice", "gas_limit": 200000000,
+                 "actions": [{"contract": "system", "method": "deploy", "args": [code, abi, "heavy"]}]}]
+    });
+    let path = dir.join("heavy.json");
+    std::fs::write(&path, batch.to_string()).unwrap();
+    (path, hash.to_string())
+}
+
+/// The watchdog is a safety net: forced to strike (a tiny floor and a huge rate), it is a
+/// node fault, never a receipt. `exec` runs the batch again on a fresh isolate, then halts:
+/// a non-zero exit naming the partition, height, transaction and safety net, and what to do;
+/// nothing committed, so the same batch with the default watchdog commits afterwards.
+#[test]
+fn a_watchdog_strike_halts_exec_and_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (file, hash) = heavy_deploy(dir.path());
+    let (ok, stdout, stderr) = isovm(&[
+        "exec",
+        "--db",
+        db.to_str().unwrap(),
+        "--watchdog-ms",
+        "0",
+        "--watchdog-min-rate",
+        "1000000000000",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!ok, "a watchdog strike must not pass: {stdout}");
+    assert!(stdout.is_empty(), "no receipt is printed: {stdout}");
+    for needle in [
+        "heavy.json",
+        "partition 0 is halted at height 1",
+        &format!("transaction {hash}"),
+        "the wall-clock watchdog",
+        "on each of 2 attempts",
+        "node fault, not the transaction's",
+        "nothing of the batch was committed",
+        "less loaded machine",
+        "--watchdog-ms",
+    ] {
+        assert!(stderr.contains(needle), "{needle:?} missing in: {stderr}");
+    }
+    // Each attempt is logged as a fault, with what it hit.
+    assert_eq!(
+        stderr
+            .matches("node fault: the wall-clock watchdog struck")
+            .count(),
+        2,
+        "{stderr}"
+    );
+
+    let (ok, stdout, stderr) = exec(&db, &[&file]);
+    assert!(ok, "{stderr}");
+    let lines = json_lines(&stdout);
+    assert_eq!(lines[0]["tx_hash"], hash.as_str());
+    assert_eq!(lines[0]["status"], "success", "{}", lines[0]);
+    assert_eq!(
+        blocks(&lines)[0]["replayed"],
+        false,
+        "height 1 was never committed"
+    );
 }
 
 /// `isovm bench` runs every measurement and reports the deterministic parts exactly: the gas
@@ -226,7 +360,8 @@ fn bench_reports_every_measurement() {
     assert_eq!(report["fibonacci_32"]["result"], "2178309");
     assert_eq!(report["fibonacci_32"]["gas"], 112_786_486);
     assert_eq!(report["concat_10000"]["result"], "10000");
-    assert_eq!(report["concat_10000"]["gas"], 50_012);
+    // Every `s += "x"` past 64 characters pays for the string it makes (`__isovm_cat`).
+    assert_eq!(report["concat_10000"]["gas"], 5_054_774);
     assert!(report["code_cache_bytes"].as_u64().unwrap() > 0);
     assert!(report["snapshot_bytes"].as_u64().unwrap() > 0);
     for timing in [

@@ -174,7 +174,6 @@ const CASES: &[Case] = &[
   str() { return "hi"; }
   none() { }
   fn() { return function () {}; }
-  big() { return 10n; }
   cyc() { const o = {}; o.o = o; return o; }
   async later() { return 42; }"#,
         abi: &[
@@ -182,7 +181,6 @@ const CASES: &[Case] = &[
             ("str", &[]),
             ("none", &[]),
             ("fn", &[]),
-            ("big", &[]),
             ("cyc", &[]),
             ("later", &[]),
         ],
@@ -195,7 +193,6 @@ const CASES: &[Case] = &[
             ("str", "[]", Returns(r#""hi""#)),
             ("none", "[]", Returns("null")),
             ("fn", "[]", Returns("null")),
-            ("big", "[]", Fails(Status::RuntimeError, "BigInt")),
             ("cyc", "[]", Fails(Status::RuntimeError, "circular")),
             ("later", "[]", Returns("42")),
         ],
@@ -604,6 +601,27 @@ async fn bad_deploys_are_refused_with_the_reason() {
             Some("import"),
             Status::InvalidContract,
             "unsupported syntax",
+        ),
+        (
+            "class C { init() {} f() { return 10n; } }\nmodule.exports = C;".into(),
+            good_abi.clone(),
+            Some("bigint"),
+            Status::InvalidContract,
+            "BigInt is not available to contracts",
+        ),
+        (
+            "class C { init() {}\n f(s) { return /(a)\\1/.test(s); } }\nmodule.exports = C;".into(),
+            good_abi.clone(),
+            Some("backreference"),
+            Status::InvalidContract,
+            "regular expression /(a)\\1/ at line 2, column 16 cannot run in linear time",
+        ),
+        (
+            "class C { init() {} f() { return /(/; } }\nmodule.exports = C;".into(),
+            good_abi.clone(),
+            Some("bad_regexp"),
+            Status::InvalidContract,
+            "regular expression /(/ at line 1, column 34 is not valid",
         ),
     ];
     for (code, abi_json, id, status, text) in cases {

@@ -2,9 +2,10 @@
 
 mod common;
 
-use common::{Chain, abi, call, deploy, options, tx};
-use isovm::exec::ExecError;
-use isovm::schema::{Status, to_msgpack};
+use common::{Chain, abi, call, deploy, open, options, tiny_heap_bytes, tx};
+use isovm::engine::FaultKind;
+use isovm::exec::{ExecError, ExecOptions, HaltInfo};
+use isovm::schema::{Batch, Status, Tx, to_msgpack};
 use serde_json::json;
 
 const COUNTER: &str = r#"
@@ -295,4 +296,172 @@ async fn a_write_the_gas_cannot_pay_for_fails_the_transaction() {
     assert_eq!(receipt.gas_used, 100_000);
     let reply = chain.query("filler", "get", json!([])).await;
     assert_eq!(reply.result, "null");
+}
+
+const GROWER: &str = r#"
+class Grower {
+  init() {}
+  grow(n) { const keep = []; for (let i = 0; i < n; i++) { keep.push({ i: i, s: "item" + i }); } return keep.length; }
+}
+module.exports = Grower;
+"#;
+
+/// Options whose heap limit strikes where the memory budget does not:
+/// [`tiny_heap_bytes`].
+fn tiny_heap() -> ExecOptions {
+    let mut options = options();
+    options.engine.limits.heap_bytes = tiny_heap_bytes();
+    options
+}
+
+/// Objects the bomb keeps: some 12 MB of V8 heap, over the tiny heap, while their counted
+/// memory (about 100 units each) stays well within the budget, so the same batch commits
+/// with a heap the commands accept.
+const BOMB_OBJECTS: u64 = 250_000;
+
+fn batch(partition: u32, height: u64, txs: Vec<Tx>) -> Batch {
+    Batch {
+        partition,
+        height,
+        timestamp_ms: 1_767_225_600_000 + height * 1000,
+        producer: String::new(),
+        txs,
+    }
+}
+
+/// The deploys of height 1 and the batch of height 2 whose second transaction outgrows a
+/// tiny heap; and that transaction's hash.
+fn fault_batches(partition: u32) -> (Batch, Batch, String) {
+    let deploys = batch(
+        partition,
+        1,
+        vec![
+            tx("alice", vec![deploy(COUNTER, &counter_abi(), "counter")]),
+            tx(
+                "alice",
+                vec![deploy(GROWER, &abi(&[("grow", &["number"])]), "grower")],
+            ),
+        ],
+    );
+    let mut bomb = tx(
+        "mallory",
+        vec![call("grower", "grow", json!([BOMB_OBJECTS]))],
+    );
+    bomb.gas_limit = 100_000_000;
+    let hash = bomb.hash.clone();
+    let faulting = batch(
+        partition,
+        2,
+        vec![
+            tx("alice", vec![call("counter", "add", json!(["n", 5]))]),
+            bomb,
+        ],
+    );
+    (deploys, faulting, hash)
+}
+
+/// A safety net that strikes (here the heap limit) is a node fault, never a receipt: the
+/// batch is abandoned with nothing committed, tried again on a fresh isolate, and then its
+/// partition halts, while other partitions go on; with a heap the commands accept, the same
+/// batch commits on the same database as on a clean one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_fault_halts_its_partition_only_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let executor = open(dir.path(), tiny_heap());
+    let (deploys, faulting, bomb) = fault_batches(0);
+    for partition in [0, 1] {
+        let mut deploys = deploys.clone();
+        deploys.partition = partition;
+        let done = executor.execute(deploys).await.unwrap();
+        assert!(
+            done.result
+                .receipts
+                .iter()
+                .all(|r| r.status == Status::Success)
+        );
+    }
+
+    let error = executor.execute(faulting.clone()).await.unwrap_err();
+    let ExecError::Halted {
+        partition: 0,
+        height: 2,
+        tx_hash,
+        kind: FaultKind::Heap,
+        attempts: 2,
+    } = &error
+    else {
+        panic!("expected a halt after two heap-limit faults, got {error:?}");
+    };
+    assert_eq!(tx_hash, &bomb);
+    let message = error.to_string();
+    for needle in [
+        "partition 0",
+        "height 2",
+        bomb.as_str(),
+        "the V8 heap limit",
+        "node fault",
+        "nothing of the batch was committed",
+        "--heap-mib",
+    ] {
+        assert!(message.contains(needle), "{needle:?} missing in: {message}");
+    }
+    assert_eq!(
+        executor.head(0).unwrap().0,
+        1,
+        "nothing of height 2 is committed"
+    );
+    assert_eq!(
+        executor.halted(),
+        [(
+            0,
+            HaltInfo {
+                height: 2,
+                tx_hash: bomb.clone(),
+                kind: FaultKind::Heap,
+                attempts: 2,
+            }
+        )]
+    );
+
+    // Halted: the same batch and the next height are refused at once, running nothing.
+    let calls = executor.engine_stats().calls;
+    for again in [faulting.clone(), batch(0, 3, vec![])] {
+        let error = executor.execute(again).await.unwrap_err();
+        assert!(
+            matches!(error, ExecError::Halted { height: 2, .. }),
+            "{error:?}"
+        );
+    }
+    assert_eq!(executor.engine_stats().calls, calls);
+
+    // Partition 1 goes on, on the same tiny heap, with work that fits.
+    let fits = batch(
+        1,
+        2,
+        vec![tx("alice", vec![call("counter", "add", json!(["n", 1]))])],
+    );
+    let done = executor.execute(fits).await.unwrap();
+    assert_eq!(done.result.receipts[0].status, Status::Success);
+    assert_eq!(executor.head(1).unwrap().0, 2);
+    assert_eq!(executor.halted().len(), 1);
+    drop(executor);
+
+    // Nothing was left behind: with a heap the commands accept, the batch commits on this
+    // database, to the same root as on a database that never saw the fault.
+    let executor = open(dir.path(), options());
+    let done = executor.execute(faulting.clone()).await.unwrap();
+    assert!(!done.replayed);
+    let receipts = &done.result.receipts;
+    assert_eq!(
+        (receipts[0].status, receipts[1].status),
+        (Status::Success, Status::Success),
+        "{receipts:?}"
+    );
+    assert_eq!(receipts[0].returns, [r#""5""#]);
+    assert_eq!(receipts[1].returns, [BOMB_OBJECTS.to_string()]);
+    let clean_dir = tempfile::tempdir().unwrap();
+    let clean = open(clean_dir.path(), options());
+    clean.execute(deploys).await.unwrap();
+    let expected = clean.execute(faulting).await.unwrap();
+    assert_eq!(to_msgpack(&done.result), to_msgpack(&expected.result));
 }

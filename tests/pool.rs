@@ -5,8 +5,9 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Chain, abi, call, deploy, open, options, tx};
-use isovm::exec::{ExecOptions, Executor};
+use common::{Chain, abi, call, deploy, open, options, tiny_heap_bytes, tx};
+use isovm::engine::FaultKind;
+use isovm::exec::{ExecError, ExecOptions, Executor};
 use isovm::schema::{Batch, Status};
 use isovm::state::keys;
 use isovm::store::{ReadView, RocksStore, Store, WriteBatch};
@@ -149,37 +150,44 @@ async fn isolates_are_recycled_after_n_uses_and_past_a_heap_size() {
     .await;
 }
 
+/// A call that hits the heap limit is a node fault: its isolate, whose heap limit was raised
+/// to let the call unwind, is replaced, and the batch runs again on a fresh one.
 #[tokio::test]
-async fn a_call_that_hits_the_heap_limit_gets_a_new_isolate() {
+async fn a_call_that_hits_the_heap_limit_is_a_node_fault_and_gets_a_new_isolate() {
     let mut small = options();
-    small.engine.limits.heap_bytes = 32 << 20;
+    small.engine.limits.heap_bytes = tiny_heap_bytes();
     small.pool.max_workers = 1;
     let mut chain = Chain::with_options(small);
     chain.deploy(BUSY, &busy_abi(), "busy").await;
-    let isolates = chain.executor.engine_stats().isolates;
+    let (isolates, recycled) = (
+        chain.executor.engine_stats().isolates,
+        chain.executor.pool_stats().recycled,
+    );
     let mut bomb = tx("a", vec![call("busy", "grow", json!([100_000_000]))]);
     bomb.gas_limit = 200_000_000;
-    let result = chain
-        .block(vec![bomb, tx("a", vec![call("busy", "spin", json!([5]))])])
-        .await;
-    assert_eq!(
-        result.receipts[0].status,
-        Status::MemoryLimit,
-        "{}",
-        result.receipts[0].message
+    let batch = chain.batch(vec![tx("a", vec![call("busy", "spin", json!([5]))]), bomb]);
+    let error = chain.executor.execute(batch).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ExecError::Halted {
+                kind: FaultKind::Heap,
+                attempts: 2,
+                ..
+            }
+        ),
+        "{error:?}"
     );
-    // The next transaction of the batch ran on the same isolate (proven clean by running it)...
-    assert_eq!(result.receipts[1].status, Status::Success);
-    assert_eq!(result.receipts[1].returns, ["10"]);
-    // ... and after the batch the isolate, whose heap limit was raised to unwind, is replaced.
+    // Each attempt tainted its isolate, which was replaced after the job; the retry ran on
+    // the first one's replacement, which had served no call.
     let executor = chain.executor.clone();
     eventually(
         Duration::from_secs(10),
-        "the isolate to be replaced",
-        || executor.engine_stats().isolates == isolates + 1,
+        "both faulted isolates to be replaced",
+        || executor.engine_stats().isolates == isolates + 2,
     )
     .await;
-    assert_eq!(executor.pool_stats().recycled, 1);
+    assert_eq!(executor.pool_stats().recycled, recycled + 2);
 }
 
 /// Deploy stores a V8 code cache beside the code; later executions on new isolates consume

@@ -94,7 +94,6 @@ fn the_status_enum_matches() {
         Status::Success,
         Status::RuntimeError,
         Status::OutOfGas,
-        Status::Timeout,
         Status::MemoryLimit,
         Status::ResultTooLarge,
         Status::InvalidInput,

@@ -1,6 +1,7 @@
 //! One lane per partition: its batches in delivery order, one at a time, through
 //! execute → commit → publish (confirmed) → ack. Also the two other ends a delivery can
-//! meet: parking (ahead of its height) and dead-lettering (not a batch, or a conflict).
+//! meet: parking (ahead of its height, or its partition halted by a node fault) and
+//! dead-lettering (not a batch, or a conflict).
 //!
 //! A lane is a task fed by a bounded channel. It retires after a while idle; a lane that
 //! replaces a retiring one waits for it to finish, so a partition never has two batches
@@ -15,7 +16,7 @@ use lapin::options::BasicAckOptions;
 use lapin::types::{AMQPValue, FieldTable};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::consumer::Ctx;
 use super::error::{BusError, amqp};
@@ -95,7 +96,13 @@ async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
         match ctx.executor.execute(batch.clone()).await {
             Ok(executed) => break executed,
             Err(ExecError::OutOfOrder { expected, .. }) => {
-                return park(ctx, delivery, partition, height, expected).await;
+                return park(ctx, delivery, partition, height, Parked::Ahead { expected }).await;
+            }
+            // The executor retried the node fault on fresh isolates and gave up: keep the
+            // batch (and every later one of the partition) on the park queue, where it waits
+            // for a restart by an operator, and go on with the other partitions.
+            Err(halted @ ExecError::Halted { .. }) => {
+                return park(ctx, delivery, partition, height, Parked::Halted(halted)).await;
             }
             Err(source @ ExecError::Conflict { .. }) => {
                 let error = BusError::Exec {
@@ -144,33 +151,55 @@ async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
     Ok(())
 }
 
-/// Moves a batch that is ahead of its partition to the park queue, from where it comes back
-/// to the batches exchange after the park delay. Nothing ahead runs, nothing is dropped.
+/// Why a batch is parked.
+enum Parked {
+    /// Ahead of its partition's next height.
+    Ahead { expected: u64 },
+    /// Its partition is halted ([`ExecError::Halted`]).
+    Halted(ExecError),
+}
+
+/// Moves a batch to the park queue, from where it comes back to the batches exchange after
+/// the park delay. Nothing ahead runs, nothing is dropped.
 async fn park(
     ctx: &Ctx,
     delivery: Delivery,
     partition: u32,
     height: u64,
-    expected: u64,
+    why: Parked,
 ) -> Result<(), BusError> {
     let parked = header_int(&delivery, "x-isovm-parked").unwrap_or(0) + 1;
     let mut headers = delivery.properties.headers().clone().unwrap_or_default();
     headers.insert("x-isovm-parked".into(), AMQPValue::LongLongInt(parked));
-    headers.insert(
-        "x-isovm-expected-height".into(),
-        AMQPValue::LongLongInt(expected as i64),
-    );
-    // The first few times are normal reordering; after that its predecessor is missing.
-    if parked <= 3 {
-        info!(
+    match &why {
+        Parked::Ahead { expected } => {
+            headers.insert(
+                "x-isovm-expected-height".into(),
+                AMQPValue::LongLongInt(*expected as i64),
+            );
+        }
+        Parked::Halted(halted) => {
+            headers.insert(
+                "x-isovm-halted".into(),
+                text(truncate(&halted.to_string(), MAX_ERROR_HEADER)),
+            );
+        }
+    }
+    match why {
+        // The first few times are normal reordering; after that its predecessor is missing.
+        Parked::Ahead { expected } if parked <= 3 => info!(
             partition,
             height, expected, parked, "batch is ahead; parked"
-        );
-    } else {
-        warn!(
+        ),
+        Parked::Ahead { expected } => warn!(
             partition,
             height, expected, parked, "batch is still ahead; parked again"
-        );
+        ),
+        // Every time: an operator must act.
+        Parked::Halted(halted) => error!(
+            partition,
+            height, parked, error = %halted, "partition is halted; batch parked"
+        ),
     }
     let what = format!("the parking of partition {partition}, height {height}");
     ctx.publisher

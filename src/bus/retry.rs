@@ -57,9 +57,12 @@ pub(super) fn is_retriable(error: &BusError) -> bool {
             // A stopped worker pool does not come back in this process: exit, and let the
             // supervisor (systemd, compose) start a fresh one.
             ExecError::Conflict { .. } | ExecError::Config(_) | ExecError::Stopped => false,
-            // Ahead batches are parked, not retried in place; should one get here, a
-            // later try is right (its predecessors may have arrived by then).
-            ExecError::OutOfOrder { .. } => true,
+            // Ahead batches and those of a halted partition are parked, not retried in
+            // place; should one get here, a later try is right (its predecessors may have
+            // arrived by then; the node may have been restarted).
+            ExecError::OutOfOrder { .. } | ExecError::Halted { .. } => true,
+            // A safety net struck: the node's trouble, which a fresh isolate may not have.
+            ExecError::NodeFault { .. } | ExecError::QueryFault { .. } => true,
             ExecError::Busy
             | ExecError::Store(_)
             | ExecError::Host(_)
@@ -112,6 +115,12 @@ mod tests {
         })));
         assert!(is_retriable(&exec(ExecError::Busy)));
         assert!(is_retriable(&exec(ExecError::Engine("x".into()))));
+        assert!(is_retriable(&exec(ExecError::NodeFault {
+            partition: 0,
+            height: 1,
+            tx_hash: "x".into(),
+            kind: crate::engine::FaultKind::Watchdog,
+        })));
         assert!(!is_retriable(&BusError::Config("x".into())));
         assert!(is_retriable(&BusError::Nacked { what: "x".into() }));
         assert!(is_retriable(&BusError::ConnectionLost("x".into())));

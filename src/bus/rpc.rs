@@ -17,9 +17,11 @@ use super::consumer::{Ctx, format_of};
 use super::error::{BusError, amqp};
 use super::lane::{ack, dead_letter};
 use super::publisher::{JSON, MSGPACK, Outgoing, reply_properties, short};
+use crate::engine::FaultKind;
 use crate::exec::{ExecError, Executor};
 use crate::schema::{
-    self, Format, HeadReply, RpcError, RpcErrorKind, RpcReply, RpcRequest, ValidateReply,
+    self, Format, Halted, HeadReply, RpcError, RpcErrorKind, RpcReply, RpcRequest, SafetyNet,
+    ValidateReply,
 };
 
 /// RabbitMQ's pseudo-queue for direct replies.
@@ -92,6 +94,17 @@ async fn respond(executor: &Executor, request: RpcRequest) -> RpcReply {
                 partition: h.partition,
                 height,
                 state_root: root.to_hex(),
+                params_version: crate::consensus::VERSION,
+                halted: executor.halt(h.partition).map(|halt| Halted {
+                    height: halt.height,
+                    reason: halt.reason(),
+                    tx_hash: halt.tx_hash,
+                    safety_net: match halt.kind {
+                        FaultKind::Watchdog => SafetyNet::Watchdog,
+                        FaultKind::Heap => SafetyNet::Heap,
+                    },
+                    attempts: halt.attempts,
+                }),
             }),
             Err(e) => node_error(e),
         },

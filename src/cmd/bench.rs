@@ -305,7 +305,7 @@ fn compile_rounds(
 
 fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
     let mut engine_options = EngineOptions::default();
-    engine_options.limits.call_timeout = Duration::from_secs(60);
+    engine_options.limits.watchdog_floor = Duration::from_secs(60);
     let with = Engine::new(engine_options.clone()).map_err(fail)?;
     let without = Engine::new(EngineOptions {
         use_snapshot: false,

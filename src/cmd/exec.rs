@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::VmOptions;
-use crate::exec::Executor;
+use crate::exec::{ExecError, Executor};
 use crate::schema::{self, Batch, Format};
 use crate::store::RocksStore;
 
@@ -20,6 +20,12 @@ pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
 pub enum ExecCommandError {
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    /// A batch met a node fault on every attempt (see [`ExecError::Halted`]).
+    #[error(
+        "{path}: {error}. The batches given before this file are committed; run the command \
+         again to go on from this one"
+    )]
+    Halted { path: PathBuf, error: ExecError },
     #[error("{0}")]
     Other(String),
 }
@@ -65,6 +71,7 @@ pub async fn run(
     if files.is_empty() {
         return Err(ExecCommandError::Other("no batch files given".into()));
     }
+    let exec_options = options.exec_options().map_err(ExecCommandError::Other)?;
     let batches = files
         .iter()
         .map(|path| read_batch(path).map(|batch| (path, batch)))
@@ -72,7 +79,7 @@ pub async fn run(
 
     let store =
         RocksStore::open(&options.db).map_err(|e| ExecCommandError::Other(e.to_string()))?;
-    let executor = Executor::new(Arc::new(store), options.exec_options())
+    let executor = Executor::new(Arc::new(store), exec_options)
         .map_err(|e| ExecCommandError::Other(e.to_string()))?;
 
     let mut next: HashMap<u32, u64> = HashMap::new();
@@ -100,10 +107,13 @@ pub async fn run(
     }
 
     for (path, batch) in batches {
-        let executed = executor
-            .execute(batch)
-            .await
-            .map_err(|e| file_error(path, e))?;
+        let executed = executor.execute(batch).await.map_err(|e| match e {
+            halted @ ExecError::Halted { .. } => ExecCommandError::Halted {
+                path: path.clone(),
+                error: halted,
+            },
+            other => file_error(path, other),
+        })?;
         let result = &executed.result;
         let write = |out: &mut dyn Write, line: String| {
             writeln!(out, "{line}").map_err(|e| ExecCommandError::Other(e.to_string()))

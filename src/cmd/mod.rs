@@ -67,20 +67,44 @@ pub struct VmOptions {
     /// Where the V8 startup snapshot is cached; `None` rebuilds it each start.
     pub cache_dir: Option<PathBuf>,
     pub workers: Workers,
-    pub call_timeout: Duration,
+    /// The watchdog of a call is `watchdog_floor + gas / watchdog_min_rate`: a safety net,
+    /// see [`Limits`].
+    pub watchdog_floor: Duration,
+    pub watchdog_min_rate: u64,
+    /// Heap limit of one isolate; at least [`Limits::MIN_HEAP_BYTES`].
     pub heap_bytes: usize,
+    /// Retries of a batch abandoned by a node fault before its partition halts.
+    pub fault_retries: u32,
 }
 
 impl VmOptions {
-    pub fn exec_options(&self) -> ExecOptions {
-        let defaults = ExecOptions::default();
-        ExecOptions {
+    /// The executor's options; refuses safety nets that could decide receipts (a heap below
+    /// the minimum), and warns about a watchdog tighter than its design.
+    pub fn exec_options(&self) -> Result<ExecOptions, String> {
+        let limits = Limits {
+            watchdog_floor: self.watchdog_floor,
+            watchdog_min_rate: self.watchdog_min_rate,
+            heap_bytes: self.heap_bytes,
+        };
+        limits.check().map_err(|e| {
+            format!(
+                "--heap-mib {}: {e}; give at least --heap-mib {}",
+                self.heap_bytes >> 20,
+                Limits::MIN_HEAP_BYTES >> 20
+            )
+        })?;
+        if limits.watchdog_is_tight() {
+            tracing::warn!(
+                floor_ms = self.watchdog_floor.as_millis() as u64,
+                min_rate = self.watchdog_min_rate,
+                "the watchdog is tighter than its design (a floor of at least 1 s, a rate of at \
+                 most 10^7 gas/s): it may strike honest calls, and every strike is a node fault \
+                 that abandons the batch"
+            );
+        }
+        Ok(ExecOptions {
             engine: EngineOptions {
-                limits: Limits {
-                    call_timeout: self.call_timeout,
-                    heap_bytes: self.heap_bytes,
-                    ..Limits::default()
-                },
+                limits,
                 use_snapshot: true,
                 snapshot_dir: self.cache_dir.clone(),
             },
@@ -89,8 +113,9 @@ impl VmOptions {
                 max_workers: self.workers.max,
                 ..PoolOptions::default()
             },
-            ..defaults
-        }
+            fault_retries: self.fault_retries,
+            ..ExecOptions::default()
+        })
     }
 }
 

@@ -19,11 +19,12 @@ pub async fn run(
     config: BusConfig,
     shutdown: CancellationToken,
 ) -> Result<(), BusCommandError> {
+    let options = vm.exec_options().map_err(BusCommandError::Other)?;
     let store = RocksStore::open(&vm.db).map_err(|e| BusCommandError::File {
         path: vm.db.clone(),
         message: e.to_string(),
     })?;
-    let executor = Executor::new(Arc::new(store), vm.exec_options())
+    let executor = Executor::new(Arc::new(store), options)
         .map_err(|e| BusCommandError::Other(format!("cannot start the executor: {e}")))?;
     info!(
         db = %vm.db.display(),
@@ -38,11 +39,13 @@ pub async fn run(
     Ok(())
 }
 
-/// How often the worker pool's and the isolates' counters are logged (when they changed).
+/// How often the worker pool's and the isolates' counters are logged (when they changed, or
+/// while a partition is halted).
 const STATS_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Logs the pool's size and recycling and the isolates' work, as the metrics of `serve`
-/// (with `--log-format json`, one machine-readable line per interval).
+/// Logs the pool's size and recycling, the isolates' work and the halted partitions, as the
+/// metrics of `serve` (with `--log-format json`, one machine-readable line per interval).
+/// While a partition is halted the line is an error, every interval.
 async fn log_stats(executor: Executor, shutdown: CancellationToken) {
     let mut last = None;
     loop {
@@ -51,23 +54,43 @@ async fn log_stats(executor: Executor, shutdown: CancellationToken) {
             () = shutdown.cancelled() => return,
         }
         let (pool, engine) = (executor.pool_stats(), executor.engine_stats());
-        if last == Some((pool, engine)) {
+        let halted = executor.halted();
+        if last == Some((pool, engine)) && halted.is_empty() {
             continue;
         }
         last = Some((pool, engine));
-        info!(
-            workers = pool.workers,
-            idle = pool.idle,
-            jobs = pool.jobs,
-            recycled = pool.recycled,
-            retired = pool.retired,
-            isolates = engine.isolates,
-            calls = engine.calls,
-            script_cache_hits = engine.script_cache_hits,
-            code_cache_consumed = engine.code_cache_consumed,
-            code_cache_rejected = engine.code_cache_rejected,
-            compiled_from_source = engine.compiled_from_source,
-            "worker pool and isolates"
-        );
+        let halted_text = halted
+            .iter()
+            .map(|(partition, halt)| format!("partition {partition} at {}", halt.reason()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        macro_rules! stats {
+            ($level:ident, $message:literal) => {
+                tracing::$level!(
+                    workers = pool.workers,
+                    idle = pool.idle,
+                    jobs = pool.jobs,
+                    recycled = pool.recycled,
+                    retired = pool.retired,
+                    isolates = engine.isolates,
+                    calls = engine.calls,
+                    script_cache_hits = engine.script_cache_hits,
+                    code_cache_consumed = engine.code_cache_consumed,
+                    code_cache_rejected = engine.code_cache_rejected,
+                    compiled_from_source = engine.compiled_from_source,
+                    halted = halted.len(),
+                    halted_partitions = %halted_text,
+                    $message
+                )
+            };
+        }
+        if halted.is_empty() {
+            stats!(info, "worker pool and isolates");
+        } else {
+            stats!(
+                error,
+                "worker pool and isolates; partitions halted by node faults (restart isovm after fixing the cause)"
+            );
+        }
     }
 }

@@ -27,6 +27,9 @@ pub struct BuiltinCosts {
     pub sort_compare: u64,
     /// Milligas per property a built-in enumerates, copies, defines or freezes.
     pub property: u64,
+    /// Milligas per alignment × needle character of a substring search (`indexOf`, `split`,
+    /// `replaceAll`, …): V8 compares up to the needle's length at each alignment.
+    pub string_search: u64,
     /// Milligas per character of JSON text produced or parsed.
     pub json_char: u64,
     /// Milligas per value `JSON.stringify` visits.
@@ -36,6 +39,8 @@ pub struct BuiltinCosts {
     pub regexp_step: u64,
     /// Milligas per character of a regular expression's pattern when it is compiled.
     pub regexp_compile: u64,
+    /// Pattern units of the smallest pattern: the engine's fixed work per input character.
+    pub regexp_min_pattern: u64,
     /// Gas of one `Map`/`Set`/`WeakMap`/`WeakSet` lookup, insertion or deletion.
     pub collection_op: u64,
     /// Milligas per byte of ArrayBuffer and typed-array memory a built-in fills, copies or
@@ -71,6 +76,7 @@ pub(super) const COSTS: BuiltinCosts = BuiltinCosts {
     call: 2,
     string_read: 25,
     string_write: 100,
+    string_search: 25,
     element: 500,
     callback: 2_000,
     sort_compare: 1_000,
@@ -79,6 +85,7 @@ pub(super) const COSTS: BuiltinCosts = BuiltinCosts {
     json_value: 5_000,
     regexp_step: 20,
     regexp_compile: 1_000,
+    regexp_min_pattern: 8,
     collection_op: 5,
     buffer_byte: 25,
     number_format: 5,

@@ -47,8 +47,12 @@ pub struct Limits {
     pub stack_budget: u64,
     /// Stack units of a built-in's own frames while it calls back into contract code.
     pub builtin_frame_slots: u64,
-    /// Arguments one call may receive from a spread or from `apply`/`Reflect.apply`/`bind`.
+    /// Arguments one call may receive from a spread or from `apply`/`Reflect.apply`/`bind`
+    /// (for `bind`: all the bound arguments of a chain of bound functions).
     pub max_call_args: u64,
+    /// Bound functions a call may pass through: `f.bind()` of a bound function of a bound
+    /// function …, at most this many deep (each level is native work on every call).
+    pub max_bind_depth: u32,
     /// Strings up to this many characters are read for free by comparisons, property keys
     /// and number conversions; longer ones pay per character.
     pub short_string: u64,
@@ -143,6 +147,7 @@ pub const PARAMS: Params = Params {
         stack_budget: 2 << 20,
         builtin_frame_slots: 256,
         max_call_args: 10_000,
+        max_bind_depth: 8,
         short_string: 64,
         max_args_bytes: 64 * 1024,
         max_result_bytes: 64 * 1024,

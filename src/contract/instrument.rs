@@ -1,32 +1,36 @@
-//! Deploy-time gas instrumentation of JavaScript contract source.
+//! Deploy-time instrumentation of JavaScript contract source: gas, memory units, call depth,
+//! stack units, and guards around the operators whose work grows with their operands.
 //!
-//! Contracts run in V8, and gas must be deterministic, so every contract is rewritten once, at
-//! deploy time, to pay for its own execution: the runtime passes a metering function as the
-//! parameter [`GAS_FN`] of the wrapper it compiles the contract in
+//! Contracts run in V8, and every receipt must be the same on every node
+//! (`docs/determinism.md`), so every contract is rewritten once, at deploy time, to pay for its
+//! own execution. The runtime passes the metering functions and the guards as the parameters
+//! [`WRAPPER_PARAMS`] of the wrapper it compiles the contract in
 //!
 //! ```text
-//! ((__isovm_gas, __isovm_enter, __isovm_exit, __isovm_frame, module, exports, require, block, tx) => {"use strict";<instrumented source>
+//! ((__isovm_gas, __isovm_enter, …, __isovm_rest, module, exports, require, block, tx) => {"use strict";<instrumented source>
 //! })
 //! ```
 //!
-//! and the instrumented source calls `__isovm_gas(n);` before it does `n` units of work (and
-//! `__isovm_enter`/`__isovm_exit`/`__isovm_frame` around function bodies and inline values;
-//! see [`WRAPPER_PARAMS`]).
+//! and the instrumented source calls `__isovm_gas(n);` (or `__isovm_gas(n, m);` with `m` memory
+//! units) before it does `n` units of work. `docs/gas.md` has every form and number.
 //!
 //! # Scheme
 //!
 //! The source is parsed with `oxc` as a classic script that allows top-level `return`, and the
-//! AST is only *read*: the output is the original text with charge calls inserted at span
-//! offsets (UTF-8 byte offsets). Nothing is re-printed and no newline is ever inserted, so line
-//! numbers in stack traces stay those of the contract.
+//! AST is only *read*: the output is the original text with text inserted at span offsets
+//! (UTF-8 byte offsets), and a few tokens replaced (`==` by `,`, and inside update targets
+//! `[`, `]`, `.`, `super` or a prefix `++`/`--`). Nothing is re-printed and no newline is ever
+//! inserted or removed, so line numbers in stack traces stay those of the contract;
+//! [`ColumnMap`] maps columns back.
 //!
 //! * **Statements.** Each straight-line run of a statement list (program, block, function
 //!   body, `case` consequent, class static block) is preceded by `__isovm_gas(N);`, `N` being
 //!   the sum of its statements' costs. A run ends after any statement that can branch, loop,
 //!   jump or define a class, so a run's statements all execute whenever its first does (or
 //!   one throws, and the run was charged in full). The first run of a function body or loop
-//!   body block is paid by the entry or iteration charge instead. Directive prologues
-//!   (`"use strict";`) are left alone.
+//!   body block is paid by the entry or iteration charge instead; it also pays for the list's
+//!   function declarations, which are created when the list's scope is entered. Directive
+//!   prologues (`"use strict";`) are left alone.
 //! * **Loops.** `for`, `for-in`, `for-of`, `while` and `do-while` pay per iteration at the start
 //!   of the body: right after `{`, or, for a single-statement body, by wrapping it in
 //!   `{__isovm_gas(N);` … `}` (then `N` also covers that statement). A `continue` (labeled or
@@ -34,36 +38,60 @@
 //! * **`if`/`else`.** Single-statement branches are wrapped the same way (an `else if` is wrapped
 //!   whole). Labeled statements are never split: `l: for (…)` stays intact, and the labeled
 //!   statement is charged as a statement of its list.
-//! * **Function entry and call depth.** Every function body (declarations, expressions,
+//! * **Function entry, call depth and stack.** Every function body (declarations, expressions,
 //!   methods, accessors, constructors, generators, async, arrows) becomes
-//!   `{__isovm_enter(N);try{…}finally{__isovm_exit()}}`, `N` = `1 +` parameter count, the
+//!   `{__isovm_enter(N, S);try{…}finally{__isovm_exit(S)}}`, `N` = `1 +` parameter count, the
 //!   `__isovm_enter` inserted after the directive prologue if there is one. `__isovm_enter`
-//!   charges `N` and counts one level of call depth; the runtime refuses to go deeper than a
-//!   fixed limit. Call depth is counted, not measured on the real stack, because where a real
-//!   stack overflow strikes depends on how V8 compiled the frames above it, which differs
-//!   between nodes. An empty body still pays, so empty infinite recursion is metered.
-//!   Expression arrows `x => EXPR` become
-//!   `x => {__isovm_enter(N);try{return (EXPR)}finally{__isovm_exit()}}`.
-//! * **Inline values.** Parameter default values (also nested in parameter destructuring) and
-//!   class field initializers run outside any function body — defaults even before the
-//!   callee's entry, so `function f(a = f()) {}` or `class A { x = new A(); }` would otherwise
-//!   recurse for free. They become `__isovm_frame(N, () => (VALUE))`, which charges and counts
-//!   one level of depth while the value is computed; a value that cannot run contract code
-//!   (literals, names, `this`, plain array/object literals of those) is only charged,
-//!   `(__isovm_gas(N), VALUE)`. An anonymous function or arrow is left bare (wrapping it would
-//!   lose the name it infers from the binding, and creating it runs no user code); an anonymous
-//!   class there is rejected if it has `extends` or computed keys, which would run user code
-//!   uncharged.
+//!   charges `N`, counts one level of call depth and `S` stack units, `S = frame_slots +` the
+//!   function's source bytes / 2 (an interpreter frame holds one register per local and per
+//!   temporary, and each takes at least about two bytes of source); the runtime refuses to go
+//!   past either limit. Depth and stack are counted, not measured on the real stack, because
+//!   where a real stack overflow strikes depends on how V8 compiled the frames above it, which
+//!   differs between nodes. A generator or async function also pays memory for the frame it
+//!   keeps while suspended (`__isovm_enter(N, S, M)`). An empty body still pays, so empty
+//!   infinite recursion is metered. Expression arrows `x => EXPR` become
+//!   `x => {__isovm_enter(N, S);try{return (EXPR)}finally{__isovm_exit(S)}}`.
+//! * **Inline values.** Parameter default values (also nested in parameter destructuring),
+//!   computed keys of parameter patterns and class field initializers run outside any function
+//!   body — defaults even before the callee's entry, so `function f(a = f()) {}` or
+//!   `class A { x = new A(); }` would otherwise recurse for free. They become
+//!   `__isovm_frame(N, S, () => (VALUE))` (with `, M` after the arrow when the value allocates
+//!   or defines a field), which charges and counts one level of depth while the value is
+//!   computed; a value that cannot run contract code (literals, names, `this`, plain
+//!   array/object literals of those) is only charged, `(__isovm_gas(N, M), VALUE)`. An
+//!   anonymous function, arrow or class is left bare (wrapping it would lose the name it infers
+//!   from the binding, and creating it runs no user code); an anonymous class there is
+//!   rejected if it has `extends` or computed keys, which would run user code uncharged.
+//!   Instance fields with no charge of their own are paid per instance by one private field
+//!   put first in the class body (`#__isovm_fields = __isovm_gas(N, M);`).
+//! * **Memory units** fold into the same charges, counted where gas is: object and array
+//!   literals, functions and classes created, regular-expression literals, `new`, property
+//!   stores by assignment, fields defined, suspending entries (`cost.rs`).
+//! * **Guards** (`rewrite/forms.rs`, `rewrite/guards.rs`): the operands of arithmetic,
+//!   relational and unary numeric operators (N), of `===`/`!==` (S), computed keys (K), the
+//!   strings `+`, `+=` and template literals make, `==`/`!=` (`__isovm_eq(a , b)`), `switch`
+//!   discriminants, `for-in` objects, spreads and top-level rest elements. Each lets numbers
+//!   and short strings through inline and calls the runtime for the rest. Update and compound
+//!   arithmetic targets are made primitive before the operator reads them, held in
+//!   `__isovm_oN`/`__isovm_kN` when they are not a name or a simple member. Operands that are
+//!   O(1) by construction (numeric results, short literals, `typeof`) are left alone.
+//! * **Temporaries** of the guards (`rewrite/scopes.rs`) are declared once per scope that runs
+//!   code of its own — function body, expression arrow, program, static block, inline value —
+//!   so none is ever shared with the code around it.
+//! * **Regular-expression literals** get the `l` flag (V8's linear-time engine) and are
+//!   collected in [`Instrumented::regexps`]: the deploy refuses one the engine cannot compile.
 //!
-//! Inserts at the same offset are applied closing text first (`}`/`)` of the node that ends
-//! there), then opening text; nested openers outer-first, nested closers inner-first.
+//! Edits at the same offset are applied closing text first (`}`/`)` of the node that ends
+//! there), then opening text (nested openers outer-first, nested closers inner-first), then a
+//! token replaced from there.
 //!
 //! Inserted statements are never preceded by `;`: a statement list position is always after
 //! `;`, `{`, `}`, `:`, a do-while `)`, or a line break that ended the previous statement by ASI,
 //! and an identifier (`__isovm_gas`) can never continue a complete statement, so ASI still
-//! applies. The one exception is the entry of a function whose directive prologue ends
-//! without `;` (`function f() { "use strict"` + line break): it is placed right after the
-//! directive, so it gets a leading `;`.
+//! applies. Two exceptions: the entry of a function whose directive prologue ends without `;`
+//! (`function f() { "use strict"` + line break) is placed right after the directive, so it
+//! gets a leading `;`; and a guard that opens with `(` at the start of an expression statement
+//! gets a `;`, or `a = b` + line break + `x++` would become a call of `b`.
 //!
 //! # Cost table
 //!
@@ -81,16 +109,20 @@
 //!
 //! * Syntax errors ([`InstrumentError::Syntax`]), plus strict-mode errors that the sloppy
 //!   parse would hide *and* the rewrite could change: strict reserved words used as
-//!   identifiers (`let`, `yield`, `static`, …) and function declarations as `if`/loop/label
-//!   bodies. Other strict-mode errors (octal literals, `delete x`, …) are left to V8, which
-//!   compiles the wrapper in strict mode.
+//!   identifiers (`let`, `yield`, `static`, …), function declarations as `if`/loop/label
+//!   bodies, and bindings named `undefined` (the guards read the name as the value). Other
+//!   strict-mode errors (octal literals, `delete x`, …) are left to V8, which compiles the
+//!   wrapper in strict mode.
 //! * [`InstrumentError::Reserved`]: any identifier starting with [`RESERVED_PREFIX`] —
 //!   references, bindings, labels, private names, and also property names (`o.__isovm_x`,
 //!   `{__isovm_x: 1}`), which is the simplest rule to state and check. String keys
-//!   (`o["__isovm_x"]`) are not checked: they can never reach the wrapper's parameter.
+//!   (`o["__isovm_x"]`) are not checked: they can never reach the wrapper's parameters.
 //! * [`InstrumentError::Unsupported`]: `import`/`export`, `import()` (would load code that was
 //!   never instrumented), `import.meta`, `with`, hashbang lines, decorators, `accessor` fields
-//!   (not in V8's strict script grammar), sources over 256 KiB, and internal errors.
+//!   (not in V8's strict script grammar), BigInt literals (BigInt arithmetic cannot be metered
+//!   by size), rest elements anywhere but the top level of a declaration or assignment,
+//!   parenthesized update targets that need temporaries, sources over 256 KiB, and internal
+//!   errors.
 //!
 //! Positions are 1-based; columns count UTF-16 code units, as V8 stack traces do; `\n`, `\r\n`,
 //! `\r`, U+2028 and U+2029 end lines.
@@ -104,10 +136,8 @@
 //!
 //! # Not covered here
 //!
-//! Work done inside native built-ins (sorting a huge array, `String.prototype.repeat`,
-//! regular-expression backtracking) is not metered by source instrumentation, and code built
-//! from strings at run time would not be instrumented: the runtime must disable `eval` and
-//! `new Function` (V8: disallow code generation from strings) and bound memory and wall time.
+//! Work done inside native built-ins is metered by the runtime library's wrappers, and code
+//! built from strings at run time is disabled (it would not be instrumented).
 
 mod columns;
 mod cost;
@@ -124,15 +154,18 @@ pub use columns::ColumnMap;
 use columns::ColumnTracker;
 use rewrite::Instrumenter;
 
-/// Name of the gas function the instrumented code calls: `__isovm_gas(n);`
+/// Name of the gas function the instrumented code calls: `__isovm_gas(n);` or, with memory
+/// units, `__isovm_gas(n, m);`.
 pub const GAS_FN: &str = "__isovm_gas";
-/// Called on entry to every function body, inside which the body runs in a `try` whose
-/// `finally` calls [`EXIT_FN`]: charges `n` and counts one level of call depth.
+/// `__isovm_enter(n, s[, m])`, called on entry to every function body, inside which the body
+/// runs in a `try` whose `finally` calls [`EXIT_FN`]: charges `n` (and `m` memory units) and
+/// counts one level of call depth and `s` stack units.
 pub const ENTER_FN: &str = "__isovm_enter";
-/// Leaves one level of call depth.
+/// `__isovm_exit(s)`: leaves one level of call depth and `s` stack units.
 pub const EXIT_FN: &str = "__isovm_exit";
-/// `__isovm_frame(n, () => value)`: a parameter default or field initializer, charged and
-/// counted as one level of call depth while it is evaluated.
+/// `__isovm_frame(n, s, () => value[, m])`: a parameter default, field initializer or computed
+/// key of a parameter pattern, charged and counted as one level of call depth and `s` stack
+/// units while it is evaluated.
 pub const FRAME_FN: &str = "__isovm_frame";
 /// Guards (the runtime's `70-guards.js`): operands whose work grows with their size.
 /// `__isovm_num(x)`: an operand of an arithmetic, relational, unary numeric, update or
@@ -173,6 +206,34 @@ pub struct Instrumented {
     pub charge_sites: usize,
     /// Maps columns of `code` back to the source, for error locations.
     pub columns: ColumnMap,
+    /// Every regular-expression literal, in source order. Each got the `l` flag (V8's
+    /// linear-time engine); the deploy must check that the engine accepts every one.
+    pub regexps: Vec<RegexpLiteral>,
+}
+
+/// A regular-expression literal of the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegexpLiteral {
+    /// The pattern between the slashes, as written.
+    pub pattern: String,
+    /// The flags as written (without the `l` the instrumenter adds).
+    pub flags: String,
+    /// 1-based position of the literal's `/`; the column counts UTF-16 units.
+    pub line: u32,
+    pub column: u32,
+}
+
+impl RegexpLiteral {
+    /// The flags the literal runs with: its own plus `l`.
+    pub fn linear_flags(&self) -> String {
+        format!("{}l", self.flags)
+    }
+}
+
+impl std::fmt::Display for RegexpLiteral {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/{}/{}", self.pattern, self.flags)
+    }
 }
 
 /// Why a contract source was refused. Lines and columns are 1-based; columns count UTF-16
@@ -334,15 +395,23 @@ fn line_column(source: &str, offset: u32) -> (u32, u32) {
     (line, column)
 }
 
-/// Which end of a node an insert belongs to; closing text sorts first at equal offsets.
+/// Which end of a node an edit belongs to. At equal offsets: closing text first (`}`/`)` of
+/// nodes that end there), then opening text (of nodes that start there), then a replaced
+/// token that starts there (the innermost thing at that offset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Side {
     Close,
     Open,
+    /// The source from the edit's offset up to `end` (one token, never a line break) is
+    /// replaced by the text.
+    Replace {
+        end: u32,
+    },
 }
 
-/// Text to insert at byte offset `pos`. `seq` is the order of creation, which is pre-order
-/// (a node's inserts are created before its children's), so it encodes nesting.
+/// Text to insert at byte offset `pos` (or to put in place of a token there). `seq` is the
+/// order of creation, which is pre-order (a node's edits are created before its children's),
+/// so it encodes nesting.
 struct Insert {
     pos: u32,
     side: Side,
@@ -351,35 +420,69 @@ struct Insert {
 }
 
 impl Insert {
-    /// Sort key: by offset, closers before openers, openers outer-first, closers inner-first.
+    /// Sort key: by offset, closers before openers before a replacement, openers outer-first,
+    /// closers inner-first.
     fn key(&self) -> (u32, Side, u32) {
         let order = match self.side {
-            Side::Open => self.seq,
+            Side::Open | Side::Replace { .. } => self.seq,
             Side::Close => u32::MAX - self.seq,
         };
         (self.pos, self.side, order)
     }
 }
 
-/// Applies `inserts` to `source` in one pass.
-fn apply(source: &str, mut inserts: Vec<Insert>) -> Result<(String, ColumnMap), InstrumentError> {
+/// Applies `inserts` to `source` in one pass. At an offset in `statement_starts` (sorted: the
+/// starts of expression statements), opening text that begins with `(` gets a `;` before it,
+/// so that the statement cannot be read as a call continuing the previous line (`a = b` /
+/// `x++` would otherwise become `a = b(typeof x …)`).
+fn apply(
+    source: &str,
+    mut inserts: Vec<Insert>,
+    statement_starts: &[u32],
+) -> Result<(String, ColumnMap), InstrumentError> {
+    inserts.retain(|i| !i.text.is_empty() || matches!(i.side, Side::Replace { .. }));
     inserts.sort_by_key(Insert::key);
-    let extra: usize = inserts.iter().map(|i| i.text.len()).sum();
+    let extra: usize = inserts.iter().map(|i| i.text.len() + 1).sum();
     let mut code = String::with_capacity(source.len() + extra);
     let mut columns = ColumnTracker::new();
     let mut copied = 0usize;
+    let mut opened_at = None;
+    let inside =
+        |at: u32| Problem::Unsupported("internal error: overlapping edits".into()).at(source, at);
     for insert in &inserts {
         let pos = insert.pos as usize;
+        if pos < copied {
+            return Err(inside(insert.pos));
+        }
         // Spans are token boundaries, so this always succeeds; stay panic-free regardless.
-        let chunk = source.get(copied..pos).ok_or_else(|| {
-            Problem::Unsupported("internal error: insert inside a character".into())
-                .at(source, insert.pos)
-        })?;
+        let chunk = source.get(copied..pos).ok_or_else(|| inside(insert.pos))?;
         code.push_str(chunk);
         columns.advance(chunk);
-        code.push_str(&insert.text);
-        columns.insert(&insert.text);
         copied = pos;
+        let mut text = std::borrow::Cow::Borrowed(insert.text.as_str());
+        if insert.side != Side::Close && opened_at != Some(insert.pos) {
+            opened_at = Some(insert.pos);
+            if text.starts_with('(') && statement_starts.binary_search(&insert.pos).is_ok() {
+                text = format!(";{text}").into();
+            }
+        }
+        match insert.side {
+            Side::Replace { end } => {
+                let old = source
+                    .get(pos..end as usize)
+                    .ok_or_else(|| inside(insert.pos))?;
+                if old.contains(['\r', '\n', '\u{2028}', '\u{2029}']) {
+                    return Err(inside(insert.pos));
+                }
+                code.push_str(&text);
+                columns.replace(old, &text);
+                copied = end as usize;
+            }
+            _ => {
+                code.push_str(&text);
+                columns.insert(&text);
+            }
+        }
     }
     code.push_str(source.get(copied..).unwrap_or_default());
     Ok((code, columns.finish()))

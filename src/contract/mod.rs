@@ -62,6 +62,8 @@ pub struct Compiled {
     pub code_hash: [u8; 32],
     /// Gas charge sites inserted, for logs.
     pub charge_sites: usize,
+    /// The regular-expression literals, which the engine must accept before the deploy is.
+    pub regexps: Vec<instrument::RegexpLiteral>,
 }
 
 /// Checks and instruments a contract. Deep nesting makes parsing recursive, so this runs on
@@ -81,5 +83,6 @@ pub fn compile(source: &str, abi_json: &str) -> Result<Compiled, CompileError> {
         code: instrumented.code,
         code_hash,
         charge_sites: instrumented.charge_sites,
+        regexps: instrumented.regexps,
     })
 }

@@ -10,6 +10,7 @@ mod host;
 mod meter;
 mod natives;
 mod platform;
+mod regexp;
 mod sandbox;
 mod snapshot;
 mod thrown;
@@ -32,48 +33,95 @@ pub use sandbox::CallMode;
 pub use sandbox::CallOutcome;
 pub use sandbox::CompileReport;
 pub use sandbox::ContractCode;
-pub use sandbox::MemoryKind;
+pub use sandbox::FaultKind;
 pub use sandbox::Sandbox;
 pub use thrown::Frame;
 pub use thrown::Thrown;
 
-/// Limits every call runs under.
+/// The node-local safety nets every call runs under. None of these decides a receipt: the
+/// metered limits (gas, memory units, call depth, stack units; `crate::consensus`) do. They
+/// are sized well above what any call within its metered limits can reach, and when one
+/// strikes anyway the call ends with [`CallError::NodeFault`], which abandons the batch
+/// (see `docs/determinism.md`).
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Most wall-clock time one call may take. A call gets less when it has little gas: see
-    /// [`Limits::timeout_for`].
-    pub call_timeout: Duration,
-    /// Time every call may take, however little gas it has.
-    pub timeout_floor: Duration,
-    /// A pessimistic rate of gas per second (metered code runs at 10 to 100 times this), from
-    /// which a call's time limit follows from its gas.
-    pub min_gas_per_second: u64,
-    /// Heap of one isolate.
+    /// Wall-clock time every call may take, however little gas it has: room for what gas
+    /// does not scale with (creating the context, a first compile, a garbage collection).
+    pub watchdog_floor: Duration,
+    /// A pessimistic rate of gas per second, from which the watchdog of a call follows from
+    /// the gas it may still use: see [`Limits::watchdog_for`].
+    pub watchdog_min_rate: u64,
+    /// Heap limit of one isolate, in bytes. [`Limits::check`] refuses one below
+    /// [`Limits::MIN_HEAP_BYTES`]; the engine itself does not, so tests can make it strike.
     pub heap_bytes: usize,
+}
+
+impl Limits {
+    /// Default watchdog floor. Metered code runs at 10^8 to 10^9 gas per second and its
+    /// slowest families were designed to stay above about 10^7; the fixed costs gas does not
+    /// scale with (a context, a compile of the largest contract, a full collection of a heap
+    /// within the memory budget) take tens of milliseconds, so two seconds is tens of times
+    /// what an honest call needs even on a loaded machine.
+    pub const DEFAULT_WATCHDOG_FLOOR: Duration = Duration::from_secs(2);
+    /// Default pessimistic rate: 2×10^6 gas per second, 5 times below the slowest metered
+    /// family and 50 to 500 times below typical code, so the watchdog of a call is 10 to 100
+    /// times what it needs. A call of the largest gas limit (200,000,000) gets 102 s.
+    pub const DEFAULT_WATCHDOG_MIN_RATE: u64 = 2_000_000;
+    /// Default heap limit: 8 times the memory budget plus 256 MiB (512 MiB with the budget
+    /// of 32 MiB). Memory units model V8's sizes; the factor covers the model's error,
+    /// garbage not yet collected, and what the budget does not count (compiled code, the
+    /// context, V8's own objects); the 256 MiB covers the runtime and the script cache.
+    pub const DEFAULT_HEAP_BYTES: usize =
+        8 * crate::consensus::PARAMS.limits.memory_budget as usize + (256 << 20);
+    /// Smallest heap limit a node may run with: 4 times the memory budget. Below it, the heap
+    /// could end calls that stay within their metered memory, and so decide outcomes that
+    /// must follow from the consensus parameters alone.
+    pub const MIN_HEAP_BYTES: usize = 4 * crate::consensus::PARAMS.limits.memory_budget as usize;
+
+    /// The watchdog of a call that may still use `gas`: the floor plus what that gas buys at
+    /// the pessimistic rate. Metered work never comes near it, so it strikes only when the
+    /// node itself is in trouble (overloaded, swapping) or something unmetered slipped
+    /// through; either way a node fault, not a receipt.
+    pub fn watchdog_for(&self, gas: u64) -> Duration {
+        let rate = self.watchdog_min_rate.max(1);
+        let for_gas = Duration::from_secs(gas / rate)
+            + Duration::from_nanos(((gas % rate) as u128 * 1_000_000_000 / rate as u128) as u64);
+        self.watchdog_floor.saturating_add(for_gas)
+    }
+
+    /// Refuses safety nets that could strike within the metered limits: a heap limit below
+    /// [`Limits::MIN_HEAP_BYTES`] (the commands call this at startup).
+    pub fn check(&self) -> Result<(), String> {
+        if self.heap_bytes < Self::MIN_HEAP_BYTES {
+            return Err(format!(
+                "a heap limit of {} MiB is below the minimum of {} MiB (4 times the \
+                 transaction memory budget of {} MiB): a heap that small could end calls that \
+                 stay within their metered memory, so the node's heap, not the consensus \
+                 rules, would decide receipts (the default is {} MiB)",
+                self.heap_bytes >> 20,
+                Self::MIN_HEAP_BYTES >> 20,
+                crate::consensus::PARAMS.limits.memory_budget >> 20,
+                Self::DEFAULT_HEAP_BYTES >> 20,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the watchdog is tighter than its design (a floor under a second, or a rate
+    /// above 10^7 gas per second), so that it may strike honest calls on a slow or loaded
+    /// machine; the commands warn about it.
+    pub fn watchdog_is_tight(&self) -> bool {
+        self.watchdog_floor < Duration::from_secs(1) || self.watchdog_min_rate > 10_000_000
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            call_timeout: Duration::from_secs(5),
-            timeout_floor: Duration::from_millis(100),
-            min_gas_per_second: 10_000_000,
-            heap_bytes: 128 * 1024 * 1024,
+            watchdog_floor: Self::DEFAULT_WATCHDOG_FLOOR,
+            watchdog_min_rate: Self::DEFAULT_WATCHDOG_MIN_RATE,
+            heap_bytes: Self::DEFAULT_HEAP_BYTES,
         }
-    }
-}
-
-impl Limits {
-    /// The time limit of a call that may still use `gas`: the floor plus what that gas buys
-    /// at the pessimistic rate, capped at `call_timeout`. A transaction that pays little gas
-    /// cannot hold a worker for long (a regular-expression bomb with a tiny gas limit), and
-    /// metered work never comes near its time limit, so what ends a call does not depend on
-    /// how fast the node is.
-    pub fn timeout_for(&self, gas: u64) -> Duration {
-        let rate = self.min_gas_per_second.max(1);
-        let for_gas = Duration::from_secs(gas / rate)
-            + Duration::from_nanos((gas % rate) * 1_000_000_000 / rate);
-        (self.timeout_floor + for_gas).min(self.call_timeout)
     }
 }
 
@@ -176,5 +224,46 @@ impl Engine {
     /// Size of the startup snapshot, if one is used.
     pub fn snapshot_bytes(&self) -> Option<usize> {
         self.snapshot.map(<[u8]>::len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watchdog_is_the_floor_plus_the_gas_at_the_pessimistic_rate() {
+        let limits = Limits::default();
+        assert_eq!(limits.watchdog_for(0), Duration::from_secs(2));
+        assert_eq!(limits.watchdog_for(1_000_000), Duration::from_millis(2500));
+        let max = crate::consensus::PARAMS.limits.max_gas_limit;
+        assert_eq!(limits.watchdog_for(max), Duration::from_secs(102));
+        let odd = Limits {
+            watchdog_floor: Duration::ZERO,
+            watchdog_min_rate: 3,
+            ..Limits::default()
+        };
+        assert_eq!(odd.watchdog_for(4), Duration::from_nanos(1_333_333_333));
+        let huge = Limits {
+            watchdog_floor: Duration::MAX,
+            ..Limits::default()
+        };
+        assert_eq!(huge.watchdog_for(u64::MAX), Duration::MAX);
+    }
+
+    #[test]
+    fn the_heap_limit_defaults_well_above_the_budget_and_refuses_less_than_four_times_it() {
+        let budget = crate::consensus::PARAMS.limits.memory_budget as usize;
+        assert_eq!(Limits::DEFAULT_HEAP_BYTES, 8 * budget + (256 << 20));
+        assert_eq!(Limits::MIN_HEAP_BYTES, 4 * budget);
+        let with = |heap_bytes| Limits {
+            heap_bytes,
+            ..Limits::default()
+        };
+        assert!(with(Limits::MIN_HEAP_BYTES).check().is_ok());
+        let refused = with(Limits::MIN_HEAP_BYTES - 1).check().unwrap_err();
+        let minimum = format!("below the minimum of {} MiB", Limits::MIN_HEAP_BYTES >> 20);
+        assert!(refused.contains(&minimum), "{refused}");
+        assert!(!Limits::default().watchdog_is_tight());
     }
 }

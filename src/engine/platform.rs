@@ -4,12 +4,21 @@ use std::cell::Cell;
 use std::sync::Once;
 use std::thread::JoinHandle;
 
-/// Stack of every thread that owns an isolate. V8 is told (with `--stack-size`) to use most
-/// of it, so deep but legal contract recursion is stopped by the deterministic call-depth
-/// limit of the instrumented code, long before the real stack runs out.
-pub const SANDBOX_THREAD_STACK: usize = 64 * 1024 * 1024;
-/// What V8 may use of it, in KiB: the rest is for the Rust frames below V8.
-const V8_STACK_KIB: usize = 48 * 1024;
+/// Stack of every thread that owns an isolate: 256 MiB of address space, of which only the
+/// pages a call touches are ever committed.
+///
+/// The real stack is a safety net, never a limit a contract can reach: the counted limits
+/// (call depth 1000, the stack units of `crate::consensus`, at most 10,000 arguments spread
+/// into one frame) bound what a call within them can put on it, and where V8 would overflow
+/// depends on how it compiled each frame (interpreter, baseline or optimized), which differs
+/// between nodes. The worst a counted call can do is 1000 frames of 10,000 spread arguments,
+/// 80 MB of arguments alone, plus interpreter frames of up to the stack-unit budget (16 MiB of
+/// modelled slots) and the native frames of the metered built-ins that call back: 240 MiB is
+/// about twice all of that, so the counters always strike first.
+pub const SANDBOX_THREAD_STACK: usize = 256 * 1024 * 1024;
+/// What V8 may use of it, in KiB (`--stack-size`): the rest is for the Rust frames below V8
+/// and for the native frames V8 runs past its own check before it notices.
+const V8_STACK_KIB: usize = 240 * 1024;
 
 /// JavaScript features V8 would install into every context made from the snapshot, after the
 /// snapshot's intrinsics are frozen (which V8 cannot do to a frozen object). None is

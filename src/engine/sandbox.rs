@@ -2,9 +2,11 @@
 //!
 //! Each call gets a fresh context (from the startup snapshot when there is one) and its own
 //! microtask queue, so nothing survives between calls except through the [`Host`]. Every call
-//! runs under all limits at once: gas (counted by the instrumented code and the natives), call
-//! depth (counted by the instrumented code), wall-clock time (the [`Watchdog`]), heap (the
-//! near-heap-limit callback), ArrayBuffer memory (`buffers.rs`), and result size.
+//! runs under all limits at once: the metered ones, which decide receipts (gas and memory
+//! units, counted by the instrumented code, the natives and `buffers.rs`; call depth and stack
+//! units, counted by the instrumented code; result size), and the node's safety nets, which
+//! never do (wall-clock time, the [`Watchdog`]; the heap, the near-heap-limit callback). A
+//! safety net that strikes ends the call with [`CallError::NodeFault`] and taints the sandbox.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -75,31 +77,54 @@ pub enum CallError {
     /// The contract threw; the message and the JS stack.
     Threw(Thrown),
     OutOfGas,
-    Timeout,
-    /// The heap grew past its limit, or ArrayBuffers past theirs.
-    MemoryLimit(MemoryKind),
+    /// The transaction's memory count passed its budget (counted, the same on every node).
+    MemoryLimit,
     ResultTooLarge {
         bytes: usize,
         limit: usize,
     },
     /// The host failed: not the contract's doing; the batch must be abandoned.
     Host(HostError),
+    /// A node-local safety net struck: not the contract's doing, and not the same on every
+    /// node, so never a receipt; the batch must be abandoned, and the sandbox is tainted.
+    NodeFault(FaultKind),
 }
 
-/// Which memory limit a call hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemoryKind {
-    /// The V8 heap limit (a node-local safety net).
+/// Which safety net struck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    /// The wall-clock watchdog ([`super::Limits::watchdog_for`]).
+    Watchdog,
+    /// The isolate's V8 heap limit ([`super::Limits::heap_bytes`]).
     Heap,
-    /// The transaction's memory budget (counted, the same on every node).
-    Budget,
+}
+
+impl FaultKind {
+    /// A short name for logs and replies: `watchdog` or `heap`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Watchdog => "watchdog",
+            FaultKind::Heap => "heap",
+        }
+    }
+}
+
+impl std::fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FaultKind::Watchdog => "the wall-clock watchdog",
+            FaultKind::Heap => "the V8 heap limit",
+        })
+    }
 }
 
 /// The result of one call.
 #[derive(Debug)]
 pub struct CallOutcome {
-    /// Total gas of the transaction so far, this call included. On out-of-gas, timeout and
-    /// memory-limit, the whole limit: where exactly a limit struck is not deterministic.
+    /// Total gas of the transaction so far, this call included. On out-of-gas and
+    /// memory-limit, the whole limit (the same on every node: the count that struck is, but
+    /// what the call had paid when the termination took effect is not). Meaningless on a
+    /// node fault, which makes no receipt.
     pub gas_used: u64,
     /// Memory units the transaction has counted so far, this call included.
     pub memory_used: u64,
@@ -149,8 +174,11 @@ pub struct Sandbox {
     // Field order is drop order: script handles go before the isolate, and the heap guard
     // (callback data) after it.
     scripts: HashMap<[u8; 32], v8::Global<v8::UnboundScript>>,
+    /// Source bytes of the contracts in `scripts`.
+    script_bytes: usize,
     watchdog: Watchdog,
-    isolate: v8::OwnedIsolate,
+    /// Visible to the engine's other files (`regexp.rs`), which add methods that use it.
+    pub(super) isolate: v8::OwnedIsolate,
     heap: Box<HeapGuard>,
     buffers: Arc<BufferBudget>,
     engine: Arc<Engine>,
@@ -160,6 +188,10 @@ pub struct Sandbox {
 
 /// Compiled scripts kept per isolate; beyond this, the cache is cleared.
 const MAX_CACHED_SCRIPTS: usize = 512;
+/// Source bytes of the scripts kept per isolate; beyond this, the cache is cleared. Compiled
+/// code stays on the heap while its script is cached, and the heap limit is sized for the
+/// memory budget plus a margin: an isolate's history must not eat into that margin.
+const MAX_CACHED_SOURCE_BYTES: usize = 32 << 20;
 
 impl Sandbox {
     /// Creates an isolate from the engine's snapshot. Only on a sandbox thread
@@ -203,6 +235,7 @@ impl Sandbox {
         };
         Ok(Sandbox {
             scripts: HashMap::new(),
+            script_bytes: 0,
             watchdog,
             isolate,
             heap,
@@ -218,8 +251,9 @@ impl Sandbox {
         self.uses
     }
 
-    /// Whether this isolate must be replaced: a call hit the heap limit, so its heap limit
-    /// was raised to let it unwind, and what it left behind is not trusted.
+    /// Whether this isolate must be replaced: a safety net struck one of its calls (the heap
+    /// limit was raised to let a call unwind, or the watchdog cut one short), so neither its
+    /// state nor its speed is trusted.
     pub fn tainted(&self) -> bool {
         self.tainted
     }
@@ -278,23 +312,30 @@ impl Sandbox {
         self.isolate.remove_slot::<SharedCallState>();
         self.isolate.cancel_terminate_execution();
         let stop = state.borrow_mut().stop.take();
-        let heap_hit = self.heap.hit.load(Ordering::SeqCst);
-        if heap_hit {
+        let fault = if self.heap.hit.load(Ordering::SeqCst) {
+            Some(FaultKind::Heap)
+        } else {
+            fired.then_some(FaultKind::Watchdog)
+        };
+        if fault.is_some() {
             self.tainted = true;
         }
-        let memory = if self.buffers.exhausted() {
-            Some(MemoryKind::Budget)
-        } else {
-            heap_hit.then_some(MemoryKind::Heap)
+        let stop = match stop {
+            None if self.buffers.exhausted() => Some(Stop::MemoryLimit),
+            stop => stop,
         };
 
         // A limit that struck decides the outcome even if the script managed to finish before
         // the termination took effect: a refused write or allocation must fail the call.
-        let result = match (stop, memory, ran) {
+        // Metered limits come first: a count that struck was reached by a run that, up to
+        // that point, is the same on every node, whatever a safety net did afterwards. A
+        // safety net that struck otherwise is a node fault, even if the script finished: the
+        // isolate is not trusted, and retrying costs little.
+        let result = match (stop, fault, ran) {
             (Some(Stop::Host(e)), _, _) => Err(CallError::Host(e)),
             (Some(Stop::OutOfGas), _, _) => Err(CallError::OutOfGas),
-            (Some(Stop::MemoryLimit), _, _) => Err(CallError::MemoryLimit(MemoryKind::Budget)),
-            (None, Some(kind), _) => Err(CallError::MemoryLimit(kind)),
+            (Some(Stop::MemoryLimit), _, _) => Err(CallError::MemoryLimit),
+            (None, Some(kind), _) => Err(CallError::NodeFault(kind)),
             (None, None, Ran::Value(json)) => {
                 let limit = crate::consensus::PARAMS.limits.max_result_bytes;
                 if json.len() > limit {
@@ -307,15 +348,12 @@ impl Sandbox {
                 }
             }
             (None, None, Ran::Threw(thrown)) => Err(CallError::Threw(thrown)),
-            (None, None, Ran::Terminated) if fired => Err(CallError::Timeout),
             (None, None, Ran::Terminated) => {
                 Err(CallError::Threw(Thrown::plain("execution was terminated")))
             }
         };
         let gas_used = match &result {
-            Err(CallError::OutOfGas | CallError::Timeout | CallError::MemoryLimit(_)) => {
-                input.gas_limit
-            }
+            Err(CallError::OutOfGas | CallError::MemoryLimit) => input.gas_limit,
             _ => gas.used().min(input.gas_limit),
         };
         CallOutcome {
@@ -333,6 +371,7 @@ impl Sandbox {
     ) -> (Ran, Option<Vec<u8>>) {
         let Sandbox {
             scripts,
+            script_bytes,
             watchdog,
             isolate,
             engine,
@@ -364,10 +403,14 @@ impl Sandbox {
             None => match compile(tc, contract, matches!(input.mode, CallMode::Deploy { .. })) {
                 Some((unbound, cache)) => {
                     count_compile(engine, contract, &cache);
-                    if scripts.len() >= MAX_CACHED_SCRIPTS {
+                    if scripts.len() >= MAX_CACHED_SCRIPTS
+                        || *script_bytes + contract.code.len() > MAX_CACHED_SOURCE_BYTES
+                    {
                         scripts.clear();
+                        *script_bytes = 0;
                     }
                     scripts.insert(contract.hash, v8::Global::new(tc, unbound));
+                    *script_bytes += contract.code.len();
                     code_cache = cache;
                     unbound
                 }
@@ -375,11 +418,11 @@ impl Sandbox {
             },
         };
 
-        let timeout = engine
+        let watchdog_after = engine
             .options
             .limits
-            .timeout_for(input.gas_limit.saturating_sub(input.gas_used));
-        watchdog.arm(timeout);
+            .watchdog_for(input.gas_limit.saturating_sub(input.gas_used));
+        watchdog.arm(watchdog_after);
         let ran = invoke(tc, internals, unbound, input, gas_store, &queue);
         (ran.unwrap_or_else(|| caught(tc)), code_cache)
     }

@@ -26,6 +26,12 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "01-meter.js",
     "10-environment.js",
     "20-api.js",
+    "30-strings.js",
+    "31-regexp.js",
+    "32-json.js",
+    "33-numbers.js",
+    "34-functions.js",
+    "35-date.js",
     "40-arrays.js",
     "41-buffers.js",
     "42-objects.js",
@@ -114,11 +120,14 @@ fn create_blob() -> Result<Vec<u8>, EngineError> {
         v8::scope!(let scope, &mut creator);
         let context = v8::Context::new(scope, Default::default());
         let scope = &mut v8::ContextScope::new(scope, context);
-        install_runtime(scope).map(|internals| {
+        let installed = install_runtime(scope).map(|internals| {
             let index = scope.add_context_data(context, internals);
             debug_assert_eq!(index, INTERNALS_INDEX);
-            scope.set_default_context(context);
-        })
+        });
+        // V8 aborts the process on a blob without a default context, so there is one even
+        // when the runtime failed (the blob is then thrown away and the error returned).
+        scope.set_default_context(context);
+        installed
     };
     // A snapshot creator must end in create_blob, even when what it was given failed.
     let blob = creator.create_blob(v8::FunctionCodeHandling::Keep);

@@ -1,5 +1,5 @@
-//! The wall-clock limit of a call: a thread that terminates the isolate's execution when an
-//! armed deadline passes.
+//! The wall-clock safety net of a call: a thread that terminates the isolate's execution when
+//! an armed deadline passes. Its firing is a node fault, never a receipt (`sandbox.rs`).
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -33,10 +33,11 @@ impl Watchdog {
         })
     }
 
-    pub(super) fn arm(&self, timeout: Duration) {
+    /// Starts the deadline of a call: `after` from now (one too far to represent never fires).
+    pub(super) fn arm(&self, after: Duration) {
         let (lock, cvar) = &*self.shared;
         let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
-        state.deadline = Some(Instant::now() + timeout);
+        state.deadline = Instant::now().checked_add(after);
         state.fired = false;
         cvar.notify_one();
     }

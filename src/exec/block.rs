@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::ledger::{self, CommittedBlock, Head};
-use super::tx::{self, BlockCtx};
-use super::{ExecError, ExecOptions, Executed};
+use super::tx::{self, Abandon, BlockCtx};
+use super::{ExecError, Executed};
 use crate::engine::{HostError, Sandbox};
 use crate::schema::{Batch, BlockResult, Receipt};
 use crate::state::{BlockDiff, Layers, WriteSet, keys};
@@ -20,7 +20,6 @@ pub(super) fn execute(
     sandbox: &mut Sandbox,
     store: &dyn Store,
     batch: &Batch,
-    options: &ExecOptions,
 ) -> Result<Executed, ExecError> {
     let partition = batch.partition;
     let head = ledger::head(store, partition)?;
@@ -51,7 +50,7 @@ pub(super) fn execute(
         });
     }
 
-    let (diff, receipts, code_caches) = run_txs(sandbox, store, batch, &head, options)?;
+    let (diff, receipts, code_caches) = run_txs(sandbox, store, batch, &head)?;
     let root = head.root().next(partition, batch.height, &diff);
     let committed = CommittedBlock {
         batch_digest: digest,
@@ -86,8 +85,7 @@ fn run_txs(
     base: &dyn ReadView,
     batch: &Batch,
     head: &Head,
-    options: &ExecOptions,
-) -> Result<TxsOutput, HostError> {
+) -> Result<TxsOutput, ExecError> {
     let ctx = BlockCtx {
         partition: batch.partition,
         height: batch.height,
@@ -100,14 +98,21 @@ fn run_txs(
         })
         .to_string(),
         base,
-        options,
         read_only: false,
     };
     let mut diff = BlockDiff::default();
     let mut receipts = Vec::with_capacity(batch.txs.len());
     let mut code_caches = Vec::new();
     for tx in &batch.txs {
-        let out = tx::run_tx(sandbox, &ctx, &diff, tx)?;
+        let out = tx::run_tx(sandbox, &ctx, &diff, tx).map_err(|abandon| match abandon {
+            Abandon::Host(e) => ExecError::Host(e),
+            Abandon::NodeFault(kind) => ExecError::NodeFault {
+                partition: batch.partition,
+                height: batch.height,
+                tx_hash: tx.hash.clone(),
+                kind,
+            },
+        })?;
         if let Some(writes) = out.writes {
             diff.apply(writes);
         }

@@ -5,6 +5,11 @@
 //! result. A batch whose height is already committed returns the stored result instead;
 //! a batch ahead of its partition's next height is refused. Batches of one partition are
 //! serialized here; batches of different partitions run in parallel.
+//!
+//! A node fault (a safety net struck: the watchdog or the heap limit) abandons the batch;
+//! the executor runs it again on a fresh isolate, up to `fault_retries` times, and then halts
+//! the partition: every later batch of it is refused with [`ExecError::Halted`] until the
+//! process restarts, while other partitions go on.
 
 mod block;
 mod columns;
@@ -20,7 +25,9 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use crate::engine::{Engine, EngineError, EngineOptions, EngineStats, HostError, Sandbox};
+use crate::engine::{
+    Engine, EngineError, EngineOptions, EngineStats, FaultKind, HostError, Sandbox,
+};
 use crate::schema::{Batch, BlockResult, Query, QueryReply, Tx};
 use crate::state::StateRoot;
 use crate::store::{Store, StoreError};
@@ -37,6 +44,10 @@ pub struct ExecOptions {
     pub pool: PoolOptions,
     /// Gas a read-only query may use (queries make no receipts, so this is the node's choice).
     pub query_gas_limit: u64,
+    /// Times a batch abandoned by a node fault is run again, each on a fresh isolate, before
+    /// its partition is halted. A fault that came from the isolate's history or a moment of
+    /// load passes on a retry; one that repeats needs an operator.
+    pub fault_retries: u32,
 }
 
 impl Default for ExecOptions {
@@ -45,6 +56,7 @@ impl Default for ExecOptions {
             engine: EngineOptions::default(),
             pool: PoolOptions::default(),
             query_gas_limit: 10_000_000,
+            fault_retries: 1,
         }
     }
 }
@@ -65,6 +77,40 @@ pub enum ExecError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Host(#[from] HostError),
+    /// A safety net struck while the batch ran: the batch was abandoned, nothing committed.
+    /// The executor retries it; callers see [`ExecError::Halted`] once retrying gave up.
+    #[error(
+        "partition {partition}, height {height}, transaction {tx_hash}: node fault: {kind} \
+         struck. This is the node's failure, not the transaction's: the batch was abandoned and \
+         nothing of it was committed"
+    )]
+    NodeFault {
+        partition: u32,
+        height: u64,
+        tx_hash: String,
+        kind: FaultKind,
+    },
+    /// The partition is halted: a batch met a node fault on every attempt. Nothing of it was
+    /// committed, and no later batch of the partition runs until the process restarts.
+    #[error(
+        "partition {partition} is halted at height {height}: transaction {tx_hash} met {kind} \
+         {tries}. This is a node fault, not the transaction's: nothing of the batch was \
+         committed, and no batch of this partition runs until isovm restarts. {remedy}",
+        tries = tries(*.attempts),
+        remedy = remedy(*.kind)
+    )]
+    Halted {
+        partition: u32,
+        height: u64,
+        tx_hash: String,
+        kind: FaultKind,
+        attempts: u32,
+    },
+    /// A safety net struck while a query ran; queries commit nothing, so just ask again.
+    #[error(
+        "partition {partition}: the query met {kind} (a node fault, not the query's); try again"
+    )]
+    QueryFault { partition: u32, kind: FaultKind },
     #[error("engine: {0}")]
     Engine(String),
     #[error("corrupt data: {0}")]
@@ -75,6 +121,68 @@ pub enum ExecError {
     Busy,
     #[error("the executor has stopped")]
     Stopped,
+}
+
+/// How often a batch faulted, in words.
+fn tries(attempts: u32) -> String {
+    match attempts {
+        1 => "on its only attempt (no retries)".into(),
+        n => format!("on each of {n} attempts (the retries on fresh isolates)"),
+    }
+}
+
+/// What an operator can do about a safety net that keeps striking.
+fn remedy(kind: FaultKind) -> &'static str {
+    match kind {
+        FaultKind::Watchdog => {
+            "By default the watchdog is 10 to 100 times what metered work needs: check that \
+             the machine is not overloaded or swapping, run isovm on a less loaded machine, or \
+             give the watchdog more room (--watchdog-ms, --watchdog-min-rate); then restart \
+             isovm. If it repeats on a healthy machine, report the batch: something unmetered \
+             slipped through"
+        }
+        FaultKind::Heap => {
+            "By default the heap limit is several times the transaction memory budget: raise \
+             --heap-mib or give the machine more memory; then restart isovm. If it repeats \
+             with a large heap, report the batch: something the memory count misses slipped \
+             through"
+        }
+    }
+}
+
+/// Why a partition is halted: the batch that met a node fault on every attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HaltInfo {
+    /// The height of the batch that faulted (the partition's next height).
+    pub height: u64,
+    /// The transaction during which the safety net struck (on the last attempt).
+    pub tx_hash: String,
+    pub kind: FaultKind,
+    /// Attempts made: `fault_retries + 1`.
+    pub attempts: u32,
+}
+
+impl HaltInfo {
+    /// One line for logs and the RPC head reply.
+    pub fn reason(&self) -> String {
+        format!(
+            "height {}: transaction {} met {} {} (a node fault)",
+            self.height,
+            self.tx_hash,
+            self.kind,
+            tries(self.attempts)
+        )
+    }
+
+    fn error(&self, partition: u32) -> ExecError {
+        ExecError::Halted {
+            partition,
+            height: self.height,
+            tx_hash: self.tx_hash.clone(),
+            kind: self.kind,
+            attempts: self.attempts,
+        }
+    }
 }
 
 impl From<EngineError> for ExecError {
@@ -97,6 +205,9 @@ struct Inner {
     options: ExecOptions,
     pool: pool::Pool,
     partitions: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<()>>>>,
+    /// Halted partitions, until the process restarts. Written and read under the
+    /// partition's lock by `execute`, so a batch never runs after its partition halted.
+    halted: Mutex<HashMap<u32, HaltInfo>>,
 }
 
 /// The VM manager. Cheap to clone; all clones share one pool.
@@ -117,31 +228,109 @@ impl Executor {
                 options,
                 pool,
                 partitions: Mutex::new(HashMap::new()),
+                halted: Mutex::new(HashMap::new()),
             }),
         })
     }
 
     /// Runs and commits `batch`, or returns its stored result if its height is committed.
+    ///
+    /// A node fault is retried on a fresh isolate up to `fault_retries` times; then the
+    /// partition halts and this and every later call for it return [`ExecError::Halted`]
+    /// without running anything.
     pub async fn execute(&self, batch: Batch) -> Result<Executed, ExecError> {
-        let lock = self.partition_lock(batch.partition);
+        let partition = batch.partition;
+        let lock = self.partition_lock(partition);
         let _serial = lock.lock().await;
-        let (store, options) = (self.inner.store.clone(), self.inner.options.clone());
-        self.run(move |sandbox| block::execute(sandbox, &*store, &batch, &options))
-            .await
+        if let Some(halt) = self.halt(partition) {
+            return Err(halt.error(partition));
+        }
+        let attempts = self.inner.options.fault_retries.saturating_add(1);
+        let batch = Arc::new(batch);
+        let mut attempt = 1;
+        loop {
+            let (store, this) = (self.inner.store.clone(), batch.clone());
+            let ran = self
+                .run(attempt > 1, move |sandbox| {
+                    block::execute(sandbox, &*store, &this)
+                })
+                .await;
+            let Err(ExecError::NodeFault {
+                height,
+                tx_hash,
+                kind,
+                ..
+            }) = ran
+            else {
+                return ran;
+            };
+            tracing::error!(
+                partition,
+                height,
+                tx = %tx_hash,
+                safety_net = kind.name(),
+                attempt,
+                attempts,
+                "node fault: {kind} struck; the batch was abandoned, nothing of it committed"
+            );
+            if attempt < attempts {
+                attempt += 1;
+                continue;
+            }
+            let halt = HaltInfo {
+                height,
+                tx_hash,
+                kind,
+                attempts,
+            };
+            let error = halt.error(partition);
+            tracing::error!(partition, height, tx = %halt.tx_hash, safety_net = kind.name(), attempts, %error, "partition halted");
+            self.inner
+                .halted
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(partition, halt);
+            return Err(error);
+        }
     }
 
     /// Calls a contract method read-only against committed state.
     pub async fn query(&self, q: Query) -> Result<QueryReply, ExecError> {
         let (store, options) = (self.inner.store.clone(), self.inner.options.clone());
-        self.run(move |sandbox| query::query(sandbox, &*store, &q, &options))
-            .await
+        let answer = self
+            .run(false, move |sandbox| {
+                query::query(sandbox, &*store, &q, &options)
+            })
+            .await;
+        if let Err(ExecError::QueryFault { partition, kind }) = &answer {
+            tracing::warn!(
+                partition,
+                safety_net = kind.name(),
+                "node fault during a query: {kind} struck"
+            );
+        }
+        answer
     }
 
     /// Checks whether `tx` could run on `partition`; `Ok(Err(reason))` if not.
     pub async fn validate(&self, partition: u32, tx: Tx) -> Result<Result<(), String>, ExecError> {
         let store = self.inner.store.clone();
-        self.run(move |_| query::validate(&*store, partition, &tx))
+        self.run(false, move |_| query::validate(&*store, partition, &tx))
             .await
+    }
+
+    /// Why `partition` is halted, if it is.
+    pub fn halt(&self, partition: u32) -> Option<HaltInfo> {
+        let halted = self.inner.halted.lock().unwrap_or_else(|e| e.into_inner());
+        halted.get(&partition).cloned()
+    }
+
+    /// Every halted partition and why, by partition.
+    pub fn halted(&self) -> Vec<(u32, HaltInfo)> {
+        let halted = self.inner.halted.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<(u32, HaltInfo)> = halted.iter().map(|(p, h)| (*p, h.clone())).collect();
+        all.sort_by_key(|(p, _)| *p);
+        all
     }
 
     /// The last committed height and state root of `partition` (0 and zeroes if none).
@@ -177,15 +366,20 @@ impl Executor {
         map.entry(partition).or_default().clone()
     }
 
-    /// Runs `work` on a worker's sandbox and waits for its answer.
+    /// Runs `work` on a worker's sandbox (one that has served no call yet if `fresh`) and
+    /// waits for its answer.
     async fn run<T: Send + 'static>(
         &self,
+        fresh: bool,
         work: impl FnOnce(&mut Sandbox) -> Result<T, ExecError> + Send + 'static,
     ) -> Result<T, ExecError> {
         let (reply, answer) = oneshot::channel();
-        self.inner.pool.submit(Box::new(move |sandbox| {
-            let _ = reply.send(work(sandbox));
-        }))?;
+        self.inner.pool.submit(pool::Job {
+            work: Box::new(move |sandbox| {
+                let _ = reply.send(work(sandbox));
+            }),
+            fresh,
+        })?;
         answer
             .await
             .map_err(|_| ExecError::Engine("a worker stopped while running the job".into()))?

@@ -3,8 +3,9 @@
 //!
 //! The pool grows when more jobs wait than workers are idle, up to `max`; a worker idle for
 //! `idle_timeout` retires while more than `min` remain. A worker replaces its sandbox after
-//! `recycle_after_uses` calls, when its heap passes `recycle_heap_bytes` after a job, or when a
-//! call hit the heap limit.
+//! `recycle_after_uses` calls, when its heap passes `recycle_heap_bytes` after a job, when a
+//! safety net struck one of its calls (a node fault taints it), or before a job that asks for
+//! a fresh isolate (the retry of a batch abandoned by a node fault).
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -55,7 +56,12 @@ pub struct PoolStats {
 }
 
 /// Work for a sandbox.
-pub(super) type Job = Box<dyn FnOnce(&mut Sandbox) + Send>;
+pub(super) struct Job {
+    pub work: Box<dyn FnOnce(&mut Sandbox) + Send>,
+    /// Run it on a sandbox that has served no call yet: a retry after a node fault must not
+    /// depend on an isolate's history.
+    pub fresh: bool,
+}
 
 struct Shared {
     receiver: Receiver<Job>,
@@ -234,14 +240,16 @@ fn worker(shared: &Shared, id: usize, count: &WorkerCount<'_>) {
                 continue;
             }
         };
-        job(&mut sandbox);
+        if job.fresh && sandbox.uses() > 0 {
+            sandbox = match recycle(shared, id, sandbox, "a retry after a node fault") {
+                Some(sandbox) => sandbox,
+                None => return,
+            };
+        }
+        (job.work)(&mut sandbox);
         shared.jobs.fetch_add(1, Ordering::SeqCst);
         if let Some(reason) = recycle_reason(&mut sandbox, &shared.options) {
-            let uses = sandbox.uses();
-            drop(sandbox);
-            shared.recycled.fetch_add(1, Ordering::SeqCst);
-            tracing::info!(worker = id, reason, uses, "recycled the worker's isolate");
-            sandbox = match new_sandbox(shared, id) {
+            sandbox = match recycle(shared, id, sandbox, reason) {
                 Some(sandbox) => sandbox,
                 None => return,
             };
@@ -249,9 +257,19 @@ fn worker(shared: &Shared, id: usize, count: &WorkerCount<'_>) {
     }
 }
 
+/// Replaces a worker's sandbox; `None` if a new one could not be made (the worker stops).
+fn recycle(shared: &Shared, id: usize, sandbox: Sandbox, reason: &str) -> Option<Sandbox> {
+    let uses = sandbox.uses();
+    // One sandbox per thread: the old one goes before the new one is made.
+    drop(sandbox);
+    shared.recycled.fetch_add(1, Ordering::SeqCst);
+    tracing::info!(worker = id, reason, uses, "recycled the worker's isolate");
+    new_sandbox(shared, id)
+}
+
 fn recycle_reason(sandbox: &mut Sandbox, options: &PoolOptions) -> Option<&'static str> {
     if sandbox.tainted() {
-        Some("a call hit the heap limit")
+        Some("a safety net struck one of its calls (node fault)")
     } else if sandbox.uses() >= options.recycle_after_uses {
         Some("use count")
     } else if sandbox.heap_used() >= options.recycle_heap_bytes {

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::tx::{self, BlockCtx};
+use super::tx::{self, Abandon, BlockCtx};
 use super::{ExecError, ExecOptions, ledger, system};
 use crate::consensus::PARAMS;
 use crate::contract::{self, ContractRecord};
@@ -33,7 +33,6 @@ pub(super) fn query(
         })
         .to_string(),
         base: &*snapshot,
-        options,
         read_only: true,
     };
     let tx = Tx {
@@ -47,7 +46,16 @@ pub(super) fn query(
             args: q.args.clone(),
         }],
     };
-    let mut receipt = tx::run_tx(sandbox, &ctx, &BlockDiff::default(), &tx)?.receipt;
+    let mut receipt = tx::run_tx(sandbox, &ctx, &BlockDiff::default(), &tx)
+        .map_err(|abandon| match abandon {
+            Abandon::Host(e) => ExecError::Host(e),
+            // A query makes no receipt and commits nothing: the caller is told to retry.
+            Abandon::NodeFault(kind) => ExecError::QueryFault {
+                partition: q.partition,
+                kind,
+            },
+        })?
+        .receipt;
     Ok(QueryReply {
         status: receipt.status,
         gas_used: receipt.gas_used,

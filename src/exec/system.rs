@@ -121,6 +121,9 @@ fn deploy(
         Err(e) => return invalid(e.to_string()),
     };
     tracing::debug!(contract = %id, charge_sites = compiled.charge_sites, bytes = compiled.code.len(), "compiled contract");
+    if let Err(message) = check_regexps(sandbox, &compiled.regexps) {
+        return invalid(message);
+    }
     let abi_methods = compiled.abi.method_names();
     let record = ContractRecord {
         id: id.clone(),
@@ -153,6 +156,38 @@ fn deploy(
     run.returns.pop();
     run.returns.push(Value::String(id).to_string());
     Ok(Ok(()))
+}
+
+/// Every regular-expression literal must compile on V8's linear-time engine (the `l` flag the
+/// instrumenter added), or the contract is refused: otherwise it would throw when the
+/// literal is first evaluated.
+fn check_regexps(
+    sandbox: &mut Sandbox,
+    regexps: &[contract::instrument::RegexpLiteral],
+) -> Result<(), String> {
+    let linear: Vec<(String, String)> = regexps
+        .iter()
+        .map(|r| (r.pattern.clone(), r.linear_flags()))
+        .collect();
+    let Err((index, message)) = sandbox.check_regexps(&linear) else {
+        return Ok(());
+    };
+    let Some(regexp) = regexps.get(index) else {
+        return Err(message);
+    };
+    let at = format!(
+        "regular expression {regexp} at line {}, column {}",
+        regexp.line, regexp.column
+    );
+    // Not a valid pattern at all, or one the linear engine cannot run.
+    let own = [(regexp.pattern.clone(), regexp.flags.clone())];
+    Err(match sandbox.check_regexps(&own) {
+        Err((_, message)) => format!("{at} is not valid: {message}"),
+        Ok(()) => format!(
+            "{at} cannot run in linear time (backreferences, lookahead, capturing lookbehind, \
+             the i, u, v and d flags and counted repetition over 16 are not available): {message}"
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::ExecOptions;
 use super::columns;
 use super::host::TxHost;
 use super::system;
 use crate::consensus::PARAMS;
 use crate::contract::ContractRecord;
-use crate::engine::{CallError, CallInput, CallMode, ContractCode, HostError, MemoryKind, Sandbox};
+use crate::engine::{CallError, CallInput, CallMode, ContractCode, FaultKind, HostError, Sandbox};
 use crate::schema::{Action, Receipt, Status, Tx};
 use crate::state::{BlockDiff, WriteSet, keys};
 use crate::store::ReadView;
@@ -23,7 +22,6 @@ pub(super) struct BlockCtx<'a> {
     /// The `block` object contracts see.
     pub block_json: String,
     pub base: &'a dyn ReadView,
-    pub options: &'a ExecOptions,
     /// A query: writes and events throw, deploys are refused.
     pub read_only: bool,
 }
@@ -51,8 +49,24 @@ impl Failed {
     }
 }
 
-/// An action's outcome: `Err(HostError)` abandons the batch, `Ok(Err(Failed))` fails the tx.
-pub(super) type ActionResult = Result<Result<(), Failed>, HostError>;
+/// Why a transaction was abandoned instead of given a receipt: the node's trouble, not the
+/// transaction's. The whole batch is abandoned with it; nothing is committed.
+#[derive(Debug)]
+pub(super) enum Abandon {
+    /// The host (storage) failed.
+    Host(HostError),
+    /// A safety net struck: see [`CallError::NodeFault`].
+    NodeFault(FaultKind),
+}
+
+impl From<HostError> for Abandon {
+    fn from(e: HostError) -> Abandon {
+        Abandon::Host(e)
+    }
+}
+
+/// An action's outcome: `Err(Abandon)` abandons the batch, `Ok(Err(Failed))` fails the tx.
+pub(super) type ActionResult = Result<Result<(), Failed>, Abandon>;
 
 /// A contract ready to call: what the engine runs, and its source (for error locations).
 pub(super) struct Callee<'a> {
@@ -97,7 +111,6 @@ impl TxRun<'_> {
         mode: CallMode<'_>,
     ) -> ActionResult {
         let (code, source) = (&callee.code, callee.source);
-        let gas_before = self.gas_used;
         let outcome = sandbox.call(
             host,
             &CallInput {
@@ -119,13 +132,13 @@ impl TxRun<'_> {
         if let Some(cache) = outcome.code_cache {
             self.code_caches.push((code.hash, cache));
         }
-        let limits = &self.ctx.options.engine.limits;
         Ok(match outcome.result {
             Ok(json) => {
                 self.returns.push(json);
                 Ok(())
             }
-            Err(CallError::Host(e)) => return Err(e),
+            Err(CallError::Host(e)) => return Err(Abandon::Host(e)),
+            Err(CallError::NodeFault(kind)) => return Err(Abandon::NodeFault(kind)),
             Err(CallError::Threw(thrown)) => {
                 let map = columns::map_for(&code.hash, source);
                 let message = thrown.render(|frame| match &map {
@@ -140,24 +153,7 @@ impl TxRun<'_> {
                 Status::OutOfGas,
                 format!("out of gas: the limit is {}", self.tx.gas_limit),
             )),
-            Err(CallError::Timeout) => {
-                let remaining = self.tx.gas_limit.saturating_sub(gas_before);
-                Err(Failed::new(
-                    Status::Timeout,
-                    format!(
-                        "the call ran past its time limit ({} ms for {remaining} gas)",
-                        limits.timeout_for(remaining).as_millis()
-                    ),
-                ))
-            }
-            Err(CallError::MemoryLimit(MemoryKind::Heap)) => Err(Failed::new(
-                Status::MemoryLimit,
-                format!(
-                    "the call used more than the {} MiB heap limit",
-                    limits.heap_bytes >> 20
-                ),
-            )),
-            Err(CallError::MemoryLimit(MemoryKind::Budget)) => Err(Failed::new(
+            Err(CallError::MemoryLimit) => Err(Failed::new(
                 Status::MemoryLimit,
                 format!(
                     "the transaction allocated more than its memory budget of {} MiB",
@@ -178,7 +174,7 @@ pub(super) fn run_tx(
     ctx: &BlockCtx<'_>,
     block: &BlockDiff,
     tx: &Tx,
-) -> Result<TxOutput, HostError> {
+) -> Result<TxOutput, Abandon> {
     let mut host = TxHost::new(ctx.partition, ctx.base, block, &tx.hash);
     let mut run = TxRun {
         ctx,

@@ -78,6 +78,38 @@ pub struct HeadReply {
     pub height: u64,
     /// Hex; all zeroes when nothing is committed yet.
     pub state_root: String,
+    /// Version of the consensus parameters the node runs (`isovm params`): two nodes agree
+    /// on receipts only if they run the same.
+    pub params_version: u32,
+    /// Present when the partition is halted: a batch met a node fault on every attempt,
+    /// and no batch of the partition runs until the node restarts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halted: Option<Halted>,
+}
+
+/// Why a partition is halted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Halted {
+    /// The height of the batch that faulted: the partition's next height.
+    pub height: u64,
+    /// The transaction during which the safety net struck.
+    pub tx_hash: String,
+    pub safety_net: SafetyNet,
+    /// Attempts made, each on a fresh isolate.
+    pub attempts: u32,
+    /// The same, in words.
+    pub reason: String,
+}
+
+/// A node-local safety net: when one strikes, it is a node fault, never a receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SafetyNet {
+    /// The wall-clock watchdog of a call.
+    Watchdog,
+    /// The V8 heap limit of an isolate.
+    Heap,
 }
 
 /// Why a request got no answer.

@@ -7,12 +7,14 @@ mod codec;
 mod wire;
 
 pub use bus::ContractEvent;
+pub use bus::Halted;
 pub use bus::HeadReply;
 pub use bus::HeadRequest;
 pub use bus::RpcError;
 pub use bus::RpcErrorKind;
 pub use bus::RpcReply;
 pub use bus::RpcRequest;
+pub use bus::SafetyNet;
 pub use bus::ValidateReply;
 pub use bus::ValidateRequest;
 pub use codec::DecodeError;

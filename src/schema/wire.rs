@@ -60,9 +60,9 @@ pub enum Status {
     RuntimeError,
     /// `gas_used` reached `gas_limit`.
     OutOfGas,
-    /// The call ran past the wall-clock limit.
-    Timeout,
-    /// The call's heap grew past the memory limit.
+    /// The transaction allocated more than its memory budget (memory units, counted the
+    /// same on every node). There is no status for the node's own limits (the watchdog, the
+    /// heap): when one strikes, nothing is committed (a node fault).
     MemoryLimit,
     /// The call's JSON-encoded result was larger than the result limit.
     ResultTooLarge,

@@ -63,6 +63,14 @@ pub fn options() -> ExecOptions {
     options
 }
 
+/// A heap limit far below the minimum the commands accept (4 times the memory budget): a
+/// quarter of the budget. The library takes it, so tests can make the heap limit strike with
+/// allocations whose counted memory stays well within the budget (a few hundred thousand
+/// small objects). Well above what V8 needs to start an isolate from the snapshot.
+pub fn tiny_heap_bytes() -> usize {
+    isovm::consensus::PARAMS.limits.memory_budget as usize / 4
+}
+
 /// One partition of a chain on its own temporary database.
 pub struct Chain {
     pub executor: Executor,

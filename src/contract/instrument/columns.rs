@@ -1,37 +1,51 @@
 //! Mapping columns of the instrumented code back to the contract's own source.
 //!
-//! Instrumentation only inserts text and never a line break, so lines are unchanged and a
-//! column moves right by the length of what was inserted before it on its line. Stack
-//! traces come from V8, which runs the instrumented code; receipts show the contract's columns.
+//! Instrumentation inserts text and replaces a few operator tokens (`==` becomes `,` inside
+//! `__isovm_eq(…)`), never a line break, so lines are unchanged and a column moves by the
+//! length of what was inserted before it on its line, less what replacements took away.
+//! Stack traces come from V8, which runs the instrumented code; receipts show the contract's
+//! columns.
 
-/// Where text was inserted: line, column of the original source (1-based, UTF-16 units),
-/// and how many UTF-16 units were inserted there, in source order.
+/// Where the text changed: line and column of the original source (1-based, UTF-16 units),
+/// how many UTF-16 units of the source were replaced there (0 for an insert) and how many
+/// took their place, in source order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMap {
-    inserts: Vec<(u32, u32, u32)>,
+    edits: Vec<Edit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Edit {
+    line: u32,
+    at: u32,
+    removed: u32,
+    added: u32,
 }
 
 impl ColumnMap {
     /// The column in the original source of `column` on `line` of the instrumented code.
-    /// A column inside inserted text maps to where the text was inserted.
+    /// A column inside inserted or replacing text maps to where that text was put.
     pub fn original_column(&self, line: u32, column: u32) -> u32 {
-        let start = self.inserts.partition_point(|&(l, _, _)| l < line);
-        let mut shift = 0u32;
-        for &(l, at, len) in &self.inserts[start..] {
-            if l != line || column < at + shift {
+        let start = self.edits.partition_point(|e| e.line < line);
+        // Instrumented column minus original column, so far on this line.
+        let mut shift = 0i64;
+        let column = i64::from(column);
+        for edit in &self.edits[start..] {
+            let at = i64::from(edit.at);
+            if edit.line != line || column < at + shift {
                 break;
             }
-            if column < at + shift + len {
-                return at;
+            if column < at + shift + i64::from(edit.added) {
+                return edit.at;
             }
-            shift += len;
+            shift += i64::from(edit.added) - i64::from(edit.removed);
         }
-        column - shift
+        u32::try_from((column - shift).max(1)).unwrap_or(1)
     }
 }
 
-/// Builds a [`ColumnMap`] while the inserts are applied: `advance` over each copied chunk of
-/// source, `insert` at each insert.
+/// Builds a [`ColumnMap`] while the edits are applied: `advance` over each copied chunk of
+/// source, `insert` at each insert, `replace` at each replaced token.
 pub(super) struct ColumnTracker {
     line: u32,
     column: u32,
@@ -65,8 +79,18 @@ impl ColumnTracker {
     }
 
     pub(super) fn insert(&mut self, text: &str) {
-        let len = text.encode_utf16().count() as u32;
-        self.map.inserts.push((self.line, self.column, len));
+        self.replace("", text);
+    }
+
+    /// `old` (source text without a line break) is replaced by `new`.
+    pub(super) fn replace(&mut self, old: &str, new: &str) {
+        self.map.edits.push(Edit {
+            line: self.line,
+            at: self.column,
+            removed: old.encode_utf16().count() as u32,
+            added: new.encode_utf16().count() as u32,
+        });
+        self.advance(old);
     }
 
     pub(super) fn finish(self) -> ColumnMap {

@@ -1,22 +1,42 @@
-//! The AST walk: decides where charges go and collects the text inserts and errors.
+//! The AST walk: decides where charges and guards go and collects the text edits and errors.
+//!
+//! `charges.rs` places the charges, `forms.rs` has the text of the guards, `guards.rs` places
+//! them, `scopes.rs` declares their temporaries, `patterns.rs` handles rest elements.
+
+mod charges;
+mod forms;
+mod guards;
+mod patterns;
+mod scopes;
+
+use std::collections::HashSet;
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
-    AccessorProperty, ArrowFunctionBody, ArrowFunctionExpression, AssignmentPattern,
-    BindingIdentifier, BlockStatement, ClassBody, Decorator, DoWhileStatement, Expression,
-    ForInStatement, ForOfStatement, ForStatement, FormalParameter, FormalParameters, FunctionBody,
+    AccessorProperty, Argument, ArrayExpression, ArrayExpressionElement, ArrowFunctionBody,
+    ArrowFunctionExpression, AssignmentExpression, AssignmentOperator, AssignmentPattern,
+    AssignmentTargetPropertyProperty, AssignmentTargetRest, BigIntLiteral, BinaryExpression,
+    BindingIdentifier, BindingProperty, BindingRestElement, BlockStatement, CallExpression,
+    CatchParameter, Class, ClassBody, ComputedMemberExpression, Decorator, DoWhileStatement,
+    Expression, ExpressionStatement, ForInStatement, ForOfStatement, ForStatement,
+    ForStatementLeft, FormalParameter, FormalParameterRest, FormalParameters, FunctionBody,
     Hashbang, IdentifierName, IdentifierReference, IfStatement, ImportExpression, ImportMeta,
-    LabelIdentifier, LabeledStatement, ModuleDeclaration, ObjectPropertyKind, PrivateIdentifier,
-    Program, PropertyDefinition, PropertyKind, Statement, StaticBlock, SwitchCase,
-    VariableDeclarationKind, WhileStatement, WithStatement,
+    LabelIdentifier, LabeledStatement, MethodDefinition, ModuleDeclaration, NewExpression,
+    ObjectExpression, ObjectProperty, ObjectPropertyKind, PrivateIdentifier, Program,
+    PropertyDefinition, RegExpLiteral, Statement, StaticBlock, SwitchCase, SwitchStatement,
+    TaggedTemplateExpression, TemplateLiteral, UnaryExpression, UnaryOperator, UpdateExpression,
+    VariableDeclarator, WhileStatement, WithStatement,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::{GetSpan, Span};
 
 use super::{
-    ENTER_FN, EXIT_FN, FRAME_FN, GAS_FN, Insert, InstrumentError, Instrumented, Problem,
-    RESERVED_PREFIX, Side, apply, cost,
+    ARGS_FN, CASE_FN, CAT_FN, FORIN_FN, Insert, InstrumentError, Instrumented, Problem,
+    RESERVED_PREFIX, REST_FN, RegexpLiteral, SPREAD_FN, Side, apply, cost, line_column,
 };
+use cost::Cost;
+use patterns::PatternPlace;
+use scopes::{Patch, TempScope};
 
 /// Words that are identifiers in sloppy mode but reserved in strict mode. The contract runs in
 /// strict mode while `oxc` parses it as a sloppy script, so these must be rejected here:
@@ -33,23 +53,29 @@ const STRICT_RESERVED: [&str; 9] = [
     "yield",
 ];
 
-fn charge(n: u64) -> String {
-    format!("{GAS_FN}({n});")
-}
-
-/// Walks the AST once, collecting inserts and errors.
+/// Walks the AST once, collecting edits and errors.
 pub(super) struct Instrumenter<'s> {
     source: &'s str,
     inserts: Vec<Insert>,
     charge_sites: usize,
     /// First problem by source offset.
     problem: Option<(u32, Problem)>,
-    /// Inside formal parameters (not inside a nested body): defaults there run before the
-    /// function's entry charge and are charged inline.
+    /// Inside formal parameters (not inside a nested body or an inline value): defaults
+    /// there run before the function's entry charge and are charged inline, and no guard
+    /// there may use a temporary (the function's are declared in its body).
     in_params: bool,
     /// Starts of statement lists whose first straight-line run is paid by the charge that
     /// enters them (a function entry or a loop iteration).
-    absorbed: std::collections::HashSet<u32>,
+    absorbed: HashSet<u32>,
+    /// Scopes that declare guard temporaries, innermost last.
+    scopes: Vec<TempScope>,
+    /// Starts of expression statements (for the `;` before a guard that opens with `(`).
+    statement_starts: Vec<u32>,
+    regexps: Vec<RegexpLiteral>,
+    /// Rest elements at the top level of a declaration or assignment whose value is wrapped.
+    allowed_rest: HashSet<u32>,
+    /// Where the patterns being visited are.
+    patterns: PatternPlace,
 }
 
 impl<'s> Instrumenter<'s> {
@@ -60,19 +86,27 @@ impl<'s> Instrumenter<'s> {
             charge_sites: 0,
             problem: None,
             in_params: false,
-            absorbed: std::collections::HashSet::new(),
+            absorbed: HashSet::new(),
+            scopes: Vec::new(),
+            statement_starts: Vec::new(),
+            regexps: Vec::new(),
+            allowed_rest: HashSet::new(),
+            patterns: PatternPlace::Code,
         }
     }
 
-    pub(super) fn finish(self) -> Result<Instrumented, InstrumentError> {
+    pub(super) fn finish(mut self) -> Result<Instrumented, InstrumentError> {
         if let Some((offset, problem)) = self.problem {
             return Err(problem.at(self.source, offset));
         }
-        let (code, columns) = apply(self.source, self.inserts)?;
+        self.statement_starts.sort_unstable();
+        self.statement_starts.dedup();
+        let (code, columns) = apply(self.source, self.inserts, &self.statement_starts)?;
         Ok(Instrumented {
             code,
             charge_sites: self.charge_sites,
             columns,
+            regexps: self.regexps,
         })
     }
 
@@ -86,7 +120,8 @@ impl<'s> Instrumenter<'s> {
         }
     }
 
-    fn insert(&mut self, pos: u32, side: Side, text: String) {
+    /// Adds an edit; returns its index (for text decided later, see `scopes.rs`).
+    fn insert(&mut self, pos: u32, side: Side, text: String) -> usize {
         let seq = u32::try_from(self.inserts.len()).unwrap_or(u32::MAX);
         self.inserts.push(Insert {
             pos,
@@ -94,209 +129,13 @@ impl<'s> Instrumenter<'s> {
             seq,
             text,
         });
-    }
-
-    /// `__isovm_gas(n);` before `pos`.
-    fn charge_at(&mut self, pos: u32, n: u64) {
-        self.insert(pos, Side::Open, charge(n));
-        self.charge_sites += 1;
-    }
-
-    /// Charges each straight-line run of `statements` once, before its first statement; with
-    /// `absorbed`, the first run is already paid by the enclosing entry or iteration charge.
-    fn charge_statements(&mut self, statements: &[Statement<'_>], absorbed: bool) {
-        for (i, (start, n)) in runs(statements).into_iter().enumerate() {
-            if !(absorbed && i == 0) {
-                self.charge_at(start, n);
-            }
-        }
+        self.inserts.len() - 1
     }
 
     /// Whether the statement list starting at `start` had its first run paid by an enclosing
     /// charge (function entry, loop iteration); each such list is asked about once.
     fn take_absorbed(&mut self, start: u32) -> bool {
         self.absorbed.remove(&start)
-    }
-
-    /// Function entry: `__isovm_enter(n);try{` at the start of the body (after its directive
-    /// prologue) and `}finally{__isovm_exit()}` before its closing `}`, so call depth is
-    /// counted deterministically and every way out of the body leaves its level.
-    fn charge_entry(&mut self, body: &FunctionBody<'_>, n: u64) {
-        let bytes = self.source.as_bytes();
-        let (at, mut open) = if let Some(last) = body.directives.last() {
-            let end = last.span.end;
-            // A directive ended by ASI needs its semicolon before our call.
-            let terminated = end > 0 && bytes.get(end as usize - 1) == Some(&b';');
-            (
-                end,
-                if terminated {
-                    String::new()
-                } else {
-                    ";".into()
-                },
-            )
-        } else if bytes.get(body.span.start as usize) == Some(&b'{') {
-            (body.span.start + 1, String::new())
-        } else {
-            let what = "internal error: body without `{`";
-            self.report(body.span.start, Problem::Unsupported(what.into()));
-            return;
-        };
-        let close_at = body.span.end.saturating_sub(1);
-        if bytes.get(close_at as usize) != Some(&b'}') {
-            let what = "internal error: body without `}`";
-            self.report(body.span.start, Problem::Unsupported(what.into()));
-            return;
-        }
-        let n = match runs(&body.statements).first() {
-            Some((_, first)) => {
-                self.absorbed.insert(body.span.start);
-                n.saturating_add(*first)
-            }
-            None => n,
-        };
-        open.push_str(&format!("{ENTER_FN}({n});try{{"));
-        let close = format!("}}finally{{{EXIT_FN}()}}");
-        if at == close_at {
-            // An empty body: both halves at one offset, in this order.
-            open.push_str(&close);
-            self.insert(at, Side::Open, open);
-        } else {
-            self.insert(at, Side::Open, open);
-            self.insert(close_at, Side::Close, close);
-        }
-        self.charge_sites += 1;
-    }
-
-    /// Charge right after the `{` that opens `span`.
-    fn charge_after_brace(&mut self, span: Span, n: u64) {
-        if self.source.as_bytes().get(span.start as usize) == Some(&b'{') {
-            self.charge_at(span.start + 1, n);
-        } else {
-            self.report(
-                span.start,
-                Problem::Unsupported("internal error: body without `{`".into()),
-            );
-        }
-    }
-
-    /// `{__isovm_gas(n);` before and `}` after a single-statement body.
-    fn wrap_statement(&mut self, body: &Statement<'_>, n: u64) {
-        let span = body.span();
-        // Declarations are not allowed there in strict mode; in a block they would become legal.
-        let declaration = match body {
-            Statement::FunctionDeclaration(_) => Some("a function declaration"),
-            Statement::ClassDeclaration(_) => Some("a class declaration"),
-            Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
-                Some("a lexical declaration")
-            }
-            _ => None,
-        };
-        if let Some(what) = declaration {
-            let message = format!("{what} cannot be the body of `if`, `else` or a loop");
-            self.report(span.start, Problem::Syntax(message));
-            return;
-        }
-        self.insert(span.start, Side::Open, format!("{{{}", charge(n)));
-        self.insert(span.end, Side::Close, "}".into());
-        self.charge_sites += 1;
-    }
-
-    /// Per-iteration charge `n` at the start of a loop body.
-    fn loop_body(&mut self, body: &Statement<'_>, n: u64) {
-        match body {
-            Statement::BlockStatement(block) => {
-                let n = match runs(&block.body).first() {
-                    Some((_, first)) => {
-                        self.absorbed.insert(block.span.start);
-                        n.saturating_add(*first)
-                    }
-                    None => n,
-                };
-                self.charge_after_brace(block.span, n);
-            }
-            // The body statement is not in a list: its own cost joins the iteration charge.
-            body => self.wrap_statement(body, n.saturating_add(cost::statement(body))),
-        }
-    }
-
-    /// `if`/`else` branch: blocks charge their statements; single statements are wrapped.
-    fn branch(&mut self, body: &Statement<'_>) {
-        if !matches!(body, Statement::BlockStatement(_)) {
-            self.wrap_statement(body, cost::statement(body));
-        }
-    }
-
-    /// An expression-bodied arrow becomes a block-bodied one with the same entry as any
-    /// function: `{__isovm_enter(n);try{return (` before, `)}finally{__isovm_exit()}}` after.
-    fn arrow_entry(&mut self, expr: &Expression<'_>, n: u64) {
-        let span = expr.span();
-        self.insert(
-            span.start,
-            Side::Open,
-            format!("{{{ENTER_FN}({n});try{{return ("),
-        );
-        self.insert(
-            span.end,
-            Side::Close,
-            format!(")}}finally{{{EXIT_FN}()}}}}"),
-        );
-        self.charge_sites += 1;
-    }
-
-    /// `(__isovm_gas(n), ` before and `)` after an expression that runs no user code.
-    fn charge_expression(&mut self, expr: &Expression<'_>, n: u64) {
-        let span = expr.span();
-        self.insert(span.start, Side::Open, format!("({GAS_FN}({n}), "));
-        self.insert(span.end, Side::Close, ")".into());
-        self.charge_sites += 1;
-    }
-
-    /// `__isovm_frame(n, () => (` before and `))` after a parameter default or field
-    /// initializer. These run outside any function body (defaults even before the callee's
-    /// entry), so `function f(a = f()) {}` or `class A { x = new A(); }` would otherwise recurse
-    /// without paying or counting depth.
-    fn frame_value(&mut self, expr: &Expression<'_>, n: u64) {
-        let span = expr.span();
-        let slots = crate::consensus::PARAMS.code.frame_slots;
-        self.insert(
-            span.start,
-            Side::Open,
-            format!("{FRAME_FN}({n}, {slots}, () => ("),
-        );
-        self.insert(span.end, Side::Close, "))".into());
-        self.charge_sites += 1;
-    }
-
-    /// A parameter default or class field initializer: charged inline when it is evaluated.
-    fn charge_value(&mut self, value: &Expression<'_>) {
-        match value.without_parentheses() {
-            // Must stay a bare anonymous definition to keep its inferred `name`; creating a
-            // function runs no user code, and its body pays on entry.
-            Expression::ArrowFunctionExpression(_) => {}
-            Expression::FunctionExpression(f) if f.id.is_none() => {}
-            Expression::ClassExpression(class) if class.id.is_none() => {
-                let computed = class.body.body.iter().any(|element| {
-                    element
-                        .property_key()
-                        .is_some_and(|key| cost::computed_key(key).is_some())
-                });
-                if class.heritage.is_some() || computed {
-                    let what = "an anonymous class with `extends` or computed keys as a default \
-                                value or field initializer (give the class a name)";
-                    self.report(value.span().start, Problem::Unsupported(what.into()));
-                }
-            }
-            value => {
-                let n = cost::BASE.saturating_add(cost::expression(value));
-                if runs_no_code(value) {
-                    // Nothing in it can call back into the contract: a plain charge will do.
-                    self.charge_expression(value, n);
-                } else {
-                    self.frame_value(value, n);
-                }
-            }
-        }
     }
 
     fn check_name(&mut self, name: &str, span: Span, binding: bool) {
@@ -318,58 +157,44 @@ impl<'s> Instrumenter<'s> {
         f(self);
         self.in_params = saved;
     }
-}
 
-/// The straight-line runs of a statement list, as (offset of the first statement, cost of all
-/// of them). A run ends after any statement that is not simple (one that can branch, loop,
-/// jump, or define a class), so whenever a run's first statement runs, so do the others,
-/// unless one of them throws: then the run was charged in full, a deterministic overcharge
-/// on the failing path only.
-fn runs(statements: &[Statement<'_>]) -> Vec<(u32, u64)> {
-    let mut out: Vec<(u32, u64)> = Vec::new();
-    let mut open = false;
-    for statement in statements {
-        let n = cost::statement(statement);
-        match out.last_mut() {
-            Some((_, total)) if open => *total = total.saturating_add(n),
-            _ => out.push((statement.span().start, n)),
-        }
-        open = matches!(
-            statement,
-            Statement::ExpressionStatement(_)
-                | Statement::VariableDeclaration(_)
-                | Statement::EmptyStatement(_)
-                | Statement::DebuggerStatement(_)
-                | Statement::FunctionDeclaration(_)
-        );
+    /// Code of its own (a body, a class body): not in parameters, patterns in code.
+    fn in_code(&mut self, f: impl FnOnce(&mut Self)) {
+        self.with_params(false, |v| v.in_patterns(PatternPlace::Code, f));
     }
-    out
-}
 
-/// Whether evaluating `expr` can never run contract code: literals, names, `this`, and array
-/// or object literals of those (no spread, no computed keys, no methods or accessors).
-fn runs_no_code(expr: &Expression<'_>) -> bool {
-    match expr.without_parentheses() {
-        Expression::BooleanLiteral(_)
-        | Expression::NullLiteral(_)
-        | Expression::NumericLiteral(_)
-        | Expression::BigIntLiteral(_)
-        | Expression::StringLiteral(_)
-        | Expression::Identifier(_)
-        | Expression::ThisExpression(_) => true,
-        Expression::TemplateLiteral(t) => t.expressions.is_empty(),
-        Expression::ArrayExpression(a) => a
-            .elements
-            .iter()
-            .all(|e| e.as_expression().is_some_and(runs_no_code) || e.is_elision()),
-        Expression::ObjectExpression(o) => o.properties.iter().all(|p| match p {
-            ObjectPropertyKind::ObjectProperty(p) => {
-                !p.computed && !p.method && p.kind == PropertyKind::Init && runs_no_code(&p.value)
+    /// `/…/flags` becomes `/…/flagsl` (V8's linear-time engine), and is collected for the
+    /// check at deploy.
+    fn regexp(&mut self, it: &RegExpLiteral<'_>) {
+        let raw = forms::text(self.source, it.span).unwrap_or_default();
+        let flags_at = raw.rfind('/').map_or(raw.len(), |i| i + 1);
+        let last = it.span.end.saturating_sub(1);
+        match raw.get(raw.len().saturating_sub(1)..) {
+            Some(c) if !c.is_empty() => {
+                self.insert(last, Side::Replace { end: it.span.end }, format!("{c}l"));
             }
-            ObjectPropertyKind::SpreadProperty(_) => false,
-        }),
-        _ => false,
+            _ => self.unsupported(it.span, "internal error: an empty regular expression"),
+        }
+        let (line, column) = line_column(self.source, it.span.start);
+        self.regexps.push(RegexpLiteral {
+            pattern: it.regex.pattern.text.to_string(),
+            flags: raw.get(flags_at..).unwrap_or_default().to_string(),
+            line,
+            column,
+        });
     }
+}
+
+/// Whether a `switch` discriminant needs no guard: a literal, a `typeof`, a number.
+fn constant_discriminant(e: &Expression<'_>) -> bool {
+    matches!(
+        e.without_parentheses(),
+        Expression::NumericLiteral(_)
+            | Expression::StringLiteral(_)
+            | Expression::BooleanLiteral(_)
+            | Expression::NullLiteral(_)
+    ) || matches!(e.without_parentheses(), Expression::UnaryExpression(u) if u.operator == UnaryOperator::Typeof)
+        || forms::known_number(e)
 }
 
 impl<'a> Visit<'a> for Instrumenter<'_> {
@@ -379,13 +204,30 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
         if let AstKind::Function(function) = kind
             && let Some(body) = &function.body
         {
-            self.charge_entry(body, cost::function_entry(&function.params));
+            let stack = cost::stack_units(function.span.size());
+            let suspends = function.generator || function.r#async;
+            self.charge_entry(
+                body,
+                cost::function_entry(&function.params),
+                stack,
+                suspends,
+            );
+        }
+    }
+
+    fn leave_node(&mut self, kind: AstKind<'a>) {
+        if let AstKind::Function(function) = kind
+            && function.body.is_some()
+        {
+            self.close_scope();
         }
     }
 
     fn visit_program(&mut self, it: &Program<'a>) {
+        self.statement_scope(&it.body);
         self.charge_statements(&it.body, false);
         walk::walk_program(self, it);
+        self.close_scope();
     }
 
     fn visit_hashbang(&mut self, it: &Hashbang<'a>) {
@@ -398,67 +240,281 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
         walk::walk_block_statement(self, it);
     }
 
+    fn visit_switch_statement(&mut self, it: &SwitchStatement<'a>) {
+        if !constant_discriminant(&it.discriminant) {
+            let tests = it.cases.iter().filter(|c| c.test.is_some()).count();
+            self.call_around(&it.discriminant, CASE_FN, &format!(", {tests}"));
+        }
+        walk::walk_switch_statement(self, it);
+    }
+
     fn visit_switch_case(&mut self, it: &SwitchCase<'a>) {
         self.charge_statements(&it.consequent, false);
         walk::walk_switch_case(self, it);
     }
 
     fn visit_static_block(&mut self, it: &StaticBlock<'a>) {
+        self.statement_scope(&it.body);
         self.charge_statements(&it.body, false);
-        self.with_params(false, |v| walk::walk_static_block(v, it));
+        self.in_code(|v| walk::walk_static_block(v, it));
+        self.close_scope();
     }
 
     fn visit_function_body(&mut self, it: &FunctionBody<'a>) {
         let absorbed = self.take_absorbed(it.span.start);
         self.charge_statements(&it.statements, absorbed);
-        self.with_params(false, |v| walk::walk_function_body(v, it));
+        self.in_code(|v| walk::walk_function_body(v, it));
     }
 
     fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
         let entry = cost::function_entry(&it.params);
+        let stack = cost::stack_units(it.span.size());
         match &it.body {
-            ArrowFunctionBody::FunctionBody(body) => self.charge_entry(body, entry),
-            body => {
-                if let Some(expr) = body.as_expression() {
-                    self.arrow_entry(expr, entry.saturating_add(cost::expression(expr)));
-                }
+            ArrowFunctionBody::FunctionBody(body) => {
+                self.charge_entry(body, entry, stack, it.r#async);
             }
+            body => match body.as_expression() {
+                Some(expr) => {
+                    let n = entry.plus(cost::expression(expr));
+                    self.arrow_entry(expr, n, stack, it.r#async);
+                }
+                None => self.open_scope(Patch::Nothing),
+            },
         }
         walk::walk_arrow_function_expression(self, it);
+        self.close_scope();
     }
 
     fn visit_arrow_function_body(&mut self, it: &ArrowFunctionBody<'a>) {
-        self.with_params(false, |v| walk::walk_arrow_function_body(v, it));
+        self.in_code(|v| walk::walk_arrow_function_body(v, it));
     }
 
     fn visit_formal_parameters(&mut self, it: &FormalParameters<'a>) {
-        self.with_params(true, |v| walk::walk_formal_parameters(v, it));
+        self.with_params(true, |v| {
+            v.in_patterns(PatternPlace::Params, |v| {
+                walk::walk_formal_parameters(v, it)
+            });
+        });
     }
 
     fn visit_formal_parameter(&mut self, it: &FormalParameter<'a>) {
+        self.visit_decorators(&it.decorators);
+        self.visit_binding_pattern(&it.pattern);
         if let Some(default) = &it.initializer {
-            self.charge_value(default);
+            self.inline_value(default, Cost::default());
         }
-        walk::walk_formal_parameter(self, it);
+    }
+
+    fn visit_formal_parameter_rest(&mut self, it: &FormalParameterRest<'a>) {
+        // A rest parameter collects the call's arguments, which the call already paid for;
+        // only rest elements inside its pattern are refused.
+        self.visit_decorators(&it.decorators);
+        self.visit_binding_pattern(&it.rest.argument);
     }
 
     fn visit_assignment_pattern(&mut self, it: &AssignmentPattern<'a>) {
         // Elsewhere (declarations, `catch`, `for-of`) defaults are part of the statement cost.
         if self.in_params {
-            self.charge_value(&it.right);
+            self.visit_binding_pattern(&it.left);
+            self.inline_value(&it.right, Cost::default());
+        } else {
+            walk::walk_assignment_pattern(self, it);
         }
-        walk::walk_assignment_pattern(self, it);
+    }
+
+    fn visit_binding_property(&mut self, it: &BindingProperty<'a>) {
+        match forms::computed(&it.key, it.computed) {
+            Some(key) if self.in_params => self.parameter_key(key),
+            Some(key) => {
+                self.guard_key(key);
+                self.visit_expression(key);
+            }
+            None => self.visit_property_key(&it.key),
+        }
+        self.visit_binding_pattern(&it.value);
+    }
+
+    fn visit_binding_rest_element(&mut self, it: &BindingRestElement<'a>) {
+        self.rest_element(it.span);
+        walk::walk_binding_rest_element(self, it);
+    }
+
+    fn visit_assignment_target_rest(&mut self, it: &AssignmentTargetRest<'a>) {
+        self.rest_element(it.span);
+        walk::walk_assignment_target_rest(self, it);
+    }
+
+    fn visit_catch_parameter(&mut self, it: &CatchParameter<'a>) {
+        self.in_patterns(PatternPlace::Catch, |v| walk::walk_catch_parameter(v, it));
+    }
+
+    fn visit_for_statement_left(&mut self, it: &ForStatementLeft<'a>) {
+        self.in_patterns(PatternPlace::ForHead, |v| {
+            walk::walk_for_statement_left(v, it);
+        });
+    }
+
+    fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {
+        if let Some(init) = &it.init {
+            self.destructure_declaration(&it.id, init);
+        }
+        walk::walk_variable_declarator(self, it);
+    }
+
+    fn visit_class(&mut self, it: &Class<'a>) {
+        self.charge_instance_fields(it);
+        walk::walk_class(self, it);
     }
 
     fn visit_class_body(&mut self, it: &ClassBody<'a>) {
-        self.with_params(false, |v| walk::walk_class_body(v, it));
+        self.in_code(|v| walk::walk_class_body(v, it));
+    }
+
+    fn visit_method_definition(&mut self, it: &MethodDefinition<'a>) {
+        if let Some(key) = forms::computed(&it.key, it.computed) {
+            self.guard_key(key);
+        }
+        walk::walk_method_definition(self, it);
     }
 
     fn visit_property_definition(&mut self, it: &PropertyDefinition<'a>) {
-        if let Some(value) = &it.value {
-            self.charge_value(value);
+        self.visit_decorators(&it.decorators);
+        if let Some(key) = forms::computed(&it.key, it.computed) {
+            self.guard_key(key);
         }
-        walk::walk_property_definition(self, it);
+        self.visit_property_key(&it.key);
+        if let Some(value) = &it.value {
+            self.inline_value(value, Cost::default().plus_memory(cost::FIELD_STORE));
+        }
+    }
+
+    fn visit_object_property(&mut self, it: &ObjectProperty<'a>) {
+        if let Some(key) = forms::computed(&it.key, it.computed) {
+            self.guard_key(key);
+        }
+        walk::walk_object_property(self, it);
+    }
+
+    fn visit_assignment_target_property_property(
+        &mut self,
+        it: &AssignmentTargetPropertyProperty<'a>,
+    ) {
+        if let Some(key) = forms::computed(&it.name, it.computed) {
+            self.guard_key(key);
+        }
+        walk::walk_assignment_target_property_property(self, it);
+    }
+
+    fn visit_expression_statement(&mut self, it: &ExpressionStatement<'a>) {
+        self.statement_starts.push(it.span.start);
+        walk::walk_expression_statement(self, it);
+    }
+
+    fn visit_binary_expression(&mut self, it: &BinaryExpression<'a>) {
+        self.guard_binary(it);
+        walk::walk_binary_expression(self, it);
+    }
+
+    fn visit_unary_expression(&mut self, it: &UnaryExpression<'a>) {
+        if matches!(
+            it.operator,
+            UnaryOperator::UnaryNegation | UnaryOperator::UnaryPlus | UnaryOperator::BitwiseNot
+        ) {
+            self.guard_number(&it.argument);
+        }
+        walk::walk_unary_expression(self, it);
+    }
+
+    fn visit_update_expression(&mut self, it: &UpdateExpression<'a>) {
+        let op = if it.prefix {
+            self.token_after(it.span.start, &["++", "--"])
+        } else {
+            None
+        };
+        if it.prefix && op.is_none() {
+            return;
+        }
+        self.numeric_target(&it.argument, it.span, op, None);
+    }
+
+    fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
+        match it.operator {
+            AssignmentOperator::Assign => {
+                self.destructure_assignment(&it.left, &it.right);
+                walk::walk_assignment_expression(self, it);
+            }
+            AssignmentOperator::Addition => {
+                self.wrap(it.span, forms::concatenation());
+                walk::walk_assignment_expression(self, it);
+            }
+            op if op.is_logical() => walk::walk_assignment_expression(self, it),
+            _ => match it.left.as_simple_assignment_target() {
+                Some(target) => self.numeric_target(target, it.span, None, Some(&it.right)),
+                None => walk::walk_assignment_expression(self, it),
+            },
+        }
+    }
+
+    fn visit_computed_member_expression(&mut self, it: &ComputedMemberExpression<'a>) {
+        self.guard_key(&it.expression);
+        walk::walk_computed_member_expression(self, it);
+    }
+
+    fn visit_template_literal(&mut self, it: &TemplateLiteral<'a>) {
+        // A template without substitutions is a constant, like a string literal.
+        if !it.expressions.is_empty() {
+            self.insert(it.span.start, Side::Open, format!("{CAT_FN}("));
+            self.insert(it.span.end, Side::Close, ")".into());
+        }
+        walk::walk_template_literal(self, it);
+    }
+
+    fn visit_tagged_template_expression(&mut self, it: &TaggedTemplateExpression<'a>) {
+        // The tag receives the strings: no string is made, nothing to count.
+        self.visit_expression(&it.tag);
+        for expr in &it.quasi.expressions {
+            self.visit_expression(expr);
+        }
+    }
+
+    fn visit_array_expression(&mut self, it: &ArrayExpression<'a>) {
+        for element in &it.elements {
+            if let ArrayExpressionElement::SpreadElement(spread) = element {
+                self.call_around(&spread.argument, SPREAD_FN, "");
+            }
+        }
+        walk::walk_array_expression(self, it);
+    }
+
+    fn visit_object_expression(&mut self, it: &ObjectExpression<'a>) {
+        for property in &it.properties {
+            if let ObjectPropertyKind::SpreadProperty(spread) = property {
+                self.call_around(&spread.argument, REST_FN, "");
+            }
+        }
+        walk::walk_object_expression(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        self.spread_arguments(&it.arguments);
+        walk::walk_call_expression(self, it);
+    }
+
+    fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
+        self.spread_arguments(&it.arguments);
+        walk::walk_new_expression(self, it);
+    }
+
+    fn visit_reg_exp_literal(&mut self, it: &RegExpLiteral<'a>) {
+        self.regexp(it);
+    }
+
+    fn visit_big_int_literal(&mut self, it: &BigIntLiteral<'a>) {
+        self.unsupported(
+            it.span,
+            "a BigInt literal: BigInt is not available to contracts (its arithmetic cannot be \
+             metered by operand size); use BigNumber",
+        );
     }
 
     fn visit_while_statement(&mut self, it: &WhileStatement<'a>) {
@@ -481,6 +537,7 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
 
     fn visit_for_in_statement(&mut self, it: &ForInStatement<'a>) {
         self.loop_body(&it.body, cost::for_each_iteration(&it.left));
+        self.call_around(&it.right, FORIN_FN, "");
         walk::walk_for_in_statement(self, it);
     }
 
@@ -543,6 +600,11 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
 
     fn visit_binding_identifier(&mut self, it: &BindingIdentifier<'a>) {
         self.check_name(it.name.as_str(), it.span, true);
+        if it.name == "undefined" {
+            // Guards take the name `undefined` for the value (`x === undefined` is left alone).
+            let message = "`undefined` cannot be declared";
+            self.report(it.span.start, Problem::Syntax(message.into()));
+        }
     }
 
     fn visit_label_identifier(&mut self, it: &LabelIdentifier<'a>) {
@@ -558,6 +620,17 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
         let name = it.name.as_str();
         if name.starts_with(RESERVED_PREFIX) {
             self.report(it.span.start, Problem::Reserved(format!("#{name}")));
+        }
+    }
+}
+
+impl Instrumenter<'_> {
+    /// `f(...x)`, `new C(...x)`: `...__isovm_args(x)`.
+    fn spread_arguments(&mut self, arguments: &[Argument<'_>]) {
+        for argument in arguments {
+            if let Argument::SpreadElement(spread) = argument {
+                self.call_around(&spread.argument, ARGS_FN, "");
+            }
         }
     }
 }

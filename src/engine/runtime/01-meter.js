@@ -29,6 +29,7 @@ const mathLog2 = Math.log2;
 const symbolIterator = Symbol.iterator;
 const symbolToPrimitive = Symbol.toPrimitive;
 const NativeTypeError = TypeError;
+const NativeString = String;
 const NativeRangeError = RangeError;
 const NativeWeakMap = WeakMap;
 const NativeWeakSet = WeakSet;
@@ -237,15 +238,15 @@ const classify = (fn, kind, path) => {
 // code. Returns the original.
 const meter = (target, key, make, part) => {
   const desc = getOwnPropertyDescriptor(target, key);
-  if (desc === undefined) throw new NativeTypeError(`meter: no property ${String(key)}`);
+  if (desc === undefined) throw new NativeTypeError(`meter: no property ${NativeString(key)}`);
   const slot = part === "get" ? "get" : part === "set" ? "set" : "value";
   const original = desc[slot];
-  if (typeof original !== "function") throw new NativeTypeError(`meter: ${String(key)} is not a function`);
+  if (typeof original !== "function") throw new NativeTypeError(`meter: ${NativeString(key)} is not a function`);
   const wrapper = make(original);
   reflectDefineProperty(wrapper, "name", { value: original.name, configurable: true });
   reflectDefineProperty(wrapper, "length", { value: original.length, configurable: true });
   reflectApply(weakMapSet, wrapperNames, [wrapper, original.name]);
-  classify(wrapper, "metered", String(key));
+  classify(wrapper, "metered", NativeString(key));
   desc[slot] = wrapper;
   reflectDefineProperty(target, key, desc);
   return original;
@@ -253,16 +254,17 @@ const meter = (target, key, make, part) => {
 
 // Marks the functions at `target[key]` for each key as constant-cost.
 const constant = (target, keys) => {
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const desc = getOwnPropertyDescriptor(target, key);
-    if (desc === undefined) throw new NativeTypeError(`constant: no property ${String(key)}`);
-    classify(desc.value, "constant", String(key));
-    classify(desc.get, "constant", String(key));
-    classify(desc.set, "constant", String(key));
+    if (desc === undefined) throw new NativeTypeError(`constant: no property ${NativeString(key)}`);
+    classify(desc.value, "constant", NativeString(key));
+    classify(desc.get, "constant", NativeString(key));
+    classify(desc.set, "constant", NativeString(key));
   }
 };
 
 // Deletes `target[key]` for each key (what contracts may not have).
 const remove = (target, keys) => {
-  for (const key of keys) delete target[key];
+  for (let i = 0; i < keys.length; i++) delete target[keys[i]];
 };

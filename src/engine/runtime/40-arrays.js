@@ -11,18 +11,12 @@
 // ---- Intrinsics this part uses (captured before anything is replaced) -----------------
 const NativeArray = Array;
 const NativeObject = Object;
-const NativeProxy = Proxy;
 const ArrayProto = Array.prototype;
 const arrayValues = ArrayProto.values;
 const nativeSort = ArrayProto.sort;
 const nativeJoin = ArrayProto.join;
 const objectToString = Object.prototype.toString;
-const mathFloor = Math.floor;
-const mathTrunc = Math.trunc;
-const mathMin = Math.min;
-const mathMax = Math.max;
 const symbolIsConcatSpreadable = Symbol.isConcatSpreadable;
-const symbolSpecies = Symbol.species;
 const symbolAsyncIterator = Symbol.asyncIterator;
 const NativePromise = Promise;
 const promiseReject = Promise.reject;
@@ -95,10 +89,10 @@ const lookup = (o, key) => {
 };
 // A data property's value as `lookup` finds it; `absent` when there is none or it is an
 // accessor.
-const ABSENT = freeze({});
+const NO_DATA = freeze({});
 const lookupData = (o, key) => {
   const desc = lookup(o, key);
-  return desc !== undefined && hasOwn(desc, "value") ? desc.value : ABSENT;
+  return desc !== undefined && hasOwn(desc, "value") ? desc.value : NO_DATA;
 };
 
 const isTypedArray = (x) => isObject(x) && reflectApply(typedArrayTag, x, []) !== undefined;
@@ -116,10 +110,7 @@ const toInt = (p) => {
   const n = +p;
   return n !== n ? 0 : mathTrunc(n) + 0;
 };
-const toLength = (p) => {
-  const n = toInt(p);
-  return n <= 0 ? 0 : mathMin(n, MAX_SAFE_LENGTH);
-};
+// (ToLength is 30-strings.js's `toLength`.)
 // A relative index (`start`, `end`, `target`) clamped to [0, len]; `undefined` is `dflt`.
 const relIndex = (p, len, dflt) => {
   if (p === undefined && dflt !== undefined) return dflt;

@@ -22,7 +22,6 @@ const typedArrayByteOffset = getOwnPropertyDescriptor(TypedArrayProto, "byteOffs
 const arrayBufferDetached = getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached").get;
 const arrayBufferByteLength = getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get;
 const dataViewBuffer = getOwnPropertyDescriptor(DataView.prototype, "buffer").get;
-const reflectSetPrototypeOf = Reflect.setPrototypeOf;
 
 const isArrayBuffer = (x) => internalSize(arrayBufferByteLength, x) >= 0;
 const isDataView = (x) => {

@@ -30,8 +30,13 @@ forEachReachable((value) => {
 // runtime: an error's `stack` holds no frames, so no runtime frame can reach a result and
 // making an error costs the same wherever it is thrown. Receipts still show the contract's
 // frames, from V8's separate record of the uncaught exception.
+const NativeRegExpPrototype = RegExp.prototype;
 const lockdown = () => {
   delete G.WebAssembly;
+  // V8 adds the `linear` flag getter to RegExp.prototype in every new context, configurable,
+  // and `freeze` cannot close it (the prototype's map already says frozen): removed, like
+  // the other things V8 re-adds. `flags` still shows the `l`.
+  delete NativeRegExpPrototype.linear;
   defineProperty(Error, "stackTraceLimit", { value: 0, writable: false, configurable: false });
   freeze(Error);
   freeze(G);

@@ -8,7 +8,8 @@
 //   gas(n, m)      n gas and m memory units, before a straight-line run of statements
 //   enter(n, s, m) a function's entry: n gas, one level of depth, s stack units, m memory
 //   exit(s)        leaving it
-//   frame(n, s, f) an inline value (default, field initializer) run as a frame
+//   frame(n, s, f, m) an inline value (default, field initializer) run as a frame, with the
+//                  memory m it allocates
 const gasFn = (n, m) => {
   if ((cell[0] += n) > cell[1]) natives.outOfGas();
   if (m !== undefined && (cell[2] += m) > cell[3]) natives.memoryLimit();
@@ -21,8 +22,8 @@ const enterFn = (n, s, m) => {
 const exitFn = (s) => {
   exitFrame(s);
 };
-const frameFn = (n, s, value) => {
-  enterFn(n, s);
+const frameFn = (n, s, value, m) => {
+  enterFn(n, s, m);
   try {
     return value();
   } finally {
