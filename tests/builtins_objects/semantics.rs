@@ -830,8 +830,10 @@ pub const CASES: &[(&str, Expect)] = &[
         Returns(r###""TypeError: CreateListFromArrayLike called on non-object""###),
     ),
     (
-        r###"try { Reflect.construct(Date, [], Math.max) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: function max() { [native code] } is not a constructor""###),
+        // (Not a built-in as the new.target: V8 prints such a value with its source text,
+        // and a metered built-in's source is the runtime's; docs/gas.md says so.)
+        r###"try { Reflect.construct(Date, [], 1) } catch (e) { return String(e) }"###,
+        Returns(r###""TypeError: 1 is not a constructor""###),
     ),
     (
         r###"try { Reflect.get(1, "a") } catch (e) { return String(e) }"###,
