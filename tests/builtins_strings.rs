@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::time::Duration;
 
 use common::{Chain, abi, call, deploy, options, tx};
 use isovm::consensus::{BuiltinCosts, PARAMS};
@@ -655,12 +654,10 @@ const RESULTS: &[(&str, Expect)] = &[
     ),
 ];
 
-/// Options for these tests: the time limit never decides a case here (a case that ran past
-/// it would fail its expectation, so a built-in that did unmetered work still shows).
+/// Options for these tests: the default safety nets (a case that met the watchdog would be
+/// a node fault and fail the batch, so a built-in that did unmetered work still shows).
 fn test_options() -> ExecOptions {
-    let mut options = options();
-    options.engine.limits.timeout_floor = Duration::from_secs(3);
-    options
+    options()
 }
 
 /// Deploys one contract whose methods are `bodies` on a fresh chain and calls each once, in
