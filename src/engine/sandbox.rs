@@ -483,18 +483,7 @@ impl Sandbox {
         let context = v8::Context::new(scope, Default::default());
         let scope = &mut v8::ContextScope::new(scope, context);
         let internals = runtime_internals(scope, &self.engine)?;
-        let failed = || EngineError::Runtime("inventory() failed".into());
-        let inventory = internal_function(scope, internals, "inventory").ok_or_else(failed)?;
-        let list = inventory
-            .call(scope, internals.into(), &[])
-            .and_then(|list| v8::Local::<v8::Array>::try_from(list).ok())
-            .ok_or_else(failed)?;
-        let mut paths = Vec::with_capacity(list.length() as usize);
-        for i in 0..list.length() {
-            let item = list.get_index(scope, i).ok_or_else(failed)?;
-            paths.push(item.to_rust_string_lossy(scope));
-        }
-        Ok(paths)
+        super::snapshot::unclassified(scope, internals)
     }
 
     /// Compiles `contract` as a call would on a script-cache miss, without keeping the

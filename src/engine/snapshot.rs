@@ -112,6 +112,28 @@ pub(super) fn install_runtime<'s>(
     v8::Local::<v8::Object>::try_from(internals).map_err(|_| failed("did not return its internals"))
 }
 
+/// Paths of the functions a contract can reach that the runtime library has not classified as
+/// metered or constant-cost (`runtime/80-inventory.js`).
+pub(super) fn unclassified<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    internals: v8::Local<'s, v8::Object>,
+) -> Result<Vec<String>, EngineError> {
+    let failed = || EngineError::Runtime("runtime library: inventory() failed".into());
+    let key = v8::String::new(scope, "inventory").ok_or_else(failed)?;
+    let list = internals
+        .get(scope, key.into())
+        .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
+        .and_then(|f| f.call(scope, internals.into(), &[]))
+        .and_then(|list| v8::Local::<v8::Array>::try_from(list).ok())
+        .ok_or_else(failed)?;
+    let mut paths = Vec::with_capacity(list.length() as usize);
+    for i in 0..list.length() {
+        let item = list.get_index(scope, i).ok_or_else(failed)?;
+        paths.push(item.to_rust_string_lossy(scope));
+    }
+    Ok(paths)
+}
+
 /// Serializes a context with the runtime installed.
 fn create_blob() -> Result<Vec<u8>, EngineError> {
     let mut creator =
@@ -120,9 +142,20 @@ fn create_blob() -> Result<Vec<u8>, EngineError> {
         v8::scope!(let scope, &mut creator);
         let context = v8::Context::new(scope, Default::default());
         let scope = &mut v8::ContextScope::new(scope, context);
-        let installed = install_runtime(scope).map(|internals| {
+        let installed = install_runtime(scope).and_then(|internals| {
+            // A function nobody classified would do unmetered work: refuse to start.
+            let missing = unclassified(scope, internals)?;
+            if !missing.is_empty() {
+                return Err(EngineError::Runtime(format!(
+                    "runtime library: {} reachable functions are neither metered nor constant \
+                     (classify them in src/engine/runtime/): {}",
+                    missing.len(),
+                    missing.join(", ")
+                )));
+            }
             let index = scope.add_context_data(context, internals);
             debug_assert_eq!(index, INTERNALS_INDEX);
+            Ok(())
         });
         // V8 aborts the process on a blob without a default context, so there is one even
         // when the runtime failed (the blob is then thrown away and the error returned).
