@@ -1212,12 +1212,6 @@ const DEVIATIONS: &[Deviation] = &[
         why: "the guard of a member update reads the member, then the update reads it again (a getter runs twice)",
     },
     Deviation {
-        body: r##"const r = /b/g; return [r.flags, r.source, "abcb".match(r)];"##,
-        ours: r##"["gl","b",["b","b"]]"##,
-        javascript: r##"["g","b",["b","b"]]"##,
-        why: "every regular expression carries the `l` flag (V8's linear-time engine)",
-    },
-    Deviation {
         body: r##"const log = []; const a = {valueOf() { log.push("a"); return 1; }}; const f = () => { log.push("f"); return 2; }; a * f(); return log;"##,
         ours: r##"["a","f"]"##,
         javascript: r##"["f","a"]"##,

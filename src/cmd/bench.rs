@@ -4,7 +4,7 @@
 //! - compiling a large contract with vs. without its V8 code cache (fresh isolates, so V8's
 //!   own in-isolate compilation cache does not help);
 //! - per-call overhead (an empty method, end to end through `Sandbox::call`);
-//! - fibonacci(32) and a 10,000-step string concatenation: gas and time, cold (new isolate,
+//! - fibonacci(32) and a 2,000-step string concatenation: gas and time, cold (new isolate,
 //!   compile included) and warm;
 //! - token transfers through the whole executor (RocksDB commit included): transactions/s.
 
@@ -98,7 +98,7 @@ pub struct Report {
     pub call_overhead: Timing,
     pub call_overhead_no_snapshot: Timing,
     pub fibonacci_32: Run,
-    pub concat_10000: Run,
+    pub concat_2000: Run,
     pub token_txs_per_second: f64,
     pub token_batch_ms: Timing,
 }
@@ -246,7 +246,7 @@ struct EngineNumbers {
     call_overhead: Timing,
     call_overhead_no_snapshot: Timing,
     fibonacci_32: Run,
-    concat_10000: Run,
+    concat_2000: Run,
 }
 
 fn cold_and_warm(
@@ -366,7 +366,7 @@ fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
         call_overhead,
         call_overhead_no_snapshot,
         fibonacci_32: runs("fib", "[32]")?,
-        concat_10000: runs("concat", "[10000]")?,
+        concat_2000: runs("concat", "[2000]")?,
     })
 }
 
@@ -478,7 +478,7 @@ pub async fn run(
         call_overhead: engine.call_overhead,
         call_overhead_no_snapshot: engine.call_overhead_no_snapshot,
         fibonacci_32: engine.fibonacci_32,
-        concat_10000: engine.concat_10000,
+        concat_2000: engine.concat_2000,
         token_txs_per_second,
         token_batch_ms,
     };
@@ -550,7 +550,7 @@ fn write_table(r: &Report, options: &BenchOptions, out: &mut dyn Write) -> std::
     )?;
     for (name, run) in [
         ("fibonacci(32)", &r.fibonacci_32),
-        ("concat 10,000 steps", &r.concat_10000),
+        ("concat 2,000 steps", &r.concat_2000),
     ] {
         writeln!(
             out,

@@ -39,15 +39,15 @@ const WORKLOADS: &[(&str, &str)] = &[
     ),
     (
         "string keys (guard)",
-        r#"const k = "k".repeat(1e5); const o = {}; for (let i = 0; i < 2000; i++) { o[k] = i; } return o[k];"#,
+        r#"const k = "k".repeat(16000); const o = {}; for (let i = 0; i < 1000; i++) { o[k + i] = i; } return Object.keys(o).length;"#,
     ),
     (
         "concatenation",
         r#"let s = ""; for (let i = 0; i < 2000; i++) { s += "abcdefgh"; } return s.length;"#,
     ),
     (
-        "elements (slice, indexOf)",
-        "const a = new Array(1e6).fill(1); let n = 0; for (let i = 0; i < 20; i++) { n += a.indexOf(2) + a.lastIndexOf(2); } return n;",
+        "elements (indexOf, sparse)",
+        "const a = []; a[4e6] = 1; let n = 0; for (let i = 0; i < 5; i++) { n += a.indexOf(2) + a.lastIndexOf(2); } return n;",
     ),
     (
         "callbacks (map)",
@@ -67,7 +67,7 @@ const WORKLOADS: &[(&str, &str)] = &[
     ),
     (
         "JSON",
-        r#"const a = []; for (let i = 0; i < 5e4; i++) a.push({ id: i, name: "n" + i }); let n = 0; for (let i = 0; i < 3; i++) n += JSON.parse(JSON.stringify(a)).length; return n;"#,
+        r#"const a = []; for (let i = 0; i < 2e4; i++) a.push({ id: i, name: "n" + i }); let n = 0; for (let i = 0; i < 2; i++) n += JSON.parse(JSON.stringify(a)).length; return n;"#,
     ),
     (
         "regular expressions",

@@ -17,6 +17,10 @@ pub struct BuiltinCosts {
     pub call: u64,
     /// Milligas per character a built-in, comparison, property key or number conversion reads.
     pub string_read: u64,
+    /// Milligas per character of a string V8 hashes (a computed property key, a `Map`/`Set`
+    /// key, a `Symbol.for` key) longer than `short_string`: flattening and hashing it, charged
+    /// at every use (whether V8 has the hash already depends on the string's history).
+    pub string_hash: u64,
     /// Milligas per character a built-in or concatenation produces.
     pub string_write: u64,
     /// Milligas per element a built-in visits, moves or produces.
@@ -41,6 +45,11 @@ pub struct BuiltinCosts {
     pub regexp_compile: u64,
     /// Pattern units of the smallest pattern: the engine's fixed work per input character.
     pub regexp_min_pattern: u64,
+    /// Milligas per element of a typed array that a native loop visits, copies, compares or
+    /// moves (`fill`, `slice`, `indexOf`, `reverse`, …): machine numbers in a flat buffer,
+    /// far cheaper than the elements of an ordinary array (`element`), which may be holes,
+    /// dictionary entries or objects.
+    pub typed_element: u64,
     /// Gas of one `Map`/`Set`/`WeakMap`/`WeakSet` lookup, insertion or deletion.
     pub collection_op: u64,
     /// Milligas per byte of ArrayBuffer and typed-array memory a built-in fills, copies or
@@ -75,20 +84,22 @@ pub struct BuiltinCosts {
 pub(super) const COSTS: BuiltinCosts = BuiltinCosts {
     call: 2,
     string_read: 25,
+    string_hash: 800,
     string_write: 100,
     string_search: 25,
-    element: 500,
-    callback: 2_000,
+    element: 6_000,
+    callback: 55_000,
     sort_compare: 1_000,
-    property: 1_000,
-    json_char: 200,
-    json_value: 5_000,
-    regexp_step: 20,
+    property: 160_000,
+    json_char: 5_000,
+    json_value: 130_000,
+    regexp_step: 8_000,
     regexp_compile: 1_000,
     regexp_min_pattern: 8,
-    collection_op: 5,
+    collection_op: 70,
     buffer_byte: 25,
-    number_format: 5,
+    typed_element: 500,
+    number_format: 60,
     memory_string: 16,
     memory_object: 32,
     memory_element: 8,
@@ -98,7 +109,7 @@ pub(super) const COSTS: BuiltinCosts = BuiltinCosts {
     // sort's collection and write-back of 10^6 numbers take about 5 times what indexOf
     // takes per element; a default-order comparison about 4 times a comparator's.
     element_access: 2_500,
-    sort_compare_default: 4_000,
+    sort_compare_default: 15_000,
     // About 0.5 µs (`slice` of a two-element subclass instance), against 0.02 µs natively.
     species_create: 250,
 };

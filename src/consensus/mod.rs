@@ -56,6 +56,10 @@ pub struct Limits {
     /// Strings up to this many characters are read for free by comparisons, property keys
     /// and number conversions; longer ones pay per character.
     pub short_string: u64,
+    /// Longest string a property key, a `Map`/`Set` key or a `Symbol.for` key may be: V8
+    /// hashes a longer string by its length alone, so keys of one length would all collide
+    /// and each lookup would compare against all of them.
+    pub max_key_chars: u64,
     /// Largest JSON encoding of one action's arguments, in bytes.
     pub max_args_bytes: usize,
     /// Largest JSON encoding of a call's result, in bytes.
@@ -149,6 +153,7 @@ pub const PARAMS: Params = Params {
         max_call_args: 10_000,
         max_bind_depth: 8,
         short_string: 64,
+        max_key_chars: 16_383,
         max_args_bytes: 64 * 1024,
         max_result_bytes: 64 * 1024,
         max_key_bytes: 1024,

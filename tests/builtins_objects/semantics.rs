@@ -55,7 +55,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { Array.from(null) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: object null is not iterable (cannot read property Symbol(Symbol.iterator))""###),
+        Returns(
+            r###""TypeError: object null is not iterable (cannot read property Symbol(Symbol.iterator))""###,
+        ),
     ),
     (
         r###"try { Array.from({[Symbol.iterator]() { return 5 }}) } catch (e) { return String(e) }"###,
@@ -67,7 +69,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { Array.from({[Symbol.iterator]: 5}) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: %Array%.from requires that the property of the first argument, items[Symbol.iterator], when exists, be a function""###),
+        Returns(
+            r###""TypeError: %Array%.from requires that the property of the first argument, items[Symbol.iterator], when exists, be a function""###,
+        ),
     ),
     (
         r###"const log = []; const it = { [Symbol.iterator]() { return { next() { return { value: 1, done: false }; }, return() { log.push("return"); return {}; } }; } }; try { Array.from(it, () => { throw new Error("boom"); }); } catch (e) { log.push(e.message); } return log;"###,
@@ -179,7 +183,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { Object.freeze([1,2]).fill(0) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Cannot assign to read only property '0' of object '[object Array]'""###),
+        Returns(
+            r###""TypeError: Cannot assign to read only property '0' of object '[object Array]'""###,
+        ),
     ),
     (
         r###"return [[1,2,3].includes(2), [1,2,3].includes(2, 2), [NaN].includes(NaN), [NaN].indexOf(NaN), [1,2,3].indexOf(3, -1), [1,2,1].lastIndexOf(1), [1,2,1].lastIndexOf(1, 1), [1,2,1].lastIndexOf(1, -3), [].includes(1), [1,2].indexOf(2, "1")];"###,
@@ -191,7 +197,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"return [[1,2,3].join(), [1,2,3].join("-"), [1,null,undefined,3].join(), [].join(), [[1,2],[3]].join(";"), [1,2].join(undefined), [1,2].join(null), String([1,[2,[3,[4]]]]), [{}].join()];"###,
-        Returns(r###"["1,2,3","1-2-3","1,,,3","","1,2;3","1,2","1null2","1,2,3,4","[object Object]"]"###),
+        Returns(
+            r###"["1,2,3","1-2-3","1,,,3","","1,2;3","1,2","1null2","1,2,3,4","[object Object]"]"###,
+        ),
     ),
     (
         r###"const a = [1,2]; a.push(a); return [a.join(), String(a), a.toString()];"###,
@@ -235,7 +243,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"return [[3,1,2].sort(), [3,1,10,2].sort(), [3,1,2].sort((a, b) => b - a), ["b", undefined, "a", , "c"].sort(), Object.keys(["b", undefined, "a", , "c"].sort()), [1, "1", 2, "10"].sort()];"###,
-        Returns(r###"[[1,2,3],[1,10,2,3],[3,2,1],["a","b","c",null,null],["0","1","2","3"],[1,"1","10",2]]"###),
+        Returns(
+            r###"[[1,2,3],[1,10,2,3],[3,2,1],["a","b","c",null,null],["0","1","2","3"],[1,"1","10",2]]"###,
+        ),
     ),
     (
         r###"const a = [{n: 2, toString() { return "b"; }}, {n: 1, toString() { return "a"; }}]; a.sort(); return a.map(x => x.n);"###,
@@ -255,11 +265,15 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { [1,2].sort(5) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: The comparison function must be either a function or undefined: 5""###),
+        Returns(
+            r###""TypeError: The comparison function must be either a function or undefined: 5""###,
+        ),
     ),
     (
         r###"try { Object.freeze([3,1,2]).sort() } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Cannot assign to read only property '0' of object '[object Array]'""###),
+        Returns(
+            r###""TypeError: Cannot assign to read only property '0' of object '[object Array]'""###,
+        ),
     ),
     (
         r###"try { [Symbol(), 1].sort() } catch (e) { return String(e) }"###,
@@ -299,7 +313,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const a = [1,2,3]; return [a.push(4, 5), a, a.pop(), a, a.shift(), a, a.unshift(0, 0.5), a, a.reverse()];"###,
-        Returns(r###"[5,[4,3,2,0.5,0],5,[4,3,2,0.5,0],1,[4,3,2,0.5,0],5,[4,3,2,0.5,0],[4,3,2,0.5,0]]"###),
+        Returns(
+            r###"[5,[4,3,2,0.5,0],5,[4,3,2,0.5,0],1,[4,3,2,0.5,0],5,[4,3,2,0.5,0],[4,3,2,0.5,0]]"###,
+        ),
     ),
     (
         r###"const o = { length: 1, 0: "a" }; Array.prototype.push.call(o, "b"); Array.prototype.unshift.call(o, "z"); return [o, Array.prototype.pop.call(o), Array.prototype.shift.call(o), o];"###,
@@ -311,7 +327,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { const a = [1]; Object.defineProperty(a, "length", {writable: false}); a.push(2); } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Cannot assign to read only property 'length' of object '[object Array]'""###),
+        Returns(
+            r###""TypeError: Cannot assign to read only property 'length' of object '[object Array]'""###,
+        ),
     ),
     (
         r###"const a = [1,2,3]; return [[...a.entries()], [...a.keys()], [...a.values()], [...a[Symbol.iterator]()]];"###,
@@ -348,7 +366,9 @@ pub const CASES: &[(&str, Expect)] = &[
     // ---- Arrays made from plain arrays (written in the runtime)
     (
         r###"const a = [1, , 3]; Object.defineProperty(a, 0, { get() { return 10; } }); return [a.map(x => x), Object.keys(a.map(x => x)), a.filter(() => true), a.flatMap(x => [x, x]), a.slice(0, 2), Object.keys(a.slice(0, 3)), [].concat(a), Object.keys([].concat(a)), a.concat([4, , 6]).length, Object.keys(a.concat([4, , 6]))];"###,
-        Returns(r###"[[10,null,3],["0","2"],[10,3],[10,10,3,3],[10,null],["0","2"],[10,null,3],["0","2"],6,["0","2","3","5"]]"###),
+        Returns(
+            r###"[[10,null,3],["0","2"],[10,3],[10,10,3,3],[10,null],["0","2"],[10,null,3],["0","2"],6,["0","2","3","5"]]"###,
+        ),
     ),
     (
         r###"const a = [1, 2, 3, 4]; const r = a.map((x, i, arr) => { if (i === 0) { arr.pop(); arr.push(9, 9); } return x; }); return [r, a];"###,
@@ -400,11 +420,15 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const a = [1, 2, 3]; Object.defineProperty(a, "length", { writable: false }); try { a.splice(0, 1); } catch (e) { return [String(e), a]; }"###,
-        Returns(r###"["TypeError: Cannot assign to read only property 'length' of object '[object Array]'",[2,3,null]]"###),
+        Returns(
+            r###"["TypeError: Cannot assign to read only property 'length' of object '[object Array]'",[2,3,null]]"###,
+        ),
     ),
     (
         r###"const a = [1, 2, 3]; Object.defineProperty(a, "length", { writable: false }); try { a.splice(1, 0, 9); } catch (e) { return [String(e), a]; }"###,
-        Returns(r###"["TypeError: Cannot assign to read only property 'length' of object '[object Array]'",[1,2,3]]"###),
+        Returns(
+            r###"["TypeError: Cannot assign to read only property 'length' of object '[object Array]'",[1,2,3]]"###,
+        ),
     ),
     (
         r###"const a = [1, 2, 3]; Object.defineProperty(a, 2, { value: 3, configurable: false, writable: true, enumerable: true }); try { a.splice(0, 1); } catch (e) { return [String(e), a]; }"###,
@@ -412,11 +436,15 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const a = [1, 2, 3]; Object.defineProperty(a, 1, { value: 2, writable: false, configurable: true, enumerable: true }); try { a.splice(0, 1); } catch (e) { return [String(e), a]; }"###,
-        Returns(r###"["TypeError: Cannot assign to read only property '1' of object '[object Array]'",[2,2,3]]"###),
+        Returns(
+            r###"["TypeError: Cannot assign to read only property '1' of object '[object Array]'",[2,2,3]]"###,
+        ),
     ),
     (
         r###"const a = Object.freeze([1, 2, 3]); try { a.splice(0, 1); } catch (e) { return String(e); }"###,
-        Returns(r###""TypeError: Cannot assign to read only property '0' of object '[object Array]'""###),
+        Returns(
+            r###""TypeError: Cannot assign to read only property '0' of object '[object Array]'""###,
+        ),
     ),
     (
         r###"const a = Object.seal([1, 2, 3]); try { a.splice(0, 1); } catch (e) { return String(e); }"###,
@@ -501,11 +529,15 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { const b = new ArrayBuffer(4); b.transfer(); b.slice(0); } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Cannot perform ArrayBuffer.prototype.slice on a detached ArrayBuffer""###),
+        Returns(
+            r###""TypeError: Cannot perform ArrayBuffer.prototype.slice on a detached ArrayBuffer""###,
+        ),
     ),
     (
         r###"try { new ArrayBuffer(4).resize(8) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Method ArrayBuffer.prototype.resize called on incompatible receiver #<ArrayBuffer>""###),
+        Returns(
+            r###""TypeError: Method ArrayBuffer.prototype.resize called on incompatible receiver #<ArrayBuffer>""###,
+        ),
     ),
     (
         r###"const u = new Uint8Array([1, 2, 300]); return [u.length, u[2], Array.from(u), u.byteLength, Uint8Array.BYTES_PER_ELEMENT, u.BYTES_PER_ELEMENT, new Float64Array(2).byteLength, new Int16Array(new Int8Array([-1, 2]))[0]];"###,
@@ -537,11 +569,15 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const u = new Int32Array([5, 1, 4, 2, 3]); return [Array.from(u.slice(1, 3)), Array.from(u.subarray(2)), u.at(-1), u.indexOf(4), u.lastIndexOf(4), u.includes(9), u.join("-"), u.toString(), Array.from(u.map(x => x * 2)), Array.from(u.filter(x => x > 2)), u.reduce((a, b) => a + b), u.reduceRight((a, b) => a + b), u.every(x => x > 0), u.some(x => x > 4), u.find(x => x > 3), u.findIndex(x => x > 3), u.findLast(x => x < 3), u.findLastIndex(x => x < 3)];"###,
-        Returns(r###"[[1,4],[4,2,3],3,2,2,false,"5-1-4-2-3","5,1,4,2,3",[10,2,8,4,6],[5,4,3],15,15,true,true,5,0,2,3]"###),
+        Returns(
+            r###"[[1,4],[4,2,3],3,2,2,false,"5-1-4-2-3","5,1,4,2,3",[10,2,8,4,6],[5,4,3],15,15,true,true,5,0,2,3]"###,
+        ),
     ),
     (
         r###"const u = new Int32Array([5, 1, 4, 2, 3]); return [Array.from(u.toSorted()), Array.from(u.toSorted((a, b) => b - a)), Array.from(u.toReversed()), Array.from(u.with(0, 9)), Array.from(u), Array.from(u.sort()), Array.from(u.reverse()), Array.from(u.fill(7, 1, 3)), Array.from(u.copyWithin(0, 3))];"###,
-        Returns(r###"[[1,2,3,4,5],[5,4,3,2,1],[3,2,4,1,5],[9,1,4,2,3],[5,1,4,2,3],[1,2,3,4,5],[5,4,3,2,1],[5,7,7,2,1],[2,1,7,2,1]]"###),
+        Returns(
+            r###"[[1,2,3,4,5],[5,4,3,2,1],[3,2,4,1,5],[9,1,4,2,3],[5,1,4,2,3],[1,2,3,4,5],[5,4,3,2,1],[5,7,7,2,1],[2,1,7,2,1]]"###,
+        ),
     ),
     (
         r###"const u = new Uint8Array(4); u.set([1, 2], 1); u.set(new Uint8Array([9]), 3); return [Array.from(u), [...u.keys()], [...u.entries()].length, [...u.values()]];"###,
@@ -553,7 +589,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { Uint8Array.prototype.join.call([]) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Method %TypedArray%.prototype.join called on incompatible receiver [object Array]""###),
+        Returns(
+            r###""TypeError: Method %TypedArray%.prototype.join called on incompatible receiver [object Array]""###,
+        ),
     ),
     (
         r###"try { Uint8Array.prototype.fill.call([], { valueOf() { throw new Error("no") } }) } catch (e) { return String(e) }"###,
@@ -577,7 +615,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { new DataView({}) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: First argument to DataView constructor must be an ArrayBuffer""###),
+        Returns(
+            r###""TypeError: First argument to DataView constructor must be an ArrayBuffer""###,
+        ),
     ),
     (
         r###"try { DataView(new ArrayBuffer(1)) } catch (e) { return String(e) }"###,
@@ -589,11 +629,15 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { DataView.prototype.getInt8.call({}, 0) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Method DataView.prototype.getInt8 called on incompatible receiver #<Object>""###),
+        Returns(
+            r###""TypeError: Method DataView.prototype.getInt8 called on incompatible receiver #<Object>""###,
+        ),
     ),
     (
         r###"const log = []; try { DataView.prototype.getInt8.call({}, { valueOf() { log.push(1); return 0; } }) } catch (e) { log.push(String(e)) } return log;"###,
-        Returns(r###"["TypeError: Method DataView.prototype.getInt8 called on incompatible receiver #<Object>"]"###),
+        Returns(
+            r###"["TypeError: Method DataView.prototype.getInt8 called on incompatible receiver #<Object>"]"###,
+        ),
     ),
     (
         r###"class D extends DataView {}; const d = new D(new ArrayBuffer(2)); return [d instanceof D, d instanceof DataView, new DataView(new ArrayBuffer(1)).constructor === DataView];"###,
@@ -601,7 +645,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const b = new ArrayBuffer(4); const u = new Uint8Array(b); b.transfer(); try { u.join() } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Cannot perform %TypedArray%.prototype.join on a detached or out-of-bounds ArrayBuffer""###),
+        Returns(
+            r###""TypeError: Cannot perform %TypedArray%.prototype.join on a detached or out-of-bounds ArrayBuffer""###,
+        ),
     ),
     (
         r###"return [Object.prototype.toString.call(new Uint8Array(1)), new Uint8Array(1)[Symbol.toStringTag], Object.getPrototypeOf(Uint8Array.prototype)[Symbol.toStringTag]];"###,
@@ -609,7 +655,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"return Object.getOwnPropertyNames(Object.getPrototypeOf(Int8Array).prototype).sort();"###,
-        Returns(r###"["at","buffer","byteLength","byteOffset","constructor","copyWithin","entries","every","fill","filter","find","findIndex","findLast","findLastIndex","forEach","includes","indexOf","join","keys","lastIndexOf","length","map","reduce","reduceRight","reverse","set","slice","some","sort","subarray","toLocaleString","toReversed","toSorted","toString","values","with"]"###),
+        Returns(
+            r###"["at","buffer","byteLength","byteOffset","constructor","copyWithin","entries","every","fill","filter","find","findIndex","findLast","findLastIndex","forEach","includes","indexOf","join","keys","lastIndexOf","length","map","reduce","reduceRight","reverse","set","slice","some","sort","subarray","toLocaleString","toReversed","toSorted","toString","values","with"]"###,
+        ),
     ),
     (
         r###"const u = new Uint8Array(3); u.foo = 1; return [Object.keys(u), Object.entries(u)];"###,
@@ -618,7 +666,9 @@ pub const CASES: &[(&str, Expect)] = &[
     // ---- Typed arrays and buffers made from plain ones (written in the runtime)
     (
         r###"const u = new Int16Array([1, -2, 3, -4, 5]); return [Array.from(u.slice()), Array.from(u.slice(-2)), Array.from(u.slice(1, -1)), Array.from(u.slice(3, 1)), Array.from(u.subarray()), Array.from(u.subarray(-2)), Array.from(u.subarray(1, -1)), Array.from(u.subarray(4, 1)), u.subarray(1).byteOffset, u.subarray(1, 3).buffer === u.buffer, u.slice(1).buffer === u.buffer];"###,
-        Returns(r###"[[1,-2,3,-4,5],[-4,5],[-2,3,-4],[],[1,-2,3,-4,5],[-4,5],[-2,3,-4],[],2,true,false]"###),
+        Returns(
+            r###"[[1,-2,3,-4,5],[-4,5],[-2,3,-4],[],[1,-2,3,-4,5],[-4,5],[-2,3,-4],[],2,true,false]"###,
+        ),
     ),
     (
         r###"const b = new ArrayBuffer(16); const u = new Uint8Array(b, 4, 8); u.set([1, 2, 3, 4, 5, 6, 7, 8]); return [Array.from(u.slice(2, 5)), Array.from(u.subarray(2, 5)), u.subarray(2, 5).byteOffset, u.subarray(2).length];"###,
@@ -638,11 +688,16 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const u = new Uint8Array([1, 2, 3]); Object.defineProperty(u, "constructor", { value: Int16Array }); return [u.slice(1) instanceof Int16Array, u.subarray(1) instanceof Int16Array];"###,
-        Fails(Status::RuntimeError, r###"RangeError: start offset of Int16Array should be a multiple of 2"###),
+        Fails(
+            Status::RuntimeError,
+            r###"RangeError: start offset of Int16Array should be a multiple of 2"###,
+        ),
     ),
     (
         r###"const b = new ArrayBuffer(8); const u = new Uint8Array(b); try { u.slice({ valueOf() { b.transfer(); return 0; } }); } catch (e) { return String(e); }"###,
-        Returns(r###""TypeError: Cannot perform %TypedArray%.prototype.slice on a detached or out-of-bounds ArrayBuffer""###),
+        Returns(
+            r###""TypeError: Cannot perform %TypedArray%.prototype.slice on a detached or out-of-bounds ArrayBuffer""###,
+        ),
     ),
     (
         r###"const b = new ArrayBuffer(8); const u = new Uint8Array(b); try { u.subarray({ valueOf() { b.transfer(); return 0; } }); } catch (e) { return String(e); }"###,
@@ -654,7 +709,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const b = new ArrayBuffer(4); const u = new Uint8Array(b); b.transfer(); try { u.map(x => x); } catch (e) { return String(e); }"###,
-        Returns(r###""TypeError: Cannot perform %TypedArray%.prototype.map on a detached or out-of-bounds ArrayBuffer""###),
+        Returns(
+            r###""TypeError: Cannot perform %TypedArray%.prototype.map on a detached or out-of-bounds ArrayBuffer""###,
+        ),
     ),
     (
         r###"const b = new ArrayBuffer(8); new Uint8Array(b).set([1, 2, 3, 4, 5, 6, 7, 8]); return [Array.from(new Uint8Array(b.slice(2, 5))), b.slice(-3).byteLength, b.slice(5, 2).byteLength, b.slice().byteLength, b.slice(0) !== b, new Uint8Array(b.slice(6))[1]];"###,
@@ -662,7 +719,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const b = new ArrayBuffer(8); try { b.slice({ valueOf() { b.transfer(); return 0; } }); } catch (e) { return String(e); }"###,
-        Returns(r###""TypeError: Cannot perform ArrayBuffer.prototype.slice on a detached ArrayBuffer""###),
+        Returns(
+            r###""TypeError: Cannot perform ArrayBuffer.prototype.slice on a detached ArrayBuffer""###,
+        ),
     ),
     (
         r###"class B extends ArrayBuffer {}; const b = new B(4); return [b.slice(1) instanceof B, b.slice(1).byteLength];"###,
@@ -674,7 +733,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const b = new ArrayBuffer(4); Object.defineProperty(b, "constructor", { value: { [Symbol.species]: function (n) { return new ArrayBuffer(1); } } }); try { b.slice(0); } catch (e) { return String(e); }"###,
-        Returns(r###""TypeError: Derived ArrayBuffer constructor created a buffer which was too small""###),
+        Returns(
+            r###""TypeError: Derived ArrayBuffer constructor created a buffer which was too small""###,
+        ),
     ),
     (
         r###"const u = new Uint8Array(3); let calls = 0; u.map(function () { calls++; return this; }, 7); u.filter(function () { calls++; return this === 7; }, 7); return calls;"###,
@@ -683,7 +744,9 @@ pub const CASES: &[(&str, Expect)] = &[
     // ---- Object, Object.prototype, Reflect
     (
         r###"return [Object.keys({a: 1, b: 2}), Object.values({a: 1, b: 2}), Object.entries({a: 1}), Object.keys("ab"), Object.keys([1, , 3]), Object.keys(5), Object.getOwnPropertyNames([1]), Object.getOwnPropertySymbols({[Symbol.iterator]: 1}).length, Reflect.ownKeys({b: 1, a: 2, 1: 3})];"###,
-        Returns(r###"[["a","b"],[1,2],[["a",1]],["0","1"],["0","2"],[],["0","length"],1,["1","b","a"]]"###),
+        Returns(
+            r###"[["a","b"],[1,2],[["a",1]],["0","1"],["0","2"],[],["0","length"],1,["1","b","a"]]"###,
+        ),
     ),
     (
         r###"try { Object.keys(null) } catch (e) { return String(e) }"###,
@@ -723,7 +786,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const log = []; const k = { toString() { log.push("ts"); return "kk"; } }; const o = {}; Object.defineProperty(o, k, { value: 1, enumerable: true }); return [o, log, Object.getOwnPropertyDescriptor(o, k), Object.hasOwn(o, k), o.hasOwnProperty(k), o.propertyIsEnumerable(k), log];"###,
-        Returns(r###"[{"kk":1},["ts","ts","ts","ts","ts"],{"value":1,"writable":false,"enumerable":true,"configurable":false},true,true,true,["ts","ts","ts","ts","ts"]]"###),
+        Returns(
+            r###"[{"kk":1},["ts","ts","ts","ts","ts"],{"value":1,"writable":false,"enumerable":true,"configurable":false},true,true,true,["ts","ts","ts","ts","ts"]]"###,
+        ),
     ),
     (
         r###"try { Object.defineProperty(1, "a", {}) } catch (e) { return String(e) }"###,
@@ -755,7 +820,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { Object.fromEntries(5) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: number 5 is not iterable (cannot read property Symbol(Symbol.iterator))""###),
+        Returns(
+            r###""TypeError: number 5 is not iterable (cannot read property Symbol(Symbol.iterator))""###,
+        ),
     ),
     (
         r###"try { Object.fromEntries(null) } catch (e) { return String(e) }"###,
@@ -767,7 +834,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"return [Object.getOwnPropertyDescriptors({a: 1, get b() { return 2; }}), Object.getOwnPropertyDescriptor([1], "length"), Object.getOwnPropertyDescriptor("ab", 0), Object.getOwnPropertyDescriptor({}, "x")];"###,
-        Returns(r###"[{"a":{"value":1,"writable":true,"enumerable":true,"configurable":true},"b":{"enumerable":true,"configurable":true}},{"value":1,"writable":true,"enumerable":false,"configurable":false},{"value":"a","writable":false,"enumerable":true,"configurable":false},null]"###),
+        Returns(
+            r###"[{"a":{"value":1,"writable":true,"enumerable":true,"configurable":true},"b":{"enumerable":true,"configurable":true}},{"value":1,"writable":true,"enumerable":false,"configurable":false},{"value":"a","writable":false,"enumerable":true,"configurable":false},null]"###,
+        ),
     ),
     (
         r###"return [Object.is(NaN, NaN), Object.is(0, -0), Object.is("a".repeat(100), "a".repeat(100)), Object.getPrototypeOf([]) === Array.prototype, Object.setPrototypeOf({}, null) !== null, Object.hasOwn([1], 0), Object.hasOwn("ab", "length")];"###,
@@ -791,7 +860,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const o = {}; return [o.hasOwnProperty("x"), ({x: 1}).hasOwnProperty("x"), Object.prototype.hasOwnProperty.call([1], 0), ({}).propertyIsEnumerable("x"), ({}).isPrototypeOf({}), Object.prototype.isPrototypeOf([]), ({}).valueOf() !== null, ({}).toString(), ({}).toLocaleString(), [].toLocaleString()];"###,
-        Returns(r###"[false,true,true,false,false,true,true,"[object Object]","[object Object]",""]"###),
+        Returns(
+            r###"[false,true,true,false,false,true,true,"[object Object]","[object Object]",""]"###,
+        ),
     ),
     (
         r###"try { Object.prototype.hasOwnProperty.call(null, "x") } catch (e) { return String(e) }"###,
@@ -815,15 +886,21 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const o = { [Symbol.toStringTag]: "Tag" }; return [Object.prototype.toString.call(o), Object.prototype.toString.call([]), Object.prototype.toString.call(null), Object.prototype.toString.call(new Map()), String(o)];"###,
-        Returns(r###"["[object Tag]","[object Array]","[object Null]","[object Map]","[object Tag]"]"###),
+        Returns(
+            r###"["[object Tag]","[object Array]","[object Null]","[object Map]","[object Tag]"]"###,
+        ),
     ),
     (
         r###"return [Reflect.apply(Math.max, null, [1, 3, 2]), Reflect.construct(Date, [0]).getTime(), Reflect.construct(function () { this.a = new.target === Array; }, [], Array).a, Reflect.has({a: 1}, "a"), Reflect.get({get a() { return this; }}, "a", 5), Reflect.set({}, "a", 1), Reflect.defineProperty({}, "a", {value: 1}), Reflect.deleteProperty({a: 1}, "a"), Reflect.getOwnPropertyDescriptor({a: 1}, "a"), Reflect.getPrototypeOf([]) === Array.prototype, Reflect.isExtensible({}), Reflect.preventExtensions({}), Reflect.setPrototypeOf({}, null), Reflect.ownKeys([1])];"###,
-        Returns(r###"[3,0,true,true,5,true,true,true,{"value":1,"writable":true,"enumerable":true,"configurable":true},true,true,true,true,["0","length"]]"###),
+        Returns(
+            r###"[3,0,true,true,5,true,true,true,{"value":1,"writable":true,"enumerable":true,"configurable":true},true,true,true,true,["0","length"]]"###,
+        ),
     ),
     (
         r###"try { Reflect.apply(5) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Function.prototype.apply was called on 5, which is a number and not a function""###),
+        Returns(
+            r###""TypeError: Function.prototype.apply was called on 5, which is a number and not a function""###,
+        ),
     ),
     (
         r###"try { Reflect.apply(Math.max, null, 5) } catch (e) { return String(e) }"###,
@@ -857,7 +934,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"return Object.getOwnPropertyNames(Object).sort();"###,
-        Returns(r###"["assign","create","defineProperties","defineProperty","entries","freeze","fromEntries","getOwnPropertyDescriptor","getOwnPropertyDescriptors","getOwnPropertyNames","getOwnPropertySymbols","getPrototypeOf","groupBy","hasOwn","is","isExtensible","isFrozen","isSealed","keys","length","name","preventExtensions","prototype","seal","setPrototypeOf","values"]"###),
+        Returns(
+            r###"["assign","create","defineProperties","defineProperty","entries","freeze","fromEntries","getOwnPropertyDescriptor","getOwnPropertyDescriptors","getOwnPropertyNames","getOwnPropertySymbols","getPrototypeOf","groupBy","hasOwn","is","isExtensible","isFrozen","isSealed","keys","length","name","preventExtensions","prototype","seal","setPrototypeOf","values"]"###,
+        ),
     ),
     (
         r###"return [Object(1) instanceof Number, typeof Object("s"), Object(null) !== null, new Object(5).valueOf(), Object.name, Object.length];"###,
@@ -874,7 +953,9 @@ pub const CASES: &[(&str, Expect)] = &[
     // ---- Map, Set, WeakMap, WeakSet
     (
         r###"const m = new Map([[1, "a"], [2, "b"]]); m.set(3, "c"); return [m.get(1), m.has(2), m.delete(2), m.size, [...m], [...m.keys()], [...m.values()], [...m.entries()], m.get(9)];"###,
-        Returns(r###"["a",true,true,2,[[1,"a"],[3,"c"]],[1,3],["a","c"],[[1,"a"],[3,"c"]],null]"###),
+        Returns(
+            r###"["a",true,true,2,[[1,"a"],[3,"c"]],[1,3],["a","c"],[[1,"a"],[3,"c"]],null]"###,
+        ),
     ),
     (
         r###"const s = new Set([1, 2, 2, 3]); s.add(4); return [s.has(2), s.delete(2), s.size, [...s], [...s.keys()], [...s.entries()], [...s.values()]];"###,
@@ -886,11 +967,15 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { new Map(5) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: number 5 is not iterable (cannot read property Symbol(Symbol.iterator))""###),
+        Returns(
+            r###""TypeError: number 5 is not iterable (cannot read property Symbol(Symbol.iterator))""###,
+        ),
     ),
     (
         r###"try { new Map({}) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: object is not iterable (cannot read property Symbol(Symbol.iterator))""###),
+        Returns(
+            r###""TypeError: object is not iterable (cannot read property Symbol(Symbol.iterator))""###,
+        ),
     ),
     (
         r###"try { new Map([1]) } catch (e) { return String(e) }"###,
@@ -898,7 +983,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { new Set(5) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: number 5 is not iterable (cannot read property Symbol(Symbol.iterator))""###),
+        Returns(
+            r###""TypeError: number 5 is not iterable (cannot read property Symbol(Symbol.iterator))""###,
+        ),
     ),
     (
         r###"return [new Map(null).size, new Map(undefined).size, new Set("hello").size, new Set(new Map([[1, 2]])).size, new Map(new Map([[1, 2]])).get(1)];"###,
@@ -918,7 +1005,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const log = []; const it = { [Symbol.iterator]() { let i = 0; return { next() { log.push("n"); return i++ < 2 ? { value: [i, i], done: false } : { done: true }; }, return() { log.push("ret"); return {}; } }; } }; new Map(it); try { new Map({ [Symbol.iterator]() { return { next() { return { value: 5, done: false }; }, return() { log.push("closed"); return {}; } }; } }); } catch (e) { log.push(String(e)); } return log;"###,
-        Returns(r###"["n","n","n","closed","TypeError: Iterator value 5 is not an entry object"]"###),
+        Returns(
+            r###"["n","n","n","closed","TypeError: Iterator value 5 is not an entry object"]"###,
+        ),
     ),
     (
         r###"const m = new Map(); let n = 0; m.set("a", 1).set("b", 2); m.forEach(function (v, k, map) { n += v * this.f; }, { f: 10 }); return [n, m.size];"###,
@@ -934,7 +1023,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { Map.prototype.get.call({}, 1) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Method Map.prototype.get called on incompatible receiver #<Object>""###),
+        Returns(
+            r###""TypeError: Method Map.prototype.get called on incompatible receiver #<Object>""###,
+        ),
     ),
     (
         r###"const m = new Map(); m.set(NaN, 1); m.set(-0, 2); return [m.get(NaN), m.get(0), m.has(+0), [...m.keys()].map(String)];"###,
@@ -962,7 +1053,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const log = []; const like = { get size() { log.push("size"); return 2; }, get has() { log.push("has"); return (v) => { log.push("has" + v); return v === 2; }; }, get keys() { log.push("keys"); return function* () { log.push("gen"); yield 2; yield 7; }; } }; const a = new Set([1, 2, 3]); return [[...a.union(like)], [...a.intersection(like)], [...a.difference(like)], a.isSubsetOf(like), log];"###,
-        Returns(r###"[[1,2,3,7],[2],[1,3],false,["size","has","keys","gen","size","has","keys","gen","size","has","keys","gen","size","has","keys"]]"###),
+        Returns(
+            r###"[[1,2,3,7],[2],[1,3],false,["size","has","keys","gen","size","has","keys","gen","size","has","keys","gen","size","has","keys"]]"###,
+        ),
     ),
     (
         r###"try { new Set([1]).union({}) } catch (e) { return String(e) }"###,
@@ -978,7 +1071,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"try { Set.prototype.union.call({}, new Set()) } catch (e) { return String(e) }"###,
-        Returns(r###""TypeError: Method Set.prototype.union called on incompatible receiver #<Object>""###),
+        Returns(
+            r###""TypeError: Method Set.prototype.union called on incompatible receiver #<Object>""###,
+        ),
     ),
     (
         r###"return [Map[Symbol.species] === Map, Set[Symbol.species] === Set, Map.name, Map.length, WeakMap.length, typeof Map.groupBy, Object.prototype.toString.call(new WeakSet())];"###,
@@ -995,7 +1090,9 @@ pub const CASES: &[(&str, Expect)] = &[
     // ---- Iterator helpers, generators, Promise
     (
         r###"function* g() { yield 1; yield 2; yield 3; } const it = g(); return [it.next(), it.return(9), it.next(), [...g()], Array.from(g())];"###,
-        Returns(r###"[{"value":1,"done":false},{"value":9,"done":true},{"done":true},[1,2,3],[1,2,3]]"###),
+        Returns(
+            r###"[{"value":1,"done":false},{"value":9,"done":true},{"done":true},[1,2,3],[1,2,3]]"###,
+        ),
     ),
     (
         r###"function* g() { try { yield 1; } catch (e) { yield "caught " + e; } } const it = g(); it.next(); return [it.throw("x"), it.next()];"###,
@@ -1043,7 +1140,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const log = []; const it = Object.create(Iterator.prototype, { next: { get() { log.push("getnext"); return () => ({done: true}); } }, return: { get() { log.push("getreturn"); return () => { log.push("return"); return {}; }; } } }); try { it.take({ valueOf() { log.push("valueOf"); throw 1; } }); } catch (e) { log.push("caught " + e); } try { it.take(NaN); } catch (e) { log.push(String(e)); } it.take(1); try { it.map(5) } catch (e) { log.push(String(e)); } return log;"###,
-        Returns(r###"["valueOf","getreturn","return","caught 1","getreturn","return","RangeError: NaN must be positive","getnext","getreturn","return","TypeError: number 5 is not a function"]"###),
+        Returns(
+            r###"["valueOf","getreturn","return","caught 1","getreturn","return","RangeError: NaN must be positive","getnext","getreturn","return","TypeError: number 5 is not a function"]"###,
+        ),
     ),
     (
         r###"const log = []; const it = { i: 0, next() { log.push("next"); return this.i < 3 ? { value: this.i++, done: false } : { done: true }; }, return() { log.push("return"); return {}; } }; Object.setPrototypeOf(it, Iterator.prototype); const h = it.map(x => x * 10); return [h.next(), h.return(), h.next(), log];"###,
@@ -1119,7 +1218,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"return [Object.prototype.toString.call([].values()), Object.prototype.toString.call([].values().map(x => x)), Object.prototype.toString.call(Iterator.from({next(){}}))];"###,
-        Returns(r###"["[object Array Iterator]","[object Iterator Helper]","[object Iterator]"]"###),
+        Returns(
+            r###"["[object Array Iterator]","[object Iterator Helper]","[object Iterator]"]"###,
+        ),
     ),
     // ---- Arguments converted once, getters and iterator steps run once, in order
     (
@@ -1144,7 +1245,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"const log = []; const src = { get [Symbol.iterator]() { log.push("get"); return function () { log.push("call"); let i = 0; return { next() { log.push("next"); return i++ < 1 ? { value: [1, 2], done: false } : { done: true }; } }; }; } }; new Map(src); new Set(src); new WeakMap(); Object.fromEntries(src); Promise.all(src); return log;"###,
-        Returns(r###"["get","call","next","next","get","call","next","next","get","call","next","next","get","call","next","next"]"###),
+        Returns(
+            r###"["get","call","next","next","get","call","next","next","get","call","next","next","get","call","next","next"]"###,
+        ),
     ),
     (
         r###"const log = []; const p = { get size() { log.push("size"); return { valueOf() { log.push("valueOf"); return 1; } }; }, has(v) { return false; }, keys() { return [].values(); } }; new Set([1]).union(p); return log;"###,
@@ -1168,7 +1271,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"return [[0, -0, NaN, 1].toSorted(), [-0, 0].sort().map(x => Object.is(x, -0)), ["b", "a", "B", "A", "aa", ""].sort(), [true, false, null, "null", undefined].sort()];"###,
-        Returns(r###"[[0,0,1,null],[true,false],["","A","B","a","aa","b"],[false,null,"null",true,null]]"###),
+        Returns(
+            r###"[[0,0,1,null],[true,false],["","A","B","a","aa","b"],[false,null,"null",true,null]]"###,
+        ),
     ),
     (
         r###"const a = ["x".repeat(100) + "b", "x".repeat(100) + "a"]; a.sort(); return a.map(s => s.slice(-1));"###,
@@ -1196,7 +1301,9 @@ pub const CASES: &[(&str, Expect)] = &[
     ),
     (
         r###"return [Object.entries([7, 8]), Object.values("ab"), Object.keys(new Uint8Array(2)), Object.getOwnPropertyNames("ab"), Reflect.ownKeys([5]), Object.entries(new Map([[1, 2]]))];"###,
-        Returns(r###"[[["0",7],["1",8]],["a","b"],["0","1"],["0","1","length"],["0","length"],[]]"###),
+        Returns(
+            r###"[[["0",7],["1",8]],["a","b"],["0","1"],["0","1","length"],["0","length"],[]]"###,
+        ),
     ),
     (
         r###"const o = Object.defineProperties({}, { a: { value: 1, enumerable: true }, [Symbol.iterator]: { value: 2 } }); return [Object.keys(o), Reflect.ownKeys(o).length, Object.getOwnPropertySymbols(o).length];"###,

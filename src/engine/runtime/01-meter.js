@@ -131,6 +131,16 @@ const count = (units) => {
 const readChars = (n) => {
   if (n > SHORT_STRING) chargeMilli(n, COSTS.string_read);
 };
+// A string V8 hashes (a property key, a Map/Set key, a registry key): read whole, and refused
+// past `max_key_chars` (a longer one is hashed by its length alone: keys of one length would
+// all collide, and every lookup would compare against every one of them).
+const hashChars = (s) => {
+  if (s.length > LIMITS.max_key_chars) {
+    throw new NativeRangeError(
+      `a key may have at most ${LIMITS.max_key_chars} characters; this one has ${s.length}`);
+  }
+  if (s.length > SHORT_STRING) chargeMilli(s.length, COSTS.string_hash);
+};
 // What a new string of `n` characters costs: its memory, and beyond SHORT_STRING its writing.
 const newString = (n) => {
   count(COSTS.memory_string + n);
@@ -230,7 +240,9 @@ const classified = new NativeWeakMap();
 const wrapperNames = new NativeWeakMap();
 
 const classify = (fn, kind, path) => {
-  if (typeof fn === "function") reflectApply(weakMapSet, classified, [fn, `${kind}: ${path}`]);
+  // Only whether it is classified is kept: a string per function would be deserialized into
+  // every context. (`kind` and `path` document the call.)
+  if (typeof fn === "function") reflectApply(weakMapSet, classified, [fn, true]);
 };
 
 // Replaces `target[key]` (a data property, or `getter` of an accessor when `part` is "get")
@@ -243,8 +255,14 @@ const meter = (target, key, make, part) => {
   const original = desc[slot];
   if (typeof original !== "function") throw new NativeTypeError(`meter: ${NativeString(key)} is not a function`);
   const wrapper = make(original);
-  reflectDefineProperty(wrapper, "name", { value: original.name, configurable: true });
-  reflectDefineProperty(wrapper, "length", { value: original.length, configurable: true });
+  // Redefined only where they differ: a function whose `name` or `length` was redefined
+  // gets a map of its own, and every such map is deserialized into every context.
+  if (wrapper.name !== original.name) {
+    reflectDefineProperty(wrapper, "name", { value: original.name, configurable: true });
+  }
+  if (wrapper.length !== original.length) {
+    reflectDefineProperty(wrapper, "length", { value: original.length, configurable: true });
+  }
   reflectApply(weakMapSet, wrapperNames, [wrapper, original.name]);
   classify(wrapper, "metered", NativeString(key));
   desc[slot] = wrapper;

@@ -146,7 +146,7 @@ meter(SymbolWrapper, "for", (original) => ({
   for(key) {
     charge(COSTS.call);
     const s = strArg(key);
-    readChars(s.length);
+    hashChars(s);
     count(COSTS.memory_object + COSTS.memory_string + s.length);
     return reflectApply(original, undefined, [s]);
   },

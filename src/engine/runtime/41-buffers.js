@@ -289,14 +289,14 @@ typedMethod("copyWithin", (copyWithin, ta, len, args) => {
   const s = numArg(args[1]);
   const e = numArg(args[2]);
   const moved = mathMin(relIndex(e, len, len) - relIndex(s, len), len - relIndex(t, len));
-  pay(mathMax(moved, 0) * COSTS.element);
+  pay(mathMax(moved, 0) * COSTS.typed_element);
   return framed(copyWithin, ta, [t, s, e]);
 });
 typedMethod("fill", (fill, ta, len, args) => {
   const v = numArg(args[0]);
   const s = numArg(args[1]);
   const e = numArg(args[2]);
-  pay(mathMax(relIndex(e, len, len) - relIndex(s, len), 0) * COSTS.element);
+  pay(mathMax(relIndex(e, len, len) - relIndex(s, len), 0) * COSTS.typed_element);
   return framed(fill, ta, [v, s, e]);
 });
 for (const name of ["includes", "indexOf"]) {
@@ -307,33 +307,33 @@ for (const name of ["includes", "indexOf"]) {
     }
     const from = numArg(args[1]);
     const n = toInt(from);
-    pay(mathMax(len - (n >= 0 ? n : mathMax(len + n, 0)), 0) * COSTS.element);
+    pay(mathMax(len - (n >= 0 ? n : mathMax(len + n, 0)), 0) * COSTS.typed_element);
     return framed(original, ta, [args[0], from]);
   });
 }
 typedMethod("lastIndexOf", (lastIndexOf, ta, len, args) => {
   if (len === 0 || args.length < 2) {
-    pay(len * COSTS.element);
+    pay(len * COSTS.typed_element);
     return framed(lastIndexOf, ta, args);
   }
   const from = numArg(args[1]);
   const n = toInt(from);
-  pay(mathMax((n >= 0 ? mathMin(n, len - 1) : len + n) + 1, 0) * COSTS.element);
+  pay(mathMax((n >= 0 ? mathMin(n, len - 1) : len + n) + 1, 0) * COSTS.typed_element);
   return framed(lastIndexOf, ta, [args[0], from]);
 });
 typedMethod("reverse", (reverse, ta, len) => {
-  pay(len * COSTS.element);
+  pay(len * COSTS.typed_element);
   return reflectApply(reverse, ta, []);
 });
 typedMethod("toReversed", (toReversed, ta, len) => {
-  pay(len * COSTS.element);
+  pay(len * COSTS.typed_element);
   allocation(len * BYTES_PER_ELEMENT[typedName(ta)]);
   return reflectApply(toReversed, ta, []);
 });
 typedMethod("with", (withIndex, ta, len, args) => {
   const i = numArg(args[0]);
   const v = numArg(args[1]);
-  pay(len * COSTS.element);
+  pay(len * COSTS.typed_element);
   allocation(len * BYTES_PER_ELEMENT[typedName(ta)]);
   return reflectApply(withIndex, ta, [i, v]);
 });
@@ -350,7 +350,7 @@ typedMethod("slice", (slice, ta, len, args) => {
   const e = numArg(args[1]);
   const k = relIndex(s, len);
   const count = mathMax(relIndex(e, len, len) - k, 0);
-  pay(count * COSTS.element);
+  pay(count * COSTS.typed_element);
   const Original = typedIntrinsic(ta);
   // (A conversion may have detached or shrunk the buffer: the native's TypeError.)
   if (Original === undefined || typedLength(ta) < k + count) {
@@ -384,7 +384,8 @@ typedMethod("set", (set, ta, len, args) => {
   const offset = numArg(args[1]);
   const source = args[0];
   const n = typedLength(source);
-  pay((n >= 0 ? n : lengthOf(source, "TypedArray.prototype.set")) * COSTS.element);
+  // From a typed array a flat copy; from anything else each element is read and converted.
+  pay(n >= 0 ? n * COSTS.typed_element : lengthOf(source, "TypedArray.prototype.set") * COSTS.element);
   return framed(set, ta, [source, offset]);
 });
 // join and toLocaleString: the string is at most the longest ToString of an element per

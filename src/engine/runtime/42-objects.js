@@ -154,15 +154,58 @@ meter(NativeObject, "is", (is) => ({
   },
 }).is);
 
-// fromEntries: an iterable of entries, each a property (its key converted by the native:
-// the entry's getters and the key's toString are contract code).
+// fromEntries: an iterable of entries, each a property. Each entry's key and value are read
+// here, in the specification's order (`0`, `1`, then the key converted by `guards.key`, which
+// pays for a long one and refuses one V8 would hash by its length), and the native gets
+// `[key, value]` pairs; an abrupt read closes the iterator, as the native would.
+const keyedEntries = (items) => {
+  const method = items[symbolIterator];
+  if (typeof method !== "function") return { [symbolIterator]: method };
+  const iterator = reflectApply(method, items, []);
+  if (!isObject(iterator)) return { [symbolIterator]: () => iterator };
+  const next = iterator.next;
+  const close = () => {
+    try {
+      const done = iterator.return;
+      if (done !== undefined && done !== null) reflectApply(done, iterator, []);
+    } catch {
+      // The read's error is the one thrown, as in IteratorClose with a throw completion.
+    }
+  };
+  const entries = {
+    next() {
+      if (typeof next !== "function") throw notAFunction(next);
+      const result = reflectApply(next, iterator, []);
+      if (!isObject(result)) return result;
+      if (result.done) return { done: true, value: undefined };
+      const entry = result.value;
+      if (!isObject(entry)) return { done: false, value: entry };
+      let key, value;
+      try {
+        key = entry[0];
+        value = entry[1];
+        key = guards.key(key);
+      } catch (e) {
+        close();
+        throw e;
+      }
+      return { done: false, value: [key, value] };
+    },
+    return() {
+      const method = iterator.return;
+      if (method === undefined || method === null) return { done: true, value: undefined };
+      return reflectApply(method, iterator, arguments);
+    },
+  };
+  return { [symbolIterator]: () => entries };
+};
 meter(NativeObject, "fromEntries", (fromEntries) => ({
   fromEntries(iterable) {
     if (iterable === undefined || iterable === null) return reflectApply(fromEntries, this, arguments);
     count(COSTS.memory_object);
     pay(0);
     const items = meteredIterable(iterable, COSTS.element + COSTS.property, COSTS.memory_property);
-    return framed(fromEntries, this, [items]);
+    return framed(fromEntries, this, [isObject(items) ? keyedEntries(items) : items]);
   },
 }).fromEntries);
 
@@ -179,7 +222,7 @@ const grouping = (target, name, perGroup) => meter(target, name, (groupBy) => ({
     const keyed = meteredCallback(callback);
     const wrapped = function () {
       const key = reflectApply(keyed, this, arguments);
-      if (typeof key === "string") readChars(key.length);
+      if (typeof key === "string") hashChars(key);
       return key;
     };
     return framed(groupBy, this, [source, wrapped]);

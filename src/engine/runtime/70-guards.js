@@ -41,7 +41,7 @@ const guards = freeze({
     const p = isObject(x) ? toPrimitive(x, "string") : x;
     if (typeof p === "symbol") return p;
     const s = typeof p === "string" ? p : `${p}`;
-    readChars(s.length);
+    hashChars(s);
     return s;
   },
   // A string that `+`, `+=` or a template literal made.

@@ -23,7 +23,8 @@ for (let i = 0; i < regexpKeys.length; i++) {
 }
 // (The walk uses only intrinsics captured in 01-meter.js: the public ones may be wrapped.)
 forEachReachable((value) => {
-  if (value !== G && value !== Error) freeze(value);
+  // (`Error` is a proxy of the intrinsic, 34-functions.js: the intrinsic stays open.)
+  if (value !== G && value !== IntrinsicError && value !== Error) freeze(value);
 });
 // Per context, before any contract code runs: what V8 re-added, removed; the two open
 // objects closed. `Error.stackTraceLimit` (which V8 sets per context) is 0, as in IOST's
@@ -33,10 +34,11 @@ forEachReachable((value) => {
 const NativeRegExpPrototype = RegExp.prototype;
 const lockdown = () => {
   delete G.WebAssembly;
-  // V8 adds the `linear` flag getter to RegExp.prototype in every new context, configurable,
-  // and `freeze` cannot close it (the prototype's map already says frozen): removed, like
-  // the other things V8 re-adds. `flags` still shows the `l`.
-  delete NativeRegExpPrototype.linear;
+  // V8 adds the `linear` flag getter to RegExp.prototype in every new context from the
+  // snapshot, configurable, and `freeze` cannot close it (the prototype's map already says
+  // frozen): removed, like the other things V8 re-adds (`flags`, which reads it, then shows
+  // no `l`). In a context made without the snapshot it was frozen with the rest and stays.
+  reflectDeleteProperty(NativeRegExpPrototype, "linear");
   defineProperty(Error, "stackTraceLimit", { value: 0, writable: false, configurable: false });
   freeze(Error);
   freeze(G);
