@@ -452,6 +452,20 @@ const ADVERSARIAL: &[(&str, Expect)] = &[
         r#"const a = []; for (let i = 0; i < 3000; i++) a.push("x".repeat(2000) + ((i * 7919) % 3001)); let n = 0; for (let k = 0; k < 100; k++) n += a.slice().sort().length; return n;"#,
         Fails(Status::OutOfGas, "out of gas"),
     ),
+    // Each step of a Map's entries iterator makes a [key, value] array, counted: keeping seven
+    // copies of 10^5 entries passes the budget, of their keys alone does not.
+    (
+        "const m = new Map(); for (let i = 0; i < 1e5; i++) m.set(i, i); const keep = []; for (let k = 0; k < 7; k++) keep.push(Array.from(m)); return keep.length;",
+        Fails(Status::MemoryLimit, "memory budget"),
+    ),
+    (
+        "const m = new Map(); for (let i = 0; i < 1e5; i++) m.set(i, i); const keep = []; for (let k = 0; k < 7; k++) keep.push(Array.from(m.keys())); return keep.length;",
+        Returns("7"),
+    ),
+    (
+        "const m = new Map([[1, 2]]); return Map.prototype[Symbol.iterator] === Map.prototype.entries && [...m][0][1] === 2 && [...new Set([3]).entries()][0][0] === 3;",
+        Returns("true"),
+    ),
     // Within the limits: the same work succeeds.
     (
         "const keep = []; for (let i = 0; i < 2; i++) keep.push(new Array(1e6).fill(i)); return keep.length;",

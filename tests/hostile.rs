@@ -170,6 +170,14 @@ const CASES: &[(&str, &str, Expect)] = &[
         ),
     ),
     (
+        "collidingGroupByObjects",
+        r#"const b = "x".repeat(20000); const a = []; for (let i = 0; i < 1000; i++) a.push(i); return Object.keys(Object.groupBy(a, (i) => ({ toString() { return b + i; } }))).length;"#,
+        Fails(
+            Status::RuntimeError,
+            "RangeError: a key may have at most 16383 characters; this one has 20001",
+        ),
+    ),
+    (
         "longestKey",
         r#"const k = "y".repeat(16383); const o = { [k]: 1 }; const m = new Map([[k, 2]]); return o[k] + m.get(k) + Object.fromEntries([[k, 3]])[k];"#,
         Returns("6"),

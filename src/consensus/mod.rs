@@ -86,6 +86,9 @@ pub struct CodeCosts {
     pub call: u64,
     /// Creating a function, arrow or class object.
     pub create_function: u64,
+    /// A call refused at the depth or stack limit (a `RangeError` a contract can catch): what
+    /// the refusal charges, so a loop that catches it and tries again pays for each try.
+    pub depth_error: u64,
     /// Memory of an object literal, plus [`CodeCosts::memory_per_property`] per property.
     pub memory_object: u64,
     pub memory_per_property: u64,
@@ -166,6 +169,7 @@ pub const PARAMS: Params = Params {
         op: 1,
         call: 3,
         create_function: 2,
+        depth_error: 10_000,
         memory_object: 32,
         memory_per_property: 16,
         memory_array: 32,

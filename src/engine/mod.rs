@@ -57,15 +57,16 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Default watchdog floor. Metered code runs at 10^8 to 10^9 gas per second and its
-    /// slowest families were designed to stay above about 10^7; the fixed costs gas does not
+    /// Default watchdog floor. Metered code and every metered family of built-ins run at
+    /// 4×10^8 to 2.5×10^9 gas per second on the development machine (`isovm bench
+    /// --families`: 0.4 to 2.6 µs per 1,000 gas); the fixed costs gas does not
     /// scale with (a context, a compile of the largest contract, a full collection of a heap
     /// within the memory budget) take tens of milliseconds, so two seconds is tens of times
     /// what an honest call needs even on a loaded machine.
     pub const DEFAULT_WATCHDOG_FLOOR: Duration = Duration::from_secs(2);
-    /// Default pessimistic rate: 2×10^6 gas per second, 5 times below the slowest metered
-    /// family and 50 to 500 times below typical code, so the watchdog of a call is 10 to 100
-    /// times what it needs. A call of the largest gas limit (200,000,000) gets 102 s.
+    /// Default pessimistic rate: 2×10^6 gas per second, about 200 times below the slowest
+    /// metered family, so the watchdog of a call is far above what it needs even on a machine
+    /// ten times slower or loaded. A call of the largest gas limit (200,000,000) gets 102 s.
     pub const DEFAULT_WATCHDOG_MIN_RATE: u64 = 2_000_000;
     /// Default heap limit: 8 times the memory budget plus 256 MiB (512 MiB with the budget
     /// of 32 MiB). Memory units model V8's sizes; the factor covers the model's error,

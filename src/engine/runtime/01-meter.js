@@ -148,9 +148,8 @@ const newString = (n) => {
 };
 
 // ---- Depth and stack --------------------------------------------------------------------
-const DEPTH_ERROR_GAS = 10000;
 const depthError = () => {
-  charge(DEPTH_ERROR_GAS);
+  charge(CODE.depth_error);
   throw new NativeRangeError(
     `Maximum call stack size exceeded: contracts may nest calls ${LIMITS.max_call_depth} deep`);
 };

@@ -369,6 +369,10 @@ meter(ArrayWrapper, "fromAsync", (fromAsync) => ({
   fromAsync(items, mapFn, thisArg) {
     const C = intrinsicArray(this);
     if ((mapFn !== undefined && typeof mapFn !== "function") || !isObject(items)) {
+      // A string's characters become the elements (mapFn wrong: a rejection, nothing made).
+      if (typeof items === "string" && (mapFn === undefined || typeof mapFn === "function")) {
+        count(COSTS.memory_object + items.length * COSTS.memory_element);
+      }
       pay(typeof items === "string" ? items.length * COSTS.element : 0);
       return framed(fromAsync, C, arguments);
     }

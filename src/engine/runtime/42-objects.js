@@ -10,7 +10,7 @@
 
 // ---- No Proxy -------------------------------------------------------------------------------
 // A chain of proxies recurses inside V8 with no contract code in between: no counter could
-// bound its native stack (docs/determinism.md). (`NativeProxy`, kept in 40-arrays.js, is
+// bound its native stack (docs/determinism.md). (`NativeProxy`, kept in 30-strings.js, is
 // only the runtime's: `isConstructor`.)
 remove(G, ["Proxy"]);
 
@@ -211,7 +211,7 @@ meter(NativeObject, "fromEntries", (fromEntries) => ({
 
 // groupBy (Object's and Map's): an iterable, a callback per element, a key per element
 // (a long string key is read to hash it), each element appended to a group.
-const grouping = (target, name, perGroup) => meter(target, name, (groupBy) => ({
+const grouping = (target, name, perGroup, propertyKeys) => meter(target, name, (groupBy) => ({
   groupBy(items, callback) {
     if (items === undefined || items === null || typeof callback !== "function") {
       return reflectApply(groupBy, this, arguments);
@@ -220,15 +220,19 @@ const grouping = (target, name, perGroup) => meter(target, name, (groupBy) => ({
     pay(0);
     const source = meteredIterable(items, COSTS.element + COSTS.property, COSTS.memory_element + perGroup);
     const keyed = meteredCallback(callback);
+    // Object.groupBy's keys are property keys: converted here, right after the callback, as
+    // the specification does (an object's toString, a long string paid and capped); Map's
+    // are compared as they are (SameValueZero), a string hashed.
     const wrapped = function () {
       const key = reflectApply(keyed, this, arguments);
+      if (propertyKeys) return guards.key(key);
       if (typeof key === "string") hashChars(key);
       return key;
     };
     return framed(groupBy, this, [source, wrapped]);
   },
 }).groupBy);
-grouping(NativeObject, "groupBy", COSTS.memory_property);
+grouping(NativeObject, "groupBy", COSTS.memory_property, true);
 
 // ---- Object.prototype -------------------------------------------------------------------------
 {

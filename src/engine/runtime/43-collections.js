@@ -28,7 +28,7 @@ collectionConstructor(NativeWeakMapCtor);
 collectionConstructor(NativeWeakSetCtor);
 constant(MapWrapper, [symbolSpecies]);
 constant(SetWrapper, [symbolSpecies]);
-grouping(MapWrapper, "groupBy", COSTS.memory_entry);
+grouping(MapWrapper, "groupBy", COSTS.memory_entry, false);
 
 // One operation on a key: `collection_op`, and a long string key read whole.
 const keyed = (proto, name, memory) => meter(proto, name, (original) => ({
@@ -40,10 +40,29 @@ const keyed = (proto, name, memory) => meter(proto, name, (original) => ({
   },
 }[name]));
 
+// Iterators that make a `[key, value]` array per step (`entries` of Map and Set, and Map's
+// [Symbol.iterator], the same function): each of their steps counts it (44-iterators.js).
+const pairIterators = new NativeWeakMap();
+const PAIR_MEMORY = COSTS.memory_object + 2 * COSTS.memory_element;
+
 for (const [proto, sizeGetter] of [[NativeMap.prototype, mapSize], [NativeSet.prototype, setSize]]) {
   const isMapProto = proto === NativeMap.prototype;
   // Creating an iterator, reading the size, clearing (V8 swaps in an empty table): O(1).
-  constant(proto, ["entries", "keys", "values", "size", "clear", symbolIterator]);
+  constant(proto, ["keys", "values", "size", "clear"]);
+  meter(proto, "entries", (original) => ({
+    entries() {
+      charge(COSTS.call);
+      const iterator = reflectApply(original, this, []);
+      reflectApply(weakMapSet, pairIterators, [iterator, true]);
+      return iterator;
+    },
+  }).entries);
+  if (isMapProto) {
+    // Map.prototype[Symbol.iterator] is Map.prototype.entries: it stays the same function.
+    reflectDefineProperty(proto, symbolIterator, { value: proto.entries });
+  } else {
+    constant(proto, [symbolIterator]);
+  }
   keyed(proto, "has", 0);
   keyed(proto, "delete", 0);
   if (isMapProto) {

@@ -21,10 +21,18 @@ const NativeIterator = Iterator;
 const IteratorProto = Iterator.prototype;
 
 // ---- Constant ---------------------------------------------------------------------------------
-// One step of an intrinsic iterator over an array, a typed array, a Map or a Set: O(1).
+// One step of an intrinsic iterator over an array, a typed array, a Map or a Set: O(1). A
+// step of an entries iterator of a Map or a Set makes a `[key, value]` array: counted.
 constant(ArrayIteratorPrototype, ["next"]);
-constant(MapIteratorPrototype, ["next"]);
-constant(SetIteratorPrototype, ["next"]);
+for (const proto of [MapIteratorPrototype, SetIteratorPrototype]) {
+  meter(proto, "next", (next) => ({
+    next() {
+      const result = reflectApply(next, this, []);
+      if (!result.done && reflectApply(weakMapHas, pairIterators, [this])) count(PAIR_MEMORY);
+      return result;
+    },
+  }).next);
+}
 // `Iterator` is abstract (it only checks new.target); the prototype's accessors and
 // [Symbol.iterator] (which returns `this`) are O(1).
 classify(NativeIterator, "constant", "Iterator");
