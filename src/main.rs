@@ -198,7 +198,7 @@ struct VmArgs {
     #[arg(long, default_value_t = Limits::DEFAULT_WATCHDOG_MIN_RATE, value_parser = clap::value_parser!(u64).range(1..))]
     watchdog_min_rate: u64,
     /// Heap limit of one isolate, in MiB: a safety net, sized above the transaction memory
-    /// budget (when it strikes it is a node fault). At least 4 times the budget.
+    /// budget (when it strikes it is a node fault). At least 8 times the budget.
     #[arg(long, default_value_t = Limits::DEFAULT_HEAP_BYTES >> 20)]
     heap_mib: usize,
     /// Times a batch abandoned by a node fault runs again, each time on a fresh isolate,

@@ -62,8 +62,11 @@ async fn run_with(bodies: &[&str], n: &[u64], gas_limit: u64, heap_mib: usize) -
     chain.block(txs).await.receipts
 }
 
+/// The smallest heap a node may run with.
+const SMALLEST_HEAP_MIB: usize = isovm::engine::Limits::MIN_HEAP_BYTES >> 20;
+
 async fn run(bodies: &[&str], gas_limit: u64) -> Vec<Receipt> {
-    run_with(bodies, &vec![0; bodies.len()], gas_limit, 128).await
+    run_with(bodies, &vec![0; bodies.len()], gas_limit, SMALLEST_HEAP_MIB).await
 }
 
 /// Why `receipt` is not what `expect` says, if it is not.
@@ -295,7 +298,7 @@ async fn gas_grows_with_the_work_as_the_table_says() {
         }
     }
     let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
-    let first = run_with(&refs, &args, 100_000_000, 128).await;
+    let first = run_with(&refs, &args, 100_000_000, SMALLEST_HEAP_MIB).await;
     let again = run_with(&refs, &args, 100_000_000, 1024).await;
     for (i, (a, b)) in first.iter().zip(&again).enumerate() {
         assert_eq!(a.status, Status::Success, "{}: {}", bodies[i], a.message);
@@ -341,7 +344,7 @@ async fn per_element_work_is_linear() {
             args.push(n);
         }
     }
-    let receipts = run_with(&bodies, &args, 100_000_000, 128).await;
+    let receipts = run_with(&bodies, &args, 100_000_000, SMALLEST_HEAP_MIB).await;
     for (k, body) in BODIES.iter().enumerate() {
         let gas: Vec<u64> = receipts[3 * k..3 * k + 3]
             .iter()
@@ -483,14 +486,14 @@ const ADVERSARIAL: &[(&str, Expect)] = &[
 async fn adversarial_inputs_end_quickly_and_deterministically() {
     let bodies: Vec<&str> = ADVERSARIAL.iter().map(|(body, _)| *body).collect();
     let args = vec![0; bodies.len()];
-    let small = run_with(&bodies, &args, MODEST_GAS, 128).await;
+    let small = run_with(&bodies, &args, MODEST_GAS, SMALLEST_HEAP_MIB).await;
     let large = run_with(&bodies, &args, MODEST_GAS, 1024).await;
     check_receipts(ADVERSARIAL, &small);
     for (((body, _), a), b) in ADVERSARIAL.iter().zip(&small).zip(&large) {
         assert_eq!(
             (a.status, a.gas_used, &a.returns, &a.message),
             (b.status, b.gas_used, &b.returns, &b.message),
-            "{body}: differs between a 128 MiB and a 1 GiB heap"
+            "{body}: differs between the smallest heap and a 1 GiB heap"
         );
     }
 }

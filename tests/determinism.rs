@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
 use common::{abi, call, deploy};
-use isovm::consensus::PARAMS;
 use isovm::schema::{Action, Batch, Tx};
 use serde_json::{Value, json};
 
@@ -360,7 +359,7 @@ struct Condition {
 
 /// The smallest heap a node may run with: the safety net must stay above the memory budget.
 fn smallest_heap_mib() -> usize {
-    (4 * PARAMS.limits.memory_budget as usize) >> 20
+    isovm::engine::Limits::MIN_HEAP_BYTES >> 20
 }
 
 /// CPU hogs for the length of a run: `sh` busy loops in their own process group, killed as

@@ -74,10 +74,12 @@ impl Limits {
     /// context, V8's own objects); the 256 MiB covers the runtime and the script cache.
     pub const DEFAULT_HEAP_BYTES: usize =
         8 * crate::consensus::PARAMS.limits.memory_budget as usize + (256 << 20);
-    /// Smallest heap limit a node may run with: 4 times the memory budget. Below it, the heap
+    /// Smallest heap limit a node may run with: 8 times the memory budget. Below it, the heap
     /// could end calls that stay within their metered memory, and so decide outcomes that
-    /// must follow from the consensus parameters alone.
-    pub const MIN_HEAP_BYTES: usize = 4 * crate::consensus::PARAMS.limits.memory_budget as usize;
+    /// must follow from the consensus parameters alone. The model undercounts some objects
+    /// V8 makes for a contract that keeps them (an iterator's result objects, about five
+    /// times their count), so the factor is the default's.
+    pub const MIN_HEAP_BYTES: usize = 8 * crate::consensus::PARAMS.limits.memory_budget as usize;
 
     /// The watchdog of a call that may still use `gas`: the floor plus what that gas buys at
     /// the pessimistic rate. Metered work never comes near it, so it strikes only when the
@@ -95,7 +97,7 @@ impl Limits {
     pub fn check(&self) -> Result<(), String> {
         if self.heap_bytes < Self::MIN_HEAP_BYTES {
             return Err(format!(
-                "a heap limit of {} MiB is below the minimum of {} MiB (4 times the \
+                "a heap limit of {} MiB is below the minimum of {} MiB (8 times the \
                  transaction memory budget of {} MiB): a heap that small could end calls that \
                  stay within their metered memory, so the node's heap, not the consensus \
                  rules, would decide receipts (the default is {} MiB)",
