@@ -255,10 +255,10 @@ mod tests {
     }
 
     #[test]
-    fn the_heap_limit_defaults_well_above_the_budget_and_refuses_less_than_four_times_it() {
+    fn the_heap_limit_defaults_well_above_the_budget_and_refuses_less_than_eight_times_it() {
         let budget = crate::consensus::PARAMS.limits.memory_budget as usize;
         assert_eq!(Limits::DEFAULT_HEAP_BYTES, 8 * budget + (256 << 20));
-        assert_eq!(Limits::MIN_HEAP_BYTES, 4 * budget);
+        assert_eq!(Limits::MIN_HEAP_BYTES, 8 * budget);
         let with = |heap_bytes| Limits {
             heap_bytes,
             ..Limits::default()
