@@ -56,7 +56,7 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// Measure the engine: context creation with and without the startup snapshot, compile
-    /// time with and without the code cache, per-call overhead, fibonacci(32), a 10,000-step
+    /// time with and without the code cache, per-call overhead, fibonacci(32), a 2,000-step
     /// string concatenation, and token transfers through the executor.
     Bench {
         /// Repetitions of the short measurements.
