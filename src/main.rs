@@ -69,6 +69,20 @@ enum Command {
         /// host calls, each kind of built-in), and the spread between them.
         #[arg(long)]
         families: bool,
+        /// Measure instead token transfers end to end on the `exec` path, beside Node.js
+        /// baselines run on the same workload (a fresh `vm` context per transaction, one
+        /// reused context, the contract in a plain loop); needs `node` on PATH for those.
+        #[arg(long, conflicts_with = "families")]
+        throughput: bool,
+        /// Holders of the throughput workload.
+        #[arg(long, default_value_t = 10_000, requires = "throughput")]
+        accounts: usize,
+        /// Batches of the throughput workload.
+        #[arg(long, default_value_t = 20, requires = "throughput")]
+        batches: usize,
+        /// Transfers per batch of the throughput workload.
+        #[arg(long, default_value_t = 1_000, requires = "throughput")]
+        batch_size: usize,
     },
     /// Consume batches from RabbitMQ, execute and commit each, publish its result and events,
     /// then ack; answer RPC queries. Runs until SIGTERM or ctrl-c (finishing the batch in hand).
@@ -307,6 +321,29 @@ fn main() -> ExitCode {
                     std::io::Write::write_all(&mut stdout, b"\n")?;
                 } else {
                     cmd::families::write_table(&report, &mut stdout)?;
+                }
+            }
+            Command::Bench {
+                json,
+                throughput: true,
+                accounts,
+                batches,
+                batch_size,
+                ..
+            } => {
+                let options = cmd::throughput::ThroughputOptions {
+                    accounts,
+                    batches,
+                    batch_txs: batch_size,
+                    ..Default::default()
+                };
+                let report = cmd::throughput::measure(&options).await?;
+                let mut stdout = std::io::stdout().lock();
+                if json {
+                    serde_json::to_writer_pretty(&mut stdout, &report)?;
+                    std::io::Write::write_all(&mut stdout, b"\n")?;
+                } else {
+                    cmd::throughput::write_table(&report, &mut stdout)?;
                 }
             }
             Command::Bench {

@@ -379,3 +379,51 @@ fn bench_reports_every_measurement() {
     }
     assert!(report["token_txs_per_second"].as_f64().unwrap() > 0.0);
 }
+
+/// `isovm bench --throughput` runs the token workload through the executor and, with `node`
+/// on PATH, the Node.js baselines on the same transfers: every variant sees the same failed
+/// transfers (the insufficient balances the workload plants), or the run is refused.
+#[test]
+fn throughput_bench_runs_isovm_and_the_node_baselines_on_one_workload() {
+    let (ok, stdout, stderr) = isovm(&[
+        "bench",
+        "--throughput",
+        "--accounts",
+        "50",
+        "--batches",
+        "3",
+        "--batch-size",
+        "200",
+        "--json",
+    ]);
+    assert!(ok, "isovm bench --throughput failed: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let variants = report["variants"].as_array().unwrap();
+    let node_present = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if node_present {
+        assert_eq!(variants.len(), 4, "{stdout}");
+        assert!(report["node"].is_null(), "{stdout}");
+    } else {
+        assert_eq!(variants.len(), 1, "{stdout}");
+        assert!(
+            report["node"]
+                .as_str()
+                .unwrap()
+                .contains("node was not found")
+        );
+    }
+    let failed = variants[0]["failed"].as_u64().unwrap();
+    assert!(
+        failed > 0,
+        "the workload plants failing transfers: {stdout}"
+    );
+    for v in variants {
+        assert_eq!(v["txs"], 600, "{stdout}");
+        assert_eq!(v["failed"].as_u64(), Some(failed), "{stdout}");
+        assert!(v["tx_per_s"].as_f64().unwrap() > 0.0, "{stdout}");
+        assert!(v["isovm_ratio"].as_f64().unwrap() > 0.0, "{stdout}");
+    }
+}

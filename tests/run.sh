@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../.ci/env.sh"
 cd "$isovm_root"
-isovm_apt_install clang libclang-dev rabbitmq-server
+isovm_apt_install clang libclang-dev rabbitmq-server nodejs
 isovm_v8_archive
 isovm_rabbitmq
 cargo test --release "$@"

@@ -8,6 +8,7 @@ pub mod publish;
 pub mod rpc;
 pub mod serve;
 pub mod tail;
+pub mod throughput;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

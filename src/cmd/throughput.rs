@@ -1,0 +1,402 @@
+//! `isovm bench --throughput`: token transfers end to end on the `exec` path, beside the
+//! Node.js baselines of `benches/node/token-baseline.js`, in one run.
+//!
+//! The workload is generated from a seed, the same every run: `accounts` holders issued
+//! 1,000 tokens each, then `batches` batches of `batch_txs` transfers between random holders,
+//! of 1 to 100 tokens, one in a hundred of 10^9 (which fails for insufficient balance). isovm
+//! runs it through the executor (RocksDB, a synced commit per batch); Node runs the same
+//! contract source and the same transfers (a fresh `vm` context per transaction, one reused
+//! context, and the class in a plain loop). Both count the transfers that failed: they must
+//! agree, or the comparison is void and the run says so.
+
+use std::io::Write;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::bench::{BenchError, fail};
+use crate::exec::{ExecOptions, Executor};
+use crate::schema::{Action, Batch, Status, Tx};
+use crate::store::RocksStore;
+
+const TOKEN: &str = include_str!("../../examples/token/token.js");
+const TOKEN_ABI: &str = include_str!("../../examples/token/token.abi.json");
+const NODE_BASELINE: &str = include_str!("../../benches/node/token-baseline.js");
+/// The account that deploys the token and issues every balance.
+const ISSUER: &str = "bank";
+const INITIAL_BALANCE: u64 = 1_000;
+const FAILING_AMOUNT: u64 = 1_000_000_000;
+
+/// The workload's shape.
+#[derive(Debug, Clone, Copy)]
+pub struct ThroughputOptions {
+    pub accounts: usize,
+    pub batches: usize,
+    pub batch_txs: usize,
+    pub seed: u64,
+}
+
+impl Default for ThroughputOptions {
+    fn default() -> Self {
+        ThroughputOptions {
+            accounts: 10_000,
+            batches: 20,
+            batch_txs: 1_000,
+            seed: 7,
+        }
+    }
+}
+
+/// The transfers, as the Node script reads them.
+#[derive(Debug, Serialize)]
+struct Workload {
+    setup: Vec<(String, u64)>,
+    batches: Vec<Vec<(String, String, u64)>>,
+}
+
+/// splitmix64: a fixed, well-mixed sequence from the seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn workload(o: &ThroughputOptions) -> Workload {
+    let account = |i: usize| format!("acct{i}");
+    let mut rng = Rng(o.seed);
+    let setup = (0..o.accounts)
+        .map(|i| (account(i), INITIAL_BALANCE))
+        .collect();
+    let batches = (0..o.batches)
+        .map(|_| {
+            (0..o.batch_txs)
+                .map(|_| {
+                    let from = rng.below(o.accounts);
+                    let to = (from + 1 + rng.below(o.accounts - 1)) % o.accounts;
+                    let amount = if rng.below(100) == 0 {
+                        FAILING_AMOUNT
+                    } else {
+                        1 + rng.below(100) as u64
+                    };
+                    (account(from), account(to), amount)
+                })
+                .collect()
+        })
+        .collect();
+    Workload { setup, batches }
+}
+
+/// One variant's run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Variant {
+    pub name: String,
+    pub txs: usize,
+    pub failed: usize,
+    pub tx_per_s: f64,
+    pub us_per_tx: f64,
+    pub batch_p50_ms: f64,
+    pub batch_p99_ms: f64,
+    /// isovm's throughput divided by this variant's (1 for isovm itself).
+    pub isovm_ratio: f64,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub accounts: usize,
+    pub batches: usize,
+    pub batch_txs: usize,
+    pub variants: Vec<Variant>,
+    /// Why the Node baselines are missing, when they are.
+    pub node: Option<String>,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn variant(name: &str, batch_ms: &[f64], txs: usize, failed: usize) -> Variant {
+    let mut sorted = batch_ms.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let seconds = batch_ms.iter().sum::<f64>() / 1000.0;
+    Variant {
+        name: name.into(),
+        txs,
+        failed,
+        tx_per_s: txs as f64 / seconds,
+        us_per_tx: seconds * 1e6 / txs as f64,
+        batch_p50_ms: percentile(&sorted, 0.5),
+        batch_p99_ms: percentile(&sorted, 0.99),
+        isovm_ratio: 1.0,
+    }
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} {elapsed}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+async fn isovm_exec(w: &Workload, o: &ThroughputOptions) -> Result<Variant, BenchError> {
+    let dir = tempfile::tempdir().map_err(fail)?;
+    let store = RocksStore::open(dir.path()).map_err(fail)?;
+    let executor = Executor::new(Arc::new(store), ExecOptions::default()).map_err(fail)?;
+    let mut height = 0;
+    let mut next_tx = 0u64;
+    let mut batch = |txs: Vec<(String, Action)>| {
+        height += 1;
+        Batch {
+            partition: 0,
+            height,
+            timestamp_ms: 1_767_225_600_000 + height * 1000,
+            producer: "bench".into(),
+            txs: txs
+                .into_iter()
+                .map(|(publisher, action)| {
+                    next_tx += 1;
+                    Tx {
+                        hash: bs58::encode(next_tx.to_be_bytes()).into_string(),
+                        publisher,
+                        gas_limit: 1_000_000,
+                        time_ms: None,
+                        actions: vec![action],
+                    }
+                })
+                .collect(),
+        }
+    };
+    let action = |method: &str, args: serde_json::Value| Action {
+        contract: "token".into(),
+        method: method.into(),
+        args,
+    };
+    let deploy = Action {
+        contract: "system".into(),
+        method: "deploy".into(),
+        args: json!([TOKEN, TOKEN_ABI, "token"]),
+    };
+    let mut setup = vec![batch(vec![(ISSUER.into(), deploy)])];
+    for chunk in w.setup.chunks(1_000) {
+        let issues = chunk
+            .iter()
+            .map(|(to, amount)| (ISSUER.to_string(), action("issue", json!([to, amount]))))
+            .collect();
+        setup.push(batch(issues));
+    }
+    let bar = progress(setup.len() as u64, "isovm: setup");
+    for b in setup {
+        let done = executor.execute(b).await.map_err(fail)?;
+        if let Some(bad) = done
+            .result
+            .receipts
+            .iter()
+            .find(|r| r.status != Status::Success)
+        {
+            return Err(fail(format!("token setup failed: {}", bad.message)));
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let bar = progress(w.batches.len() as u64, "isovm exec");
+    let mut batch_ms = Vec::with_capacity(w.batches.len());
+    let mut failed = 0;
+    for transfers in &w.batches {
+        let txs = transfers
+            .iter()
+            .map(|(from, to, amount)| (from.clone(), action("transfer", json!([from, to, amount]))))
+            .collect();
+        let b = batch(txs);
+        let start = Instant::now();
+        let done = executor.execute(b).await.map_err(fail)?;
+        batch_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        failed += done
+            .result
+            .receipts
+            .iter()
+            .filter(|r| r.status != Status::Success)
+            .count();
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(variant(
+        "isovm exec",
+        &batch_ms,
+        o.batches * o.batch_txs,
+        failed,
+    ))
+}
+
+#[derive(Deserialize)]
+struct NodeVariant {
+    batch_ms: Vec<f64>,
+    failed: usize,
+    txs: usize,
+}
+
+/// Runs the Node script; `Err` says why there are no baselines.
+fn node_baselines(w: &Workload) -> Result<Vec<Variant>, String> {
+    let version = Command::new("node").arg("--version").output();
+    match version {
+        Ok(out) if out.status.success() => {}
+        _ => return Err("node was not found on PATH: the Node.js baselines were not run".into()),
+    }
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let write = |name: &str, text: &str| -> Result<std::path::PathBuf, String> {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    };
+    let workload = serde_json::to_string(w).map_err(|e| e.to_string())?;
+    let workload = write("workload.json", &workload)?;
+    let contract = write("token.js", TOKEN)?;
+    let script = write("token-baseline.js", NODE_BASELINE)?;
+    let out_dir = dir.path().join("commits");
+    std::fs::create_dir(&out_dir).map_err(|e| e.to_string())?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_message("Node.js baselines (fresh, reused, limit)");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(&workload)
+        .arg(&contract)
+        .arg(&out_dir)
+        .output()
+        .map_err(|e| format!("node could not run: {e}"))?;
+    bar.finish_and_clear();
+    if !output.status.success() {
+        return Err(format!(
+            "the Node.js baseline failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let report: std::collections::BTreeMap<String, NodeVariant> =
+        serde_json::from_slice(&output.stdout)
+            .map_err(|e| format!("the Node.js baseline printed no report: {e}"))?;
+    let names = [
+        ("fresh", "Node vm, fresh context/tx"),
+        ("reused", "Node vm, one context"),
+        ("limit", "limit: plain JS loop"),
+    ];
+    names
+        .iter()
+        .map(|(key, name)| {
+            let v = report
+                .get(*key)
+                .ok_or_else(|| format!("the Node.js report lacks `{key}`"))?;
+            Ok(variant(name, &v.batch_ms, v.txs, v.failed))
+        })
+        .collect()
+}
+
+/// Runs isovm and the baselines on the same workload.
+pub async fn measure(o: &ThroughputOptions) -> Result<Report, BenchError> {
+    if o.accounts < 2 || o.batches == 0 || o.batch_txs == 0 {
+        return Err(fail(
+            "the throughput workload needs at least 2 accounts, 1 batch and 1 transaction per batch",
+        ));
+    }
+    let w = workload(o);
+    let isovm = isovm_exec(&w, o).await?;
+    let mut variants = vec![isovm.clone()];
+    let node = match node_baselines(&w) {
+        Ok(baselines) => {
+            for mut b in baselines {
+                if b.failed != isovm.failed {
+                    return Err(fail(format!(
+                        "{} saw {} failed transfers, isovm {}: the runs did not do the same work",
+                        b.name, b.failed, isovm.failed
+                    )));
+                }
+                b.isovm_ratio = isovm.tx_per_s / b.tx_per_s;
+                variants.push(b);
+            }
+            None
+        }
+        Err(why) => Some(why),
+    };
+    Ok(Report {
+        accounts: o.accounts,
+        batches: o.batches,
+        batch_txs: o.batch_txs,
+        variants,
+        node,
+    })
+}
+
+pub fn write_table(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "token transfers: {} accounts, {} batches of {} (a synced commit per batch for isovm and Node vm)",
+        r.accounts, r.batches, r.batch_txs
+    )?;
+    writeln!(
+        out,
+        "{:<30} {:>11} {:>9} {:>10} {:>10} {:>8} {:>11}",
+        "variant", "tx/s", "µs/tx", "p50 ms", "p99 ms", "failed", "isovm ×"
+    )?;
+    for v in &r.variants {
+        writeln!(
+            out,
+            "{:<30} {:>11.0} {:>9.1} {:>10.2} {:>10.2} {:>8} {:>11.3}",
+            v.name,
+            v.tx_per_s,
+            v.us_per_tx,
+            v.batch_p50_ms,
+            v.batch_p99_ms,
+            v.failed,
+            v.isovm_ratio
+        )?;
+    }
+    if let Some(why) = &r.node {
+        writeln!(out, "{why}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workload_is_fixed_by_its_seed_and_about_one_in_a_hundred_fails() {
+        let o = ThroughputOptions {
+            accounts: 100,
+            batches: 10,
+            batch_txs: 1_000,
+            seed: 7,
+        };
+        let a = serde_json::to_string(&workload(&o)).unwrap();
+        let b = serde_json::to_string(&workload(&o)).unwrap();
+        assert_eq!(a, b);
+        let w = workload(&o);
+        let all: Vec<_> = w.batches.iter().flatten().collect();
+        assert!(all.iter().all(|(from, to, _)| from != to));
+        let huge = all.iter().filter(|t| t.2 == FAILING_AMOUNT).count();
+        assert!(
+            (50..=150).contains(&huge),
+            "{huge} of 10,000 over-balance transfers"
+        );
+    }
+}
