@@ -83,6 +83,9 @@ enum Command {
         /// Transfers per batch of the throughput workload.
         #[arg(long, default_value_t = 1_000, requires = "throughput")]
         batch_size: usize,
+        /// Broker for the throughput run's serve path (skipped without one).
+        #[arg(long, env = "ISOVM_AMQP_URL", requires = "throughput")]
+        amqp_url: Option<String>,
     },
     /// Consume batches from RabbitMQ, execute and commit each, publish its result and events,
     /// then ack; answer RPC queries. Runs until SIGTERM or ctrl-c (finishing the batch in hand).
@@ -329,12 +332,14 @@ fn main() -> ExitCode {
                 accounts,
                 batches,
                 batch_size,
+                amqp_url,
                 ..
             } => {
                 let options = cmd::throughput::ThroughputOptions {
                     accounts,
                     batches,
                     batch_txs: batch_size,
+                    amqp_url,
                     ..Default::default()
                 };
                 let report = cmd::throughput::measure(&options).await?;

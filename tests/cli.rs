@@ -380,9 +380,10 @@ fn bench_reports_every_measurement() {
     assert!(report["token_txs_per_second"].as_f64().unwrap() > 0.0);
 }
 
-/// `isovm bench --throughput` runs the token workload through the executor and, with `node`
-/// on PATH, the Node.js baselines on the same transfers: every variant sees the same failed
-/// transfers (the insufficient balances the workload plants), or the run is refused.
+/// `isovm bench --throughput` runs the token workload through the executor, through `serve`
+/// when a broker is given, and, with `node` on PATH, the Node.js baselines on the same
+/// transfers: every variant sees the same failed transfers (the insufficient balances the
+/// workload plants), or the run is refused.
 #[test]
 fn throughput_bench_runs_isovm_and_the_node_baselines_on_one_workload() {
     let (ok, stdout, stderr) = isovm(&[
@@ -403,11 +404,32 @@ fn throughput_bench_runs_isovm_and_the_node_baselines_on_one_workload() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
+    // The test command starts a broker and names it in ISOVM_AMQP_URL, which the bench reads.
+    let broker = std::env::var_os("ISOVM_AMQP_URL").is_some();
+    let names: Vec<&str> = variants
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    let mut expected = vec!["isovm exec"];
+    if broker {
+        expected.push("isovm serve");
+        assert!(report["serve"].is_null(), "{stdout}");
+    } else {
+        assert!(
+            report["serve"]
+                .as_str()
+                .unwrap()
+                .contains("no broker given")
+        );
+    }
     if node_present {
-        assert_eq!(variants.len(), 4, "{stdout}");
+        expected.extend([
+            "Node vm, fresh context/tx",
+            "Node vm, one context",
+            "limit: plain JS loop",
+        ]);
         assert!(report["node"].is_null(), "{stdout}");
     } else {
-        assert_eq!(variants.len(), 1, "{stdout}");
         assert!(
             report["node"]
                 .as_str()
@@ -415,6 +437,7 @@ fn throughput_bench_runs_isovm_and_the_node_baselines_on_one_workload() {
                 .contains("node was not found")
         );
     }
+    assert_eq!(names, expected, "{stdout}");
     let failed = variants[0]["failed"].as_u64().unwrap();
     assert!(
         failed > 0,

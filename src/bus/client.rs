@@ -138,12 +138,20 @@ impl Client {
     /// Declares the whole topology, as `isovm serve` does. Its arguments must match the
     /// server's config (the park delay, queue type, ...), or the broker refuses it.
     pub async fn declare_topology(&self) -> Result<(), BusError> {
-        self.plan.declare(&self.channel().await?).await
+        let channel = self.channel().await?;
+        let declared = self.plan.declare(&channel).await;
+        // Closed here: a dropped channel closes in the background and races the
+        // connection's close, which lapin logs as an error.
+        let _ = channel.close(200, "declared".into()).await;
+        declared
     }
 
     /// Deletes the topology's queues (with their messages) and exchanges.
     pub async fn delete_topology(&self) -> Result<(), BusError> {
-        self.plan.delete(&self.channel().await?).await
+        let channel = self.channel().await?;
+        let deleted = self.plan.delete(&channel).await;
+        let _ = channel.close(200, "deleted".into()).await;
+        deleted
     }
 
     /// Publishes a batch as a persistent MessagePack message with routing key

@@ -32,12 +32,14 @@ const INITIAL_BALANCE: u64 = 1_000;
 const FAILING_AMOUNT: u64 = 1_000_000_000;
 
 /// The workload's shape.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ThroughputOptions {
     pub accounts: usize,
     pub batches: usize,
     pub batch_txs: usize,
     pub seed: u64,
+    /// The broker for the serve path; `None` skips it.
+    pub amqp_url: Option<String>,
 }
 
 impl Default for ThroughputOptions {
@@ -47,6 +49,7 @@ impl Default for ThroughputOptions {
             batches: 20,
             batch_txs: 1_000,
             seed: 7,
+            amqp_url: None,
         }
     }
 }
@@ -121,6 +124,8 @@ pub struct Report {
     pub batches: usize,
     pub batch_txs: usize,
     pub variants: Vec<Variant>,
+    /// Why the serve path is missing, when it is.
+    pub serve: Option<String>,
     /// Why the Node baselines are missing, when they are.
     pub node: Option<String>,
 }
@@ -158,10 +163,8 @@ fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-async fn isovm_exec(w: &Workload, o: &ThroughputOptions) -> Result<Variant, BenchError> {
-    let dir = tempfile::tempdir().map_err(fail)?;
-    let store = RocksStore::open(dir.path()).map_err(fail)?;
-    let executor = Executor::new(Arc::new(store), ExecOptions::default()).map_err(fail)?;
+/// The workload as batches: the setup (deploy, then the issues) and the timed transfers.
+fn token_batches(w: &Workload) -> (Vec<Batch>, Vec<Batch>) {
     let mut height = 0;
     let mut next_tx = 0u64;
     let mut batch = |txs: Vec<(String, Action)>| {
@@ -204,48 +207,158 @@ async fn isovm_exec(w: &Workload, o: &ThroughputOptions) -> Result<Variant, Benc
             .collect();
         setup.push(batch(issues));
     }
+    let transfers = w
+        .batches
+        .iter()
+        .map(|transfers| {
+            batch(
+                transfers
+                    .iter()
+                    .map(|(from, to, amount)| {
+                        (from.clone(), action("transfer", json!([from, to, amount])))
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    (setup, transfers)
+}
+
+/// A setup batch that did not go through is the end of the run.
+fn check_setup(receipts: &[crate::schema::Receipt]) -> Result<(), BenchError> {
+    match receipts.iter().find(|r| r.status != Status::Success) {
+        Some(bad) => Err(fail(format!("token setup failed: {}", bad.message))),
+        None => Ok(()),
+    }
+}
+
+fn failures(receipts: &[crate::schema::Receipt]) -> usize {
+    receipts
+        .iter()
+        .filter(|r| r.status != Status::Success)
+        .count()
+}
+
+async fn isovm_exec(w: &Workload) -> Result<Variant, BenchError> {
+    let dir = tempfile::tempdir().map_err(fail)?;
+    let store = RocksStore::open(dir.path()).map_err(fail)?;
+    let executor = Executor::new(Arc::new(store), ExecOptions::default()).map_err(fail)?;
+    let (setup, transfers) = token_batches(w);
     let bar = progress(setup.len() as u64, "isovm: setup");
     for b in setup {
-        let done = executor.execute(b).await.map_err(fail)?;
-        if let Some(bad) = done
-            .result
-            .receipts
-            .iter()
-            .find(|r| r.status != Status::Success)
-        {
-            return Err(fail(format!("token setup failed: {}", bad.message)));
-        }
+        check_setup(&executor.execute(b).await.map_err(fail)?.result.receipts)?;
         bar.inc(1);
     }
     bar.finish_and_clear();
 
-    let bar = progress(w.batches.len() as u64, "isovm exec");
-    let mut batch_ms = Vec::with_capacity(w.batches.len());
+    let bar = progress(transfers.len() as u64, "isovm exec");
+    let mut batch_ms = Vec::with_capacity(transfers.len());
     let mut failed = 0;
-    for transfers in &w.batches {
-        let txs = transfers
-            .iter()
-            .map(|(from, to, amount)| (from.clone(), action("transfer", json!([from, to, amount]))))
-            .collect();
-        let b = batch(txs);
+    let mut txs = 0;
+    for b in transfers {
+        txs += b.txs.len();
         let start = Instant::now();
         let done = executor.execute(b).await.map_err(fail)?;
         batch_ms.push(start.elapsed().as_secs_f64() * 1000.0);
-        failed += done
-            .result
-            .receipts
-            .iter()
-            .filter(|r| r.status != Status::Success)
-            .count();
+        failed += failures(&done.result.receipts);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    Ok(variant(
-        "isovm exec",
-        &batch_ms,
-        o.batches * o.batch_txs,
-        failed,
-    ))
+    Ok(variant("isovm exec", &batch_ms, txs, failed))
+}
+
+/// The serve path: `isovm serve` in this process on a fresh database and a topology of its
+/// own, the batches published as a producer would (all of them, then the results awaited),
+/// each block's result received from the results exchange. The time per batch is the
+/// interval between consecutive results: execute, commit, confirmed publish and ack.
+async fn isovm_serve(w: &Workload, amqp_url: &str) -> Result<Variant, String> {
+    use crate::bus::{BusConfig, BusMessage, Client, Source, Subscription};
+    let config = BusConfig {
+        amqp_url: amqp_url.to_string(),
+        prefix: format!("isovm-bench-{}", std::process::id()),
+        ..BusConfig::default()
+    };
+    config.check().map_err(|e| e.to_string())?;
+    let client = Client::connect(&config)
+        .await
+        .map_err(|e| format!("no broker at {amqp_url}: {e}"))?;
+    let outcome = async {
+        client.declare_topology().await.map_err(|e| e.to_string())?;
+        let mut results = client
+            .subscribe(&Subscription {
+                source: Source::Results,
+                partition: None,
+                contract: None,
+                queue: None,
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let db = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let vm = super::VmOptions {
+            db: db.path().join("db"),
+            cache_dir: super::default_cache_dir(),
+            workers: super::Workers::default(),
+            watchdog_floor: crate::engine::Limits::DEFAULT_WATCHDOG_FLOOR,
+            watchdog_min_rate: crate::engine::Limits::DEFAULT_WATCHDOG_MIN_RATE,
+            heap_bytes: crate::engine::Limits::DEFAULT_HEAP_BYTES,
+            fault_retries: ExecOptions::default().fault_retries,
+        };
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let server = {
+            let (config, shutdown) = (config.clone(), shutdown.clone());
+            tokio::spawn(async move { super::serve::run(&vm, config, shutdown).await })
+        };
+        let (setup, transfers) = token_batches(w);
+        let expected = (setup.len() + transfers.len()) as u64;
+        let txs: usize = transfers.iter().map(|b| b.txs.len()).sum();
+        let first_timed = setup.len() as u64 + 1;
+        let bar = progress(expected, "isovm serve");
+        for b in setup.iter().chain(&transfers) {
+            client.publish_batch(b).await.map_err(|e| e.to_string())?;
+        }
+        let mut arrivals = Vec::with_capacity(transfers.len() + 1);
+        let mut failed = 0;
+        let mut seen = 0;
+        while seen < expected {
+            let received =
+                tokio::time::timeout(std::time::Duration::from_secs(120), results.next())
+                    .await
+                    .map_err(|_| "no block result for 120 s: is serve running?".to_string())?
+                    .ok_or("the results subscription ended")?
+                    .map_err(|e| e.to_string())?;
+            let BusMessage::Result { result, .. } = &received.message else {
+                received.ack().await.map_err(|e| e.to_string())?;
+                continue;
+            };
+            seen += 1;
+            bar.inc(1);
+            if result.height < first_timed {
+                check_setup(&result.receipts).map_err(|e| e.to_string())?;
+            } else {
+                failed += failures(&result.receipts);
+            }
+            if result.height + 1 >= first_timed {
+                arrivals.push(Instant::now());
+            }
+            received.ack().await.map_err(|e| e.to_string())?;
+        }
+        bar.finish_and_clear();
+        shutdown.cancel();
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(format!("serve stopped with an error: {e}")),
+            Err(e) => return Err(format!("serve panicked: {e}")),
+        }
+        let batch_ms: Vec<f64> = arrivals
+            .windows(2)
+            .map(|p| (p[1] - p[0]).as_secs_f64() * 1000.0)
+            .collect();
+        Ok(variant("isovm serve", &batch_ms, txs, failed))
+    }
+    .await;
+    let _ = client.delete_topology().await;
+    client.close().await;
+    outcome
 }
 
 #[derive(Deserialize)]
@@ -318,8 +431,27 @@ pub async fn measure(o: &ThroughputOptions) -> Result<Report, BenchError> {
         ));
     }
     let w = workload(o);
-    let isovm = isovm_exec(&w, o).await?;
+    let isovm = isovm_exec(&w).await?;
     let mut variants = vec![isovm.clone()];
+    let serve = match &o.amqp_url {
+        None => Some(
+            "the serve path was not run: no broker given (--amqp-url or ISOVM_AMQP_URL)"
+                .to_string(),
+        ),
+        Some(url) => match isovm_serve(&w, url).await {
+            Ok(v) => {
+                if v.failed != isovm.failed {
+                    return Err(fail(format!(
+                        "isovm serve saw {} failed transfers, isovm exec {}",
+                        v.failed, isovm.failed
+                    )));
+                }
+                variants.push(v);
+                None
+            }
+            Err(why) => Some(format!("the serve path was not run: {why}")),
+        },
+    };
     let node = match node_baselines(&w) {
         Ok(baselines) => {
             for mut b in baselines {
@@ -341,6 +473,7 @@ pub async fn measure(o: &ThroughputOptions) -> Result<Report, BenchError> {
         batches: o.batches,
         batch_txs: o.batch_txs,
         variants,
+        serve,
         node,
     })
 }
@@ -369,7 +502,7 @@ pub fn write_table(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             v.isovm_ratio
         )?;
     }
-    if let Some(why) = &r.node {
+    for why in [&r.serve, &r.node].into_iter().flatten() {
         writeln!(out, "{why}")?;
     }
     Ok(())
@@ -386,6 +519,7 @@ mod tests {
             batches: 10,
             batch_txs: 1_000,
             seed: 7,
+            amqp_url: None,
         };
         let a = serde_json::to_string(&workload(&o)).unwrap();
         let b = serde_json::to_string(&workload(&o)).unwrap();
