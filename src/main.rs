@@ -83,8 +83,9 @@ enum Command {
         /// Transfers per batch of the throughput workload.
         #[arg(long, default_value_t = 1_000, requires = "throughput")]
         batch_size: usize,
-        /// Broker for the throughput run's serve path (skipped without one).
-        #[arg(long, env = "ISOVM_AMQP_URL", requires = "throughput")]
+        /// Broker for the throughput run's serve path (skipped without one); read only with
+        /// `--throughput`.
+        #[arg(long, env = "ISOVM_AMQP_URL")]
         amqp_url: Option<String>,
     },
     /// Consume batches from RabbitMQ, execute and commit each, publish its result and events,

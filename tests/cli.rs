@@ -448,5 +448,6 @@ fn throughput_bench_runs_isovm_and_the_node_baselines_on_one_workload() {
         assert_eq!(v["failed"].as_u64(), Some(failed), "{stdout}");
         assert!(v["tx_per_s"].as_f64().unwrap() > 0.0, "{stdout}");
         assert!(v["isovm_ratio"].as_f64().unwrap() > 0.0, "{stdout}");
+        assert!(v["rss_end_mib"].as_f64().unwrap() > 0.0, "{stdout}");
     }
 }

@@ -12,7 +12,8 @@
 //
 // Usage: node token-baseline.js WORKLOAD.json CONTRACT.js OUT_DIR
 // WORKLOAD: {"accounts": [..], "setup": [[to, amount], ..], "batches": [[[from, to, amount], ..], ..]}
-// Prints one JSON object: {variant: {"batch_ms": [..], "failed": n, "txs": n}}.
+// Prints one JSON object: {variant: {"batch_ms": [..], "failed": n, "txs": n,
+// "rss_start_mib": x, "rss_end_mib": y}}.
 "use strict";
 
 const fs = require("fs");
@@ -111,6 +112,7 @@ function measure(name, { instance, commit }) {
   const make = instance(state, tx);
   setup(state, make, tx);
   const batchMs = [];
+  const rssStart = process.memoryUsage().rss / 1048576;
   let failed = 0;
   let txs = 0;
   workload.batches.forEach((batch, b) => {
@@ -124,7 +126,8 @@ function measure(name, { instance, commit }) {
     if (commit) commitFile(path.join(outDir, `${name}-${b}.json`), diff);
     batchMs.push(Number(process.hrtime.bigint() - start) / 1e6);
   });
-  return { batch_ms: batchMs, failed, txs };
+  const rssEnd = process.memoryUsage().rss / 1048576;
+  return { batch_ms: batchMs, failed, txs, rss_start_mib: rssStart, rss_end_mib: rssEnd };
 }
 
 // The contract as a CommonJS module evaluated in `context`.

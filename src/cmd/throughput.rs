@@ -115,6 +115,23 @@ pub struct Variant {
     pub batch_p99_ms: f64,
     /// isovm's throughput divided by this variant's (1 for isovm itself).
     pub isovm_ratio: f64,
+    /// Resident memory of the process running the variant before and after its timed run,
+    /// MiB (isovm's paths share this process; the Node ones share node's).
+    pub rss_start_mib: f64,
+    pub rss_end_mib: f64,
+}
+
+/// This process's resident memory, MiB (0 where /proc is not there).
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// The whole report.
@@ -138,7 +155,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank - 1]
 }
 
-fn variant(name: &str, batch_ms: &[f64], txs: usize, failed: usize) -> Variant {
+fn variant(name: &str, batch_ms: &[f64], txs: usize, failed: usize, rss: (f64, f64)) -> Variant {
     let mut sorted = batch_ms.to_vec();
     sorted.sort_by(f64::total_cmp);
     let seconds = batch_ms.iter().sum::<f64>() / 1000.0;
@@ -151,6 +168,8 @@ fn variant(name: &str, batch_ms: &[f64], txs: usize, failed: usize) -> Variant {
         batch_p50_ms: percentile(&sorted, 0.5),
         batch_p99_ms: percentile(&sorted, 0.99),
         isovm_ratio: 1.0,
+        rss_start_mib: rss.0,
+        rss_end_mib: rss.1,
     }
 }
 
@@ -252,6 +271,7 @@ async fn isovm_exec(w: &Workload) -> Result<Variant, BenchError> {
     bar.finish_and_clear();
 
     let bar = progress(transfers.len() as u64, "isovm exec");
+    let rss_start = rss_mib();
     let mut batch_ms = Vec::with_capacity(transfers.len());
     let mut failed = 0;
     let mut txs = 0;
@@ -264,7 +284,13 @@ async fn isovm_exec(w: &Workload) -> Result<Variant, BenchError> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    Ok(variant("isovm exec", &batch_ms, txs, failed))
+    Ok(variant(
+        "isovm exec",
+        &batch_ms,
+        txs,
+        failed,
+        (rss_start, rss_mib()),
+    ))
 }
 
 /// The serve path: `isovm serve` in this process on a fresh database and a topology of its
@@ -313,6 +339,7 @@ async fn isovm_serve(w: &Workload, amqp_url: &str) -> Result<Variant, String> {
         let txs: usize = transfers.iter().map(|b| b.txs.len()).sum();
         let first_timed = setup.len() as u64 + 1;
         let bar = progress(expected, "isovm serve");
+        let rss_start = rss_mib();
         for b in setup.iter().chain(&transfers) {
             client.publish_batch(b).await.map_err(|e| e.to_string())?;
         }
@@ -353,7 +380,13 @@ async fn isovm_serve(w: &Workload, amqp_url: &str) -> Result<Variant, String> {
             .windows(2)
             .map(|p| (p[1] - p[0]).as_secs_f64() * 1000.0)
             .collect();
-        Ok(variant("isovm serve", &batch_ms, txs, failed))
+        Ok(variant(
+            "isovm serve",
+            &batch_ms,
+            txs,
+            failed,
+            (rss_start, rss_mib()),
+        ))
     }
     .await;
     let _ = client.delete_topology().await;
@@ -366,6 +399,8 @@ struct NodeVariant {
     batch_ms: Vec<f64>,
     failed: usize,
     txs: usize,
+    rss_start_mib: f64,
+    rss_end_mib: f64,
 }
 
 /// Runs the Node script; `Err` says why there are no baselines.
@@ -418,7 +453,8 @@ fn node_baselines(w: &Workload) -> Result<Vec<Variant>, String> {
             let v = report
                 .get(*key)
                 .ok_or_else(|| format!("the Node.js report lacks `{key}`"))?;
-            Ok(variant(name, &v.batch_ms, v.txs, v.failed))
+            let rss = (v.rss_start_mib, v.rss_end_mib);
+            Ok(variant(name, &v.batch_ms, v.txs, v.failed, rss))
         })
         .collect()
 }
@@ -486,20 +522,21 @@ pub fn write_table(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "{:<30} {:>11} {:>9} {:>10} {:>10} {:>8} {:>11}",
-        "variant", "tx/s", "µs/tx", "p50 ms", "p99 ms", "failed", "isovm ×"
+        "{:<30} {:>11} {:>9} {:>10} {:>10} {:>8} {:>11} {:>15}",
+        "variant", "tx/s", "µs/tx", "p50 ms", "p99 ms", "failed", "isovm ×", "RSS MiB"
     )?;
     for v in &r.variants {
         writeln!(
             out,
-            "{:<30} {:>11.0} {:>9.1} {:>10.2} {:>10.2} {:>8} {:>11.3}",
+            "{:<30} {:>11.0} {:>9.1} {:>10.2} {:>10.2} {:>8} {:>11.3} {:>15}",
             v.name,
             v.tx_per_s,
             v.us_per_tx,
             v.batch_p50_ms,
             v.batch_p99_ms,
             v.failed,
-            v.isovm_ratio
+            v.isovm_ratio,
+            format!("{:.0} → {:.0}", v.rss_start_mib, v.rss_end_mib)
         )?;
     }
     for why in [&r.serve, &r.node].into_iter().flatten() {
