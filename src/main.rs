@@ -83,6 +83,14 @@ enum Command {
         /// Transfers per batch of the throughput workload.
         #[arg(long, default_value_t = 1_000, requires = "throughput")]
         batch_size: usize,
+        /// Workloads of the throughput run, comma-separated: token, kv, cpu.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "token,kv,cpu",
+            requires = "throughput"
+        )]
+        workloads: Vec<String>,
         /// Broker for the throughput run's serve path (skipped without one); read only with
         /// `--throughput`.
         #[arg(long, env = "ISOVM_AMQP_URL")]
@@ -333,6 +341,7 @@ fn main() -> ExitCode {
                 accounts,
                 batches,
                 batch_size,
+                workloads,
                 amqp_url,
                 ..
             } => {
@@ -340,6 +349,7 @@ fn main() -> ExitCode {
                     accounts,
                     batches,
                     batch_txs: batch_size,
+                    workloads,
                     amqp_url,
                     ..Default::default()
                 };

@@ -1,5 +1,5 @@
-// The Node.js baselines of `isovm bench --throughput`: the same token contract
-// (examples/token/token.js) and the same transfers, run three ways in Node's V8:
+// The Node.js baselines of `isovm bench --throughput`: the same contract (the token of
+// examples/token, or benches/contracts/*.js) and the same calls, run three ways in Node's V8:
 //
 //   fresh   a new `vm` context per transaction (isolation like isovm's today), Map state
 //   reused  one `vm` context for every transaction, a new contract instance per call (no
@@ -10,8 +10,9 @@
 // transfer leaves nothing) and write each batch's changes to a file with an fsync, as isovm
 // commits a batch; `limit` does neither.
 //
-// Usage: node token-baseline.js WORKLOAD.json CONTRACT.js OUT_DIR
-// WORKLOAD: {"accounts": [..], "setup": [[to, amount], ..], "batches": [[[from, to, amount], ..], ..]}
+// Usage: node baseline.js WORKLOAD.json CONTRACT.js OUT_DIR
+// WORKLOAD: {"setup": [[publisher, method, args], ..], "batches": [[[publisher, method, args], ..], ..]}
+// (the contract's `init` runs first, published by the issuer, as a deploy runs it).
 // Prints one JSON object: {variant: {"batch_ms": [..], "failed": n, "txs": n,
 // "rss_start_mib": x, "rss_end_mib": y}}.
 "use strict";
@@ -22,7 +23,7 @@ const vm = require("vm");
 
 const [workloadPath, contractPath, outDir] = process.argv.slice(2);
 if (!workloadPath || !contractPath || !outDir) {
-  console.error("usage: node token-baseline.js WORKLOAD.json CONTRACT.js OUT_DIR");
+  console.error("usage: node baseline.js WORKLOAD.json CONTRACT.js OUT_DIR");
   process.exit(2);
 }
 const workload = JSON.parse(fs.readFileSync(workloadPath, "utf8"));
@@ -101,8 +102,9 @@ function runTx(state, diff, call) {
 function setup(state, instance, tx) {
   tx.publisher = ISSUER;
   runTx(state, null, () => instance().init());
-  for (const [to, amount] of workload.setup) {
-    if (!runTx(state, null, () => instance().issue(to, amount))) throw new Error("setup failed");
+  for (const [publisher, method, args] of workload.setup) {
+    tx.publisher = publisher;
+    if (!runTx(state, null, () => instance()[method](...args))) throw new Error("setup failed");
   }
 }
 
@@ -118,9 +120,9 @@ function measure(name, { instance, commit }) {
   workload.batches.forEach((batch, b) => {
     const start = process.hrtime.bigint();
     const diff = new Map();
-    for (const [from, to, amount] of batch) {
-      tx.publisher = from;
-      if (!runTx(state, diff, () => make().transfer(from, to, amount))) failed++;
+    for (const [publisher, method, args] of batch) {
+      tx.publisher = publisher;
+      if (!runTx(state, diff, () => make()[method](...args))) failed++;
       txs++;
     }
     if (commit) commitFile(path.join(outDir, `${name}-${b}.json`), diff);
@@ -131,7 +133,7 @@ function measure(name, { instance, commit }) {
 }
 
 // The contract as a CommonJS module evaluated in `context`.
-const script = new vm.Script(`(function (module, exports) {${source}\n})`, { filename: "token.js" });
+const script = new vm.Script(`(function (module, exports) {${source}\n})`, { filename: path.basename(contractPath) });
 function moduleIn(context) {
   const module = { exports: {} };
   script.runInContext(context)(module, module.exports);
