@@ -22,7 +22,7 @@ use crate::engine::{
     Sandbox, Slot, spawn_sandbox_thread,
 };
 use crate::exec::{ExecOptions, Executor};
-use crate::schema::{Action, Batch, Status, Tx};
+use crate::schema::{Action, Status};
 use crate::store::RocksStore;
 
 /// How much to measure.
@@ -379,30 +379,8 @@ async fn token_throughput(options: &BenchOptions) -> Result<(f64, Timing), Bench
     let dir = tempfile::tempdir().map_err(fail)?;
     let store = RocksStore::open(dir.path()).map_err(fail)?;
     let executor = Executor::new(Arc::new(store), ExecOptions::default()).map_err(fail)?;
-    let mut height = 0;
-    let mut next_tx = 0u64;
-    let mut batch = |txs: Vec<(String, Action)>| {
-        height += 1;
-        Batch {
-            partition: 0,
-            height,
-            timestamp_ms: 1_767_225_600_000 + height * 1000,
-            producer: "bench".into(),
-            txs: txs
-                .into_iter()
-                .map(|(publisher, action)| {
-                    next_tx += 1;
-                    Tx {
-                        hash: bs58::encode(next_tx.to_be_bytes()).into_string(),
-                        publisher,
-                        gas_limit: 10_000_000,
-                        time_ms: None,
-                        actions: vec![action],
-                    }
-                })
-                .collect(),
-        }
-    };
+    let mut numbering = super::throughput::Batches::default();
+    let mut batch = |txs| numbering.next(txs, 10_000_000);
     let action = |contract: &str, method: &str, args: serde_json::Value| Action {
         contract: contract.into(),
         method: method.into(),

@@ -254,32 +254,44 @@ fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// The workload as batches: the setup (the deploy, then its calls) and the timed calls.
-fn batches_of(w: &Workload) -> (Vec<Batch>, Vec<Batch>) {
-    let mut height = 0;
-    let mut next_tx = 0u64;
-    let mut batch = |txs: Vec<(String, Action)>| {
-        height += 1;
+/// Numbers the batches (heights from 1) and transactions of a benchmark run on partition 0.
+#[derive(Default)]
+pub(super) struct Batches {
+    height: u64,
+    next_tx: u64,
+}
+
+impl Batches {
+    /// The next batch: one transaction per (publisher, action), each with `gas_limit`.
+    pub(super) fn next(&mut self, txs: Vec<(String, Action)>, gas_limit: u64) -> Batch {
+        self.height += 1;
+        let txs = txs
+            .into_iter()
+            .map(|(publisher, action)| {
+                self.next_tx += 1;
+                Tx {
+                    hash: bs58::encode(self.next_tx.to_be_bytes()).into_string(),
+                    publisher,
+                    gas_limit,
+                    time_ms: None,
+                    actions: vec![action],
+                }
+            })
+            .collect();
         Batch {
             partition: 0,
-            height,
-            timestamp_ms: 1_767_225_600_000 + height * 1000,
+            height: self.height,
+            timestamp_ms: 1_767_225_600_000 + self.height * 1000,
             producer: "bench".into(),
-            txs: txs
-                .into_iter()
-                .map(|(publisher, action)| {
-                    next_tx += 1;
-                    Tx {
-                        hash: bs58::encode(next_tx.to_be_bytes()).into_string(),
-                        publisher,
-                        gas_limit: 1_000_000,
-                        time_ms: None,
-                        actions: vec![action],
-                    }
-                })
-                .collect(),
+            txs,
         }
-    };
+    }
+}
+
+/// The workload as batches: the setup (the deploy, then its calls) and the timed calls.
+fn batches_of(w: &Workload) -> (Vec<Batch>, Vec<Batch>) {
+    let mut numbering = Batches::default();
+    let mut batch = |txs| numbering.next(txs, 1_000_000);
     let actions = |calls: &[Call]| -> Vec<(String, Action)> {
         calls
             .iter()
