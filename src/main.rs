@@ -273,6 +273,22 @@ fn init_tracing(format: LogFormat, filter: &str) -> anyhow::Result<()> {
 }
 
 /// A token cancelled by SIGTERM or ctrl-c; a second signal exits at once.
+/// Prints a bench report to stdout: pretty JSON with `--json`, else its table.
+fn print_report<R: serde::Serialize>(
+    report: &R,
+    json: bool,
+    table: fn(&R, &mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, report)?;
+        std::io::Write::write_all(&mut stdout, b"\n")?;
+    } else {
+        table(report, &mut stdout)?;
+    }
+    Ok(())
+}
+
 fn shutdown_on_signal() -> anyhow::Result<CancellationToken> {
     use tokio::signal::unix::{SignalKind, signal};
     let token = CancellationToken::new();
@@ -327,13 +343,7 @@ fn main() -> ExitCode {
                 ..
             } => {
                 let report = cmd::families::measure(3)?;
-                let mut stdout = std::io::stdout().lock();
-                if json {
-                    serde_json::to_writer_pretty(&mut stdout, &report)?;
-                    std::io::Write::write_all(&mut stdout, b"\n")?;
-                } else {
-                    cmd::families::write_table(&report, &mut stdout)?;
-                }
+                print_report(&report, json, cmd::families::write_table)?;
             }
             Command::Bench {
                 json,
@@ -354,13 +364,7 @@ fn main() -> ExitCode {
                     ..Default::default()
                 };
                 let report = cmd::throughput::measure(&options).await?;
-                let mut stdout = std::io::stdout().lock();
-                if json {
-                    serde_json::to_writer_pretty(&mut stdout, &report)?;
-                    std::io::Write::write_all(&mut stdout, b"\n")?;
-                } else {
-                    cmd::throughput::write_table(&report, &mut stdout)?;
-                }
+                print_report(&report, json, cmd::throughput::write_table)?;
             }
             Command::Bench {
                 iterations, json, ..

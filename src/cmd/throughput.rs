@@ -102,27 +102,35 @@ impl Rng {
     }
 }
 
+fn account(i: usize) -> String {
+    format!("acct{i}")
+}
+
+fn call(publisher: String, method: &str, args: serde_json::Value) -> Call {
+    (publisher, method.to_string(), args)
+}
+
 fn workload(name: &str, o: &ThroughputOptions) -> Result<Workload, BenchError> {
-    let account = |i: usize| format!("acct{i}");
-    let call = |publisher: String, method: &str, args: serde_json::Value| {
-        (publisher, method.to_string(), args)
-    };
     let mut rng = Rng(o.seed);
-    let mut batches = |mut make: Box<dyn FnMut(&mut Rng) -> Call + '_>| {
+    // `make` draws one call from the generator, given the number of accounts.
+    let mut batches = |make: fn(&mut Rng, usize) -> Call| {
         (0..o.batches)
-            .map(|_| (0..o.batch_txs).map(|_| make(&mut rng)).collect())
+            .map(|_| {
+                (0..o.batch_txs)
+                    .map(|_| make(&mut rng, o.accounts))
+                    .collect()
+            })
             .collect::<Vec<Vec<Call>>>()
     };
-    let accounts = o.accounts;
     Ok(match name {
         "token" => Workload {
             name: "token",
             source: TOKEN,
             abi: TOKEN_ABI,
-            setup: (0..accounts)
+            setup: (0..o.accounts)
                 .map(|i| call(ISSUER.into(), "issue", json!([account(i), INITIAL_BALANCE])))
                 .collect(),
-            batches: batches(Box::new(move |rng| {
+            batches: batches(|rng, accounts| {
                 let from = rng.below(accounts);
                 let to = (from + 1 + rng.below(accounts - 1)) % accounts;
                 let amount = if rng.below(100) == 0 {
@@ -132,32 +140,32 @@ fn workload(name: &str, o: &ThroughputOptions) -> Result<Workload, BenchError> {
                 };
                 let (from, to) = (account(from), account(to));
                 call(from.clone(), "transfer", json!([from, to, amount]))
-            })),
+            }),
         },
         "kv" => Workload {
             name: "kv",
             source: KV,
             abi: KV_ABI,
             setup: Vec::new(),
-            batches: batches(Box::new(move |rng| {
+            batches: batches(|rng, accounts| {
                 let owner = account(rng.below(accounts));
                 let seed = rng.below(1_000_000);
                 call(owner.clone(), "fill", json!([owner, 10, seed]))
-            })),
+            }),
         },
         "cpu" => Workload {
             name: "cpu",
             source: CPU,
             abi: CPU_ABI,
             setup: Vec::new(),
-            batches: batches(Box::new(move |rng| {
+            batches: batches(|rng, accounts| {
                 let publisher = account(rng.below(accounts));
                 call(
                     publisher,
                     "work",
                     json!([1_000, 1 + rng.below(2_000_000_000)]),
                 )
-            })),
+            }),
         },
         other => {
             return Err(fail(format!(

@@ -653,7 +653,7 @@ fn invoke<'s>(
     Some(Ran::Value(text.to_rust_string_lossy(scope)))
 }
 
-fn internal_function<'s>(
+pub(super) fn internal_function<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     internals: v8::Local<'s, v8::Object>,
     name: &str,

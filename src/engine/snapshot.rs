@@ -119,10 +119,7 @@ pub(super) fn unclassified<'s>(
     internals: v8::Local<'s, v8::Object>,
 ) -> Result<Vec<String>, EngineError> {
     let failed = || EngineError::Runtime("runtime library: inventory() failed".into());
-    let key = v8::String::new(scope, "inventory").ok_or_else(failed)?;
-    let list = internals
-        .get(scope, key.into())
-        .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
+    let list = super::sandbox::internal_function(scope, internals, "inventory")
         .and_then(|f| f.call(scope, internals.into(), &[]))
         .and_then(|list| v8::Local::<v8::Array>::try_from(list).ok())
         .ok_or_else(failed)?;

@@ -205,11 +205,15 @@ const meteredIterator = (iterator, perStep, memory) => {
       return reflectApply(next, iterator, arguments);
     },
     return() {
-      const method = iterator.return;
-      if (method === undefined || method === null) return { done: true, value: undefined };
-      return reflectApply(method, iterator, arguments);
+      return forwardReturn(iterator, arguments);
     },
   };
+};
+// A wrapper's `return`: the wrapped iterator's, or done when it has none.
+const forwardReturn = (iterator, args) => {
+  const method = iterator.return;
+  if (method === undefined || method === null) return { done: true, value: undefined };
+  return reflectApply(method, iterator, args);
 };
 
 // The TypeError V8 throws when it calls `value`, which is not a function.
@@ -368,9 +372,10 @@ meter(ArrayWrapper, "of", (of) => ({
 meter(ArrayWrapper, "fromAsync", (fromAsync) => ({
   fromAsync(items, mapFn, thisArg) {
     const C = intrinsicArray(this);
-    if ((mapFn !== undefined && typeof mapFn !== "function") || !isObject(items)) {
+    const badMapFn = mapFn !== undefined && typeof mapFn !== "function";
+    if (badMapFn || !isObject(items)) {
       // A string's characters become the elements (mapFn wrong: a rejection, nothing made).
-      if (typeof items === "string" && (mapFn === undefined || typeof mapFn === "function")) {
+      if (typeof items === "string" && !badMapFn) {
         count(COSTS.memory_object + items.length * COSTS.memory_element);
       }
       pay(typeof items === "string" ? items.length * COSTS.element : 0);

@@ -192,9 +192,7 @@ const keyedEntries = (items) => {
       return { done: false, value: [key, value] };
     },
     return() {
-      const method = iterator.return;
-      if (method === undefined || method === null) return { done: true, value: undefined };
-      return reflectApply(method, iterator, arguments);
+      return forwardReturn(iterator, arguments);
     },
   };
   return { [symbolIterator]: () => entries };

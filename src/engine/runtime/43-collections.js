@@ -34,7 +34,7 @@ grouping(MapWrapper, "groupBy", COSTS.memory_entry, false);
 const keyed = (proto, name, memory) => meter(proto, name, (original) => ({
   [name](key, value) {
     charge(COSTS.call + COSTS.collection_op);
-    if (typeof key === "string" && key.length > SHORT_STRING) hashChars(key);
+    if (typeof key === "string") hashChars(key);
     if (memory > 0) count(memory);
     return reflectApply(original, this, arguments.length < 2 ? [key] : [key, value]);
   },
