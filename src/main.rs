@@ -231,6 +231,11 @@ struct VmArgs {
     /// before its partition is halted.
     #[arg(long, default_value_t = 1)]
     fault_retries: u32,
+    /// Run every call twice, in the worker's reused context and in a fresh one, and treat any
+    /// difference (outcome, gas, memory count, storage calls) as a node fault: a check that
+    /// nothing one transaction does is seen by a later one. Halves throughput.
+    #[arg(long, env = "ISOVM_VERIFY_ISOLATION", value_parser = clap::builder::BoolishValueParser::new())]
+    verify_isolation: bool,
 }
 
 impl VmArgs {
@@ -243,6 +248,7 @@ impl VmArgs {
             watchdog_min_rate: self.watchdog_min_rate,
             heap_bytes: self.heap_mib.saturating_mul(1 << 20),
             fault_retries: self.fault_retries,
+            verify_isolation: self.verify_isolation,
         }
     }
 }

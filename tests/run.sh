@@ -9,3 +9,11 @@ isovm_apt_install clang libclang-dev rabbitmq-server nodejs
 isovm_v8_archive
 isovm_rabbitmq
 cargo test --release "$@"
+# The contract, hostile, determinism and built-in suites and the leak corpus once more, with
+# every call run both in the worker's reused context and in a fresh one, compared
+# (--verify-isolation): any difference fails the batch.
+if [ $# -eq 0 ]; then
+  ISOVM_VERIFY_ISOLATION=1 cargo test --release --test contracts --test hostile \
+    --test determinism --test isolation --test builtins_strings --test builtins_objects \
+    --test instrumented_semantics
+fi

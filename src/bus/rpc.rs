@@ -102,6 +102,7 @@ async fn respond(executor: &Executor, request: RpcRequest) -> RpcReply {
                     safety_net: match halt.kind {
                         FaultKind::Watchdog => SafetyNet::Watchdog,
                         FaultKind::Heap => SafetyNet::Heap,
+                        FaultKind::Isolation => SafetyNet::Isolation,
                     },
                     attempts: halt.attempts,
                 }),

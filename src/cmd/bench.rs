@@ -96,7 +96,7 @@ pub struct Report {
     pub compile_with_cache: Timing,
     pub code_cache_bytes: usize,
     pub call_overhead: Timing,
-    pub call_overhead_no_snapshot: Timing,
+    pub call_overhead_fresh_context: Timing,
     pub fibonacci_32: Run,
     pub concat_2000: Run,
     pub token_txs_per_second: f64,
@@ -244,7 +244,7 @@ struct EngineNumbers {
     compile_with_cache: Timing,
     code_cache_bytes: usize,
     call_overhead: Timing,
-    call_overhead_no_snapshot: Timing,
+    call_overhead_fresh_context: Timing,
     fibonacci_32: Run,
     concat_2000: Run,
 }
@@ -309,7 +309,7 @@ fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
     let with = Engine::new(engine_options.clone()).map_err(fail)?;
     let without = Engine::new(EngineOptions {
         use_snapshot: false,
-        ..engine_options
+        ..engine_options.clone()
     })
     .map_err(fail)?;
     let n = options.iterations;
@@ -331,8 +331,14 @@ fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
             Ok((contexts, calls))
         })
     };
+    let fresh_contexts = Engine::new(EngineOptions {
+        warm_context: false,
+        ..engine_options.clone()
+    })
+    .map_err(fail)?;
     let (context_snapshot, call_overhead) = contexts_and_calls(with.clone())?;
-    let (context_no_snapshot, call_overhead_no_snapshot) = contexts_and_calls(without)?;
+    let (context_no_snapshot, _) = contexts_and_calls(without)?;
+    let (_, call_overhead_fresh_context) = contexts_and_calls(fresh_contexts)?;
 
     // Compiling a large contract in fresh isolates, without and then with its code cache.
     let (large, large_abi) = large_contract();
@@ -364,7 +370,7 @@ fn engine_numbers(options: &BenchOptions) -> Result<EngineNumbers, BenchError> {
         compile_with_cache,
         code_cache_bytes,
         call_overhead,
-        call_overhead_no_snapshot,
+        call_overhead_fresh_context,
         fibonacci_32: runs("fib", "[32]")?,
         concat_2000: runs("concat", "[2000]")?,
     })
@@ -454,7 +460,7 @@ pub async fn run(
         compile_with_cache: engine.compile_with_cache,
         code_cache_bytes: engine.code_cache_bytes,
         call_overhead: engine.call_overhead,
-        call_overhead_no_snapshot: engine.call_overhead_no_snapshot,
+        call_overhead_fresh_context: engine.call_overhead_fresh_context,
         fibonacci_32: engine.fibonacci_32,
         concat_2000: engine.concat_2000,
         token_txs_per_second,
@@ -523,8 +529,8 @@ fn write_table(r: &Report, options: &BenchOptions, out: &mut dyn Write) -> std::
     )?;
     writeln!(
         out,
-        "  ... no snapshot                 {}",
-        t(&r.call_overhead_no_snapshot)
+        "  ... fresh context per call      {}",
+        t(&r.call_overhead_fresh_context)
     )?;
     for (name, run) in [
         ("fibonacci(32)", &r.fibonacci_32),

@@ -76,6 +76,8 @@ pub struct VmOptions {
     pub heap_bytes: usize,
     /// Retries of a batch abandoned by a node fault before its partition halts.
     pub fault_retries: u32,
+    /// Every call also in a fresh context, compared (`EngineOptions::verify_isolation`).
+    pub verify_isolation: bool,
 }
 
 impl VmOptions {
@@ -108,6 +110,8 @@ impl VmOptions {
                 limits,
                 use_snapshot: true,
                 snapshot_dir: self.cache_dir.clone(),
+                warm_context: true,
+                verify_isolation: self.verify_isolation,
             },
             pool: PoolOptions {
                 min_workers: self.workers.min,

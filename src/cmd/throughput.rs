@@ -415,6 +415,7 @@ async fn isovm_serve(w: &Workload, amqp_url: &str) -> Result<Variant, String> {
             watchdog_min_rate: crate::engine::Limits::DEFAULT_WATCHDOG_MIN_RATE,
             heap_bytes: crate::engine::Limits::DEFAULT_HEAP_BYTES,
             fault_retries: ExecOptions::default().fault_retries,
+            verify_isolation: false,
         };
         let shutdown = tokio_util::sync::CancellationToken::new();
         let server = {

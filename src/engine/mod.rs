@@ -6,6 +6,7 @@
 //! [`spawn_sandbox_thread`].
 
 mod buffers;
+mod context;
 mod host;
 mod meter;
 mod natives;
@@ -14,6 +15,7 @@ mod regexp;
 mod sandbox;
 mod snapshot;
 mod thrown;
+mod verify;
 mod watchdog;
 
 use std::path::PathBuf;
@@ -35,6 +37,7 @@ pub use sandbox::CompileReport;
 pub use sandbox::ContractCode;
 pub use sandbox::FaultKind;
 pub use sandbox::Sandbox;
+pub use sandbox::Survivor;
 pub use thrown::Frame;
 pub use thrown::Thrown;
 
@@ -136,6 +139,12 @@ pub struct EngineOptions {
     pub use_snapshot: bool,
     /// Where the snapshot is cached between runs; `None` builds it in memory each start.
     pub snapshot_dir: Option<PathBuf>,
+    /// Keep one context per sandbox across calls (the normal case); off, every call gets a
+    /// context of its own (to measure, and what `verify_isolation` compares with).
+    pub warm_context: bool,
+    /// Run every call twice, in a fresh context and in the warm one, and make any difference
+    /// in outcome, gas, memory count or host calls a node fault (`--verify-isolation`).
+    pub verify_isolation: bool,
 }
 
 impl Default for EngineOptions {
@@ -144,6 +153,8 @@ impl Default for EngineOptions {
             limits: Limits::default(),
             use_snapshot: true,
             snapshot_dir: None,
+            warm_context: true,
+            verify_isolation: false,
         }
     }
 }
@@ -166,6 +177,8 @@ pub enum EngineError {
 pub struct EngineStats {
     /// Isolates created (each sandbox, and each replacement of one).
     pub isolates: u64,
+    /// Warm contexts made (one per sandbox, and one after each terminated call).
+    pub contexts: u64,
     pub calls: u64,
     /// Calls whose contract was already compiled in their isolate.
     pub script_cache_hits: u64,
@@ -180,6 +193,7 @@ pub struct EngineStats {
 #[derive(Default)]
 struct Counters {
     isolates: AtomicU64,
+    contexts: AtomicU64,
     calls: AtomicU64,
     script_cache_hits: AtomicU64,
     code_cache_consumed: AtomicU64,
@@ -216,6 +230,7 @@ impl Engine {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         EngineStats {
             isolates: get(&c.isolates),
+            contexts: get(&c.contexts),
             calls: get(&c.calls),
             script_cache_hits: get(&c.script_cache_hits),
             code_cache_consumed: get(&c.code_cache_consumed),

@@ -16,10 +16,11 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::buffers::{self, BufferBudget};
+use super::context::{WarmContext, runtime_internals};
 use super::host::{Host, HostError};
 use super::meter::GasCell;
 use super::natives::{self, CallState, SharedCallState, Stop};
-use super::snapshot::{self, INTERNALS_INDEX};
+use super::snapshot;
 use super::thrown::{Thrown, caught};
 use super::watchdog::Watchdog;
 use super::{Engine, EngineError, platform};
@@ -97,6 +98,8 @@ pub enum FaultKind {
     Watchdog,
     /// The isolate's V8 heap limit ([`super::Limits::heap_bytes`]).
     Heap,
+    /// `verify_isolation`: the warm context and a fresh one disagreed about a call.
+    Isolation,
 }
 
 impl FaultKind {
@@ -105,6 +108,7 @@ impl FaultKind {
         match self {
             FaultKind::Watchdog => "watchdog",
             FaultKind::Heap => "heap",
+            FaultKind::Isolation => "isolation",
         }
     }
 }
@@ -114,6 +118,7 @@ impl std::fmt::Display for FaultKind {
         f.write_str(match self {
             FaultKind::Watchdog => "the wall-clock watchdog",
             FaultKind::Heap => "the V8 heap limit",
+            FaultKind::Isolation => "the isolation check",
         })
     }
 }
@@ -173,6 +178,8 @@ const WRAPPER_SUFFIX: &str = "\n})";
 pub struct Sandbox {
     // Field order is drop order: script handles go before the isolate, and the heap guard
     // (callback data) after it.
+    /// The context calls run in (`context.rs`); dropped after any terminated call.
+    warm: Option<WarmContext>,
     scripts: HashMap<[u8; 32], v8::Global<v8::UnboundScript>>,
     /// Source bytes of the contracts in `scripts`.
     script_bytes: usize,
@@ -234,6 +241,7 @@ impl Sandbox {
             }
         };
         Ok(Sandbox {
+            warm: None,
             scripts: HashMap::new(),
             script_bytes: 0,
             watchdog,
@@ -258,6 +266,12 @@ impl Sandbox {
         self.tainted
     }
 
+    /// Marks this isolate for replacement (and drops its warm context).
+    pub(super) fn taint(&mut self) {
+        self.tainted = true;
+        self.warm = None;
+    }
+
     /// Runs a full garbage collection, so that measurements do not pay for earlier garbage.
     pub fn collect_garbage(&mut self) {
         self.isolate.low_memory_notification();
@@ -268,15 +282,56 @@ impl Sandbox {
         self.isolate.get_heap_statistics().used_heap_size()
     }
 
-    /// Runs one call in a fresh context.
+    /// Runs one call: in the warm context (made on the first call, and again after any call
+    /// that was terminated), or, with `warm_context` off, in a fresh one. With
+    /// `verify_isolation` on, in both, compared (`verify.rs`).
     pub fn call(&mut self, host: &mut dyn Host, input: &CallInput<'_>) -> CallOutcome {
+        let options = &self.engine.options;
+        if options.verify_isolation {
+            return self.call_verified(host, input);
+        }
+        let place = if options.warm_context {
+            Place::Warm
+        } else {
+            Place::Fresh
+        };
+        self.call_in(host, input, place)
+    }
+
+    /// Runs one call in `place`.
+    pub(super) fn call_in(
+        &mut self,
+        host: &mut dyn Host,
+        input: &CallInput<'_>,
+        place: Place,
+    ) -> CallOutcome {
         self.uses += 1;
         super::bump(&self.engine.counters.calls);
         self.isolate.cancel_terminate_execution();
         self.heap.hit.store(false, Ordering::SeqCst);
 
-        let gas_store =
-            v8::ArrayBuffer::new_backing_store_from_vec(vec![0u8; GasCell::BYTES]).make_shared();
+        if place == Place::Warm && self.warm.is_none() {
+            match WarmContext::new(&mut self.isolate, &self.engine) {
+                Ok(warm) => {
+                    super::bump(&self.engine.counters.contexts);
+                    self.warm = Some(warm);
+                }
+                Err(e) => {
+                    return CallOutcome {
+                        gas_used: input.gas_used,
+                        memory_used: input.memory_used,
+                        result: Err(CallError::Threw(Thrown::plain(e.to_string()))),
+                        code_cache: None,
+                    };
+                }
+            }
+        }
+        let gas_store = match (&self.warm, place) {
+            (Some(warm), Place::Warm) => warm.gas_store.clone(),
+            _ => {
+                v8::ArrayBuffer::new_backing_store_from_vec(vec![0u8; GasCell::BYTES]).make_shared()
+            }
+        };
         let gas = GasCell::new(gas_store.clone());
         gas.set(
             input.gas_used,
@@ -292,7 +347,7 @@ impl Sandbox {
         let host_ptr: *mut (dyn Host + '_) = host;
         // SAFETY: only the lifetime is erased. The pointer is stored in the isolate slot for
         // the duration of this method and removed below, before `host`'s borrow ends; natives
-        // dereference it only while JS runs inside `self.run`.
+        // dereference it only while JS runs inside `self.run_*`.
         let host_ptr: *mut (dyn Host + 'static) = unsafe { std::mem::transmute(host_ptr) };
         let state: SharedCallState = Rc::new(RefCell::new(CallState {
             host: host_ptr,
@@ -305,7 +360,10 @@ impl Sandbox {
         }));
         self.isolate.set_slot(state.clone());
 
-        let (ran, code_cache) = self.run(input, &gas_store);
+        let (ran, code_cache) = match place {
+            Place::Warm => self.run_warm(input),
+            Place::Fresh => self.run_fresh(input, &gas_store),
+        };
         let fired = self.watchdog.disarm();
         self.buffers.end_call();
 
@@ -324,6 +382,7 @@ impl Sandbox {
             None if self.buffers.exhausted() => Some(Stop::MemoryLimit),
             stop => stop,
         };
+        let terminated = stop.is_some() || fault.is_some() || matches!(ran, Ran::Terminated);
 
         // A limit that struck decides the outcome even if the script managed to finish before
         // the termination took effect: a refused write or allocation must fail the call.
@@ -356,15 +415,127 @@ impl Sandbox {
             Err(CallError::OutOfGas | CallError::MemoryLimit) => input.gas_limit,
             _ => gas.used().min(input.gas_limit),
         };
+        let memory_used = gas.memory_used();
+        if place == Place::Warm {
+            // A terminated call may have stopped anywhere, the runtime's own bookkeeping
+            // included, and may have left jobs behind: its context is not reused. Otherwise
+            // the fence must find the queue empty of work.
+            let clean = !terminated
+                && !self.tainted
+                && self
+                    .warm
+                    .as_ref()
+                    .is_some_and(|warm| warm.fence(&mut self.isolate));
+            if clean {
+                if let Some(warm) = &mut self.warm {
+                    warm.calls += 1;
+                }
+            } else {
+                self.warm = None;
+            }
+        }
         CallOutcome {
             gas_used,
-            memory_used: gas.memory_used(),
+            memory_used,
             result,
             code_cache,
         }
     }
 
-    fn run(
+    /// The contract's compiled script in this isolate: from the script cache, or compiled
+    /// (consuming or making a V8 code cache). `Err` when the compile threw.
+    fn unbound_script<'s>(
+        scripts: &mut HashMap<[u8; 32], v8::Global<v8::UnboundScript>>,
+        script_bytes: &mut usize,
+        engine: &Engine,
+        tc: &mut v8::PinScope<'s, '_>,
+        input: &CallInput<'_>,
+    ) -> Option<Compiled<'s>> {
+        let contract = input.contract;
+        if let Some(script) = scripts.get(&contract.hash) {
+            super::bump(&engine.counters.script_cache_hits);
+            return Some(Compiled {
+                unbound: v8::Local::new(tc, script),
+                code_cache: None,
+                cleared: false,
+            });
+        }
+        let (unbound, cache) =
+            compile(tc, contract, matches!(input.mode, CallMode::Deploy { .. }))?;
+        count_compile(engine, contract, &cache);
+        let cleared = scripts.len() >= MAX_CACHED_SCRIPTS
+            || *script_bytes + contract.code.len() > MAX_CACHED_SOURCE_BYTES;
+        if cleared {
+            scripts.clear();
+            *script_bytes = 0;
+        }
+        scripts.insert(contract.hash, v8::Global::new(tc, unbound));
+        *script_bytes += contract.code.len();
+        Some(Compiled {
+            unbound,
+            code_cache: cache,
+            cleared,
+        })
+    }
+
+    /// A call in the warm context, which `call_in` has made.
+    fn run_warm(&mut self, input: &CallInput<'_>) -> (Ran, Option<Vec<u8>>) {
+        let Sandbox {
+            scripts,
+            script_bytes,
+            watchdog,
+            isolate,
+            engine,
+            warm,
+            ..
+        } = self;
+        let Some(warm) = warm.as_mut() else {
+            return (Ran::Threw(Thrown::plain("no warm context")), None);
+        };
+        v8::scope!(let scope, isolate);
+        let context = v8::Local::new(scope, &warm.context);
+        let scope = &mut v8::ContextScope::new(scope, context);
+        v8::tc_scope!(let tc, scope);
+        let Some(compiled) = Self::unbound_script(scripts, script_bytes, engine, tc, input) else {
+            return (caught(tc), None);
+        };
+        if compiled.cleared {
+            warm.wrappers.clear();
+        }
+        let code_cache = compiled.code_cache;
+        let watchdog_after = engine
+            .options
+            .limits
+            .watchdog_for(input.gas_limit.saturating_sub(input.gas_used));
+        watchdog.arm(watchdog_after);
+        let wrapper = match warm.wrappers.get(&input.contract.hash) {
+            Some(wrapper) => v8::Local::new(tc, wrapper),
+            None => {
+                let script = compiled.unbound.bind_to_current_context(tc);
+                let Some(wrapper) = script
+                    .run(tc)
+                    .and_then(|w| v8::Local::<v8::Function>::try_from(w).ok())
+                else {
+                    return (caught(tc), code_cache);
+                };
+                warm.wrappers
+                    .insert(input.contract.hash, v8::Global::new(tc, wrapper));
+                wrapper
+            }
+        };
+        let parts = Invocation {
+            internals: v8::Local::new(tc, &warm.internals),
+            call: v8::Local::new(tc, &warm.call),
+            encode: v8::Local::new(tc, &warm.encode),
+            cell: v8::Local::new(tc, &warm.cell),
+            wrapper,
+        };
+        let ran = invoke(tc, parts, input, &warm.queue);
+        (ran.unwrap_or_else(|| caught(tc)), code_cache)
+    }
+
+    /// A call in a context of its own, with its own microtask queue, dropped with it.
+    fn run_fresh(
         &mut self,
         input: &CallInput<'_>,
         gas_store: &v8::SharedRef<v8::BackingStore>,
@@ -392,40 +563,63 @@ impl Sandbox {
             Err(e) => return (Ran::Threw(Thrown::plain(e.to_string())), None),
         };
         v8::tc_scope!(let tc, scope);
-
-        let mut code_cache = None;
-        let contract = input.contract;
-        let unbound = match scripts.get(&contract.hash) {
-            Some(script) => {
-                super::bump(&engine.counters.script_cache_hits);
-                v8::Local::new(tc, script)
-            }
-            None => match compile(tc, contract, matches!(input.mode, CallMode::Deploy { .. })) {
-                Some((unbound, cache)) => {
-                    count_compile(engine, contract, &cache);
-                    if scripts.len() >= MAX_CACHED_SCRIPTS
-                        || *script_bytes + contract.code.len() > MAX_CACHED_SOURCE_BYTES
-                    {
-                        scripts.clear();
-                        *script_bytes = 0;
-                    }
-                    scripts.insert(contract.hash, v8::Global::new(tc, unbound));
-                    *script_bytes += contract.code.len();
-                    code_cache = cache;
-                    unbound
-                }
-                None => return (caught(tc), None),
-            },
+        let Some(compiled) = Self::unbound_script(scripts, script_bytes, engine, tc, input) else {
+            return (caught(tc), None);
         };
-
+        let code_cache = compiled.code_cache;
         let watchdog_after = engine
             .options
             .limits
             .watchdog_for(input.gas_limit.saturating_sub(input.gas_used));
         watchdog.arm(watchdog_after);
-        let ran = invoke(tc, internals, unbound, input, gas_store, &queue);
+        let ran = (|| {
+            let lockdown = internal_function(tc, internals, "lockdown")?;
+            lockdown.call(tc, internals.into(), &[])?;
+            let script = compiled.unbound.bind_to_current_context(tc);
+            let wrapper = v8::Local::<v8::Function>::try_from(script.run(tc)?).ok()?;
+            let buffer = v8::ArrayBuffer::with_backing_store(tc, gas_store);
+            // All four slots (gas used and limit, memory used and limit): a shorter view
+            // would silently drop every memory count the runtime library makes.
+            let cell = v8::Float64Array::new(tc, buffer, 0, GasCell::BYTES / 8)?;
+            let parts = Invocation {
+                internals,
+                call: internal_function(tc, internals, "call")?,
+                encode: internal_function(tc, internals, "encode")?,
+                cell,
+                wrapper,
+            };
+            invoke(tc, parts, input, &queue)
+        })();
         (ran.unwrap_or_else(|| caught(tc)), code_cache)
     }
+}
+
+/// Where a call runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    /// The sandbox's warm context.
+    Warm,
+    /// A context made for this call alone.
+    Fresh,
+}
+
+/// A contract's script, ready to bind.
+struct Compiled<'s> {
+    unbound: v8::Local<'s, v8::UnboundScript>,
+    /// A new V8 code cache, when the compile made one.
+    code_cache: Option<Vec<u8>>,
+    /// The script cache was cleared to make room: wrappers bound from it go too.
+    cleared: bool,
+}
+
+/// What `invoke` runs a call with, looked up in the call's context.
+struct Invocation<'s> {
+    internals: v8::Local<'s, v8::Object>,
+    call: v8::Local<'s, v8::Function>,
+    encode: v8::Local<'s, v8::Function>,
+    cell: v8::Local<'s, v8::Float64Array>,
+    /// The contract's wrapper: a function of `WRAPPER_PARAMS`.
+    wrapper: v8::Local<'s, v8::Function>,
 }
 
 impl Drop for Sandbox {
@@ -435,20 +629,19 @@ impl Drop for Sandbox {
     }
 }
 
-/// The runtime's internals in a new context: from the snapshot's context data, or by running
-/// the runtime library when there is no snapshot.
-fn runtime_internals<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    engine: &Engine,
-) -> Result<v8::Local<'s, v8::Object>, EngineError> {
-    if engine.snapshot.is_some() {
-        scope
-            .get_context_data_from_snapshot_once::<v8::Object>(INTERNALS_INDEX)
-            .map_err(|e| EngineError::Runtime(format!("snapshot internals: {e}")))
-    } else {
-        snapshot::install_runtime(scope)
-    }
+/// An object every call can reach (see [`Sandbox::survivors`]).
+#[derive(Debug, Clone)]
+pub struct Survivor {
+    /// The first way the walk found it (`Array.prototype.map`).
+    pub path: String,
+    pub frozen: bool,
+    /// Mutable internal state V8 keeps outside its properties (a Map's entries, a buffer's
+    /// bytes, a promise's state, …), if it has any: what freezing does not close.
+    pub state: Option<&'static str>,
 }
+
+/// A V8 type test.
+type Brand = fn(&v8::Value) -> bool;
 
 /// Whether a compile used a code cache, and the cache it made when it did not.
 #[derive(Debug)]
@@ -472,6 +665,44 @@ impl Sandbox {
             .call(scope, internals.into(), &[])
             .ok_or_else(failed)?;
         Ok(())
+    }
+
+    /// What a call could leave state in without making it: every object reachable from the
+    /// global object and the hidden intrinsics of a locked-down context.
+    /// `docs/warm-context.md` argues every one must be frozen and hold no internal state;
+    /// `tests/isolation.rs` checks it.
+    pub fn survivors(&mut self) -> Result<Vec<Survivor>, EngineError> {
+        let warm = WarmContext::new(&mut self.isolate, &self.engine)?;
+        let isolate = &mut self.isolate;
+        v8::scope!(let scope, isolate);
+        let context = v8::Local::new(scope, &warm.context);
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let internals = v8::Local::new(scope, &warm.internals);
+        let failed = || EngineError::Runtime("survivors() failed".into());
+        let survivors = internal_function(scope, internals, "survivors").ok_or_else(failed)?;
+        let lists = survivors
+            .call(scope, internals.into(), &[])
+            .and_then(|v| v8::Local::<v8::Array>::try_from(v).ok())
+            .ok_or_else(failed)?;
+        let list = |i: u32| {
+            lists
+                .get_index(scope, i)
+                .and_then(|v| v8::Local::<v8::Array>::try_from(v).ok())
+                .ok_or_else(failed)
+        };
+        let (values, paths, frozen) = (list(0)?, list(1)?, list(2)?);
+        let mut out = Vec::new();
+        for i in 0..values.length() {
+            let value = values.get_index(scope, i).ok_or_else(failed)?;
+            let path = paths.get_index(scope, i).ok_or_else(failed)?;
+            let is_frozen = frozen.get_index(scope, i).ok_or_else(failed)?;
+            out.push(Survivor {
+                path: path.to_rust_string_lossy(scope),
+                frozen: is_frozen.boolean_value(scope),
+                state: internal_state(&value),
+            });
+        }
+        Ok(out)
     }
 
     /// Paths of the functions a contract can reach that the runtime library has not
@@ -577,24 +808,14 @@ fn compile<'s>(
     Some((unbound, cache))
 }
 
-/// Runs the contract: loads it, calls the method, settles a returned promise, encodes the
-/// result. `None` when something threw or execution was terminated.
+/// Runs the contract: instantiates its module, calls the method, settles a returned promise,
+/// encodes the result. `None` when something threw or execution was terminated.
 fn invoke<'s>(
     scope: &mut v8::PinScope<'s, '_>,
-    internals: v8::Local<'s, v8::Object>,
-    unbound: v8::Local<'s, v8::UnboundScript>,
+    parts: Invocation<'s>,
     input: &CallInput<'_>,
-    gas_store: &v8::SharedRef<v8::BackingStore>,
     queue: &v8::MicrotaskQueue,
 ) -> Option<Ran> {
-    let lockdown = internal_function(scope, internals, "lockdown")?;
-    lockdown.call(scope, internals.into(), &[])?;
-    let script = unbound.bind_to_current_context(scope);
-    let wrapper = script.run(scope)?;
-    let buffer = v8::ArrayBuffer::with_backing_store(scope, gas_store);
-    // All four slots (gas used and limit, memory used and limit): a shorter view would
-    // silently drop every memory count the runtime library makes.
-    let cell = v8::Float64Array::new(scope, buffer, 0, GasCell::BYTES / 8)?;
     let block = json(scope, input.block_json)?;
     let tx = json(scope, input.tx_json)?;
     let method = v8::String::new(scope, input.method)?;
@@ -609,13 +830,12 @@ fn invoke<'s>(
         }
         _ => v8::undefined(scope).into(),
     };
-    let call = internal_function(scope, internals, "call")?;
-    let value = call.call(
+    let value = parts.call.call(
         scope,
-        internals.into(),
+        parts.internals.into(),
         &[
-            wrapper,
-            cell.into(),
+            parts.wrapper.into(),
+            parts.cell.into(),
             block,
             tx,
             method.into(),
@@ -645,8 +865,7 @@ fn invoke<'s>(
     };
     // Encoded by the runtime with the metered `JSON.stringify`: a returned object graph is
     // paid for like any other serialization (a DAG that doubles per level runs out of gas).
-    let encode = internal_function(scope, internals, "encode")?;
-    let text = encode.call(scope, internals.into(), &[value])?;
+    let text = parts.encode.call(scope, parts.internals.into(), &[value])?;
     if scope.is_execution_terminating() {
         return None;
     }
@@ -666,4 +885,32 @@ pub(super) fn internal_function<'s>(
 fn json<'s>(scope: &mut v8::PinScope<'s, '_>, text: &str) -> Option<v8::Local<'s, v8::Value>> {
     let text = v8::String::new(scope, text)?;
     v8::json::parse(scope, text)
+}
+
+/// The kind of mutable state V8 keeps in `value` outside its properties, if any: what
+/// freezing does not close.
+fn internal_state(value: &v8::Local<'_, v8::Value>) -> Option<&'static str> {
+    let kinds: [(Brand, &'static str); 14] = [
+        (v8::Value::is_map, "Map entries"),
+        (v8::Value::is_set, "Set entries"),
+        (v8::Value::is_weak_map, "WeakMap entries"),
+        (v8::Value::is_weak_set, "WeakSet entries"),
+        (v8::Value::is_array_buffer, "ArrayBuffer bytes"),
+        (v8::Value::is_shared_array_buffer, "SharedArrayBuffer bytes"),
+        (
+            v8::Value::is_array_buffer_view,
+            "typed array or DataView bytes",
+        ),
+        (v8::Value::is_promise, "promise state"),
+        (v8::Value::is_date, "Date time value"),
+        (v8::Value::is_reg_exp, "RegExp last index and match"),
+        (v8::Value::is_generator_object, "generator state"),
+        (v8::Value::is_map_iterator, "Map iterator position"),
+        (v8::Value::is_set_iterator, "Set iterator position"),
+        (v8::Value::is_proxy, "proxy (target and handler)"),
+    ];
+    kinds
+        .iter()
+        .find(|(test, _)| test(value))
+        .map(|(_, kind)| *kind)
 }

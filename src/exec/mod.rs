@@ -147,6 +147,12 @@ fn remedy(kind: FaultKind) -> &'static str {
              with a large heap, report the batch: something the memory count misses slipped \
              through"
         }
+        FaultKind::Isolation => {
+            "A call gave a different outcome in the reused context than in a fresh one \
+             (--verify-isolation): something a transaction left behind was seen by a later \
+             one. Report the batch with the log lines above; running without \
+             --verify-isolation would let that difference reach receipts"
+        }
     }
 }
 

@@ -110,6 +110,9 @@ pub enum SafetyNet {
     Watchdog,
     /// The V8 heap limit of an isolate.
     Heap,
+    /// `--verify-isolation`: a call gave a different outcome in the warm context than in a
+    /// fresh one.
+    Isolation,
 }
 
 /// Why a request got no answer.

@@ -55,12 +55,21 @@ pub fn deploy(code: &str, abi_json: &str, id: &str) -> Action {
     call("system", "deploy", json!([code, abi_json, id]))
 }
 
-/// Options small enough for tests.
+/// Options small enough for tests. `ISOVM_VERIFY_ISOLATION=1` (CI sets it for a second run
+/// of the contract, hostile and determinism suites) runs every call in the reused context and
+/// in a fresh one, and fails the batch on any difference.
 pub fn options() -> ExecOptions {
     let mut options = ExecOptions::default();
     options.pool.min_workers = 1;
     options.pool.max_workers = 2;
+    options.engine.verify_isolation = verify_isolation();
     options
+}
+
+/// Whether this run checks isolation (`ISOVM_VERIFY_ISOLATION` set to anything but `0` or
+/// `false`, as the CLI reads it).
+pub fn verify_isolation() -> bool {
+    std::env::var("ISOVM_VERIFY_ISOLATION").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
 /// A heap limit far below the minimum the commands accept (4 times the memory budget): a

@@ -43,10 +43,12 @@ const weakSetAdd = WeakSet.prototype.add;
 const mapGet = Map.prototype.get;
 const mapSet = Map.prototype.set;
 const mapHas = Map.prototype.has;
+const mapClear = Map.prototype.clear;
 const setHas = Set.prototype.has;
 const setAdd = Set.prototype.add;
 const arrayPush = Array.prototype.push;
 const hasOwn = Object.hasOwn;
+const isFrozen = Object.isFrozen;
 
 // Intrinsics not reachable by name from the global object (found through instances); the
 // inventory and the freezing walk start from these as well as from the global object.

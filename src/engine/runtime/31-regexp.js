@@ -153,6 +153,14 @@ const linearTwin = (rx) => {
   }
   return twin;
 };
+// What a call starts with: no twin and no pattern size from an earlier call. A twin is paid
+// for when it is made (`makeRegExp`) and mirrors `lastIndex`, so a twin kept from an earlier
+// call would make this one cheaper than the same call in a fresh context; the pattern sizes
+// are a pure function of the source, cleared only so that a warm context does not grow.
+const resetRegExpCaches = () => {
+  reflectApply(mapClear, twins, []);
+  reflectApply(mapClear, patterns, []);
+};
 // RegExpCreate (22.2.3.1), for String.prototype.match, matchAll and search.
 const regExpCreate = (pattern, flags) => makeRegExp(pattern, flags, NativeRegExp);
 

@@ -1,5 +1,5 @@
 // What the engine calls: `call` (load a contract and run one method under the metering
-// functions), `lockdown`, and `inventory`. Returned from the library's function, so only the
+// functions), `encode`, `lockdown`, `inventory` and `survivors`. Returned from the library's function, so only the
 // engine has them.
 
 // The functions the instrumented code calls by the wrapper's parameter names
@@ -42,6 +42,7 @@ return freeze({
     cell = counters;
     depth = 0;
     stack = 0;
+    resetRegExpCaches();
     const module = { exports: {} };
     wrapper(
       gasFn, enterFn, exitFn, frameFn,
@@ -79,5 +80,19 @@ return freeze({
   // refuses to start.
   inventory() {
     return unclassified;
+  },
+  // Everything a call can reach without making it (the global object and the hidden
+  // intrinsics, walked as the inventory walks them): `[values, paths, frozen]`, for the test that
+  // checks each is frozen and holds no mutable internal state (docs/warm-context.md).
+  survivors() {
+    const values = [];
+    const paths = [];
+    const frozen = [];
+    forEachReachable((value, path) => {
+      reflectApply(arrayPush, values, [value]);
+      reflectApply(arrayPush, paths, [path]);
+      reflectApply(arrayPush, frozen, [isFrozen(value)]);
+    });
+    return [values, paths, frozen];
   },
 });

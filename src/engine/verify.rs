@@ -1,0 +1,345 @@
+//! `--verify-isolation`: every call runs twice, first in a context of its own against a trial
+//! copy of the host (reads pass through, writes stay in the copy), then in the warm context
+//! against the real host. The two runs must agree on everything a receipt or the state can
+//! depend on: the outcome (value or error, with its message and frames), gas used, memory
+//! counted, and every host call with its arguments, in order. Any difference is a node
+//! fault (`FaultKind::Isolation`): the batch is not committed, and the log says what
+//! differed. A call the first run met a safety net on is not compared (the fault is the
+//! node's, and the executor retries it).
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::host::{Host, HostError, Slot};
+use super::sandbox::{CallError, CallInput, CallOutcome, FaultKind, Place, Sandbox};
+
+/// One host call, as the contract made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Effect {
+    Get(OwnedSlot),
+    Put(OwnedSlot, String),
+    Delete(OwnedSlot),
+    MapFields {
+        contract: String,
+        key: String,
+    },
+    Event {
+        contract: String,
+        data: String,
+    },
+    Log {
+        contract: String,
+        level: i32,
+        line: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum OwnedSlot {
+    Value {
+        contract: String,
+        key: String,
+    },
+    Field {
+        contract: String,
+        key: String,
+        field: String,
+    },
+}
+
+impl From<&Slot<'_>> for OwnedSlot {
+    fn from(slot: &Slot<'_>) -> OwnedSlot {
+        match *slot {
+            Slot::Value { contract, key } => OwnedSlot::Value {
+                contract: contract.into(),
+                key: key.into(),
+            },
+            Slot::Field {
+                contract,
+                key,
+                field,
+            } => OwnedSlot::Field {
+                contract: contract.into(),
+                key: key.into(),
+                field: field.into(),
+            },
+        }
+    }
+}
+
+/// The first run's host: reads through to the real host under its own writes, which it
+/// keeps; logs are recorded, not written.
+struct Trial<'h> {
+    host: &'h mut dyn Host,
+    writes: HashMap<OwnedSlot, Option<String>>,
+    effects: Vec<Effect>,
+}
+
+impl Host for Trial<'_> {
+    fn get(&mut self, slot: &Slot<'_>) -> Result<Option<String>, HostError> {
+        let owned = OwnedSlot::from(slot);
+        self.effects.push(Effect::Get(owned.clone()));
+        match self.writes.get(&owned) {
+            Some(value) => Ok(value.clone()),
+            None => self.host.get(slot),
+        }
+    }
+
+    fn put(&mut self, slot: &Slot<'_>, value: String) -> Result<(), HostError> {
+        let owned = OwnedSlot::from(slot);
+        self.effects.push(Effect::Put(owned.clone(), value.clone()));
+        self.writes.insert(owned, Some(value));
+        Ok(())
+    }
+
+    fn delete(&mut self, slot: &Slot<'_>) -> Result<(), HostError> {
+        let owned = OwnedSlot::from(slot);
+        self.effects.push(Effect::Delete(owned.clone()));
+        self.writes.insert(owned, None);
+        Ok(())
+    }
+
+    fn map_fields(&mut self, contract: &str, key: &str) -> Result<Vec<String>, HostError> {
+        self.effects.push(Effect::MapFields {
+            contract: contract.into(),
+            key: key.into(),
+        });
+        // Byte order, as the host answers: `String`'s order is the order of its UTF-8 bytes.
+        let mut fields: BTreeSet<String> =
+            self.host.map_fields(contract, key)?.into_iter().collect();
+        for (slot, value) in &self.writes {
+            if let OwnedSlot::Field {
+                contract: c,
+                key: k,
+                field,
+            } = slot
+                && c == contract
+                && k == key
+            {
+                match value {
+                    Some(_) => fields.insert(field.clone()),
+                    None => fields.remove(field),
+                };
+            }
+        }
+        Ok(fields.into_iter().collect())
+    }
+
+    fn event(&mut self, contract: &str, data: String) -> Result<(), HostError> {
+        self.effects.push(Effect::Event {
+            contract: contract.into(),
+            data,
+        });
+        Ok(())
+    }
+
+    fn log(&mut self, contract: &str, level: i32, line: &str) {
+        self.effects.push(Effect::Log {
+            contract: contract.into(),
+            level,
+            line: line.into(),
+        });
+    }
+}
+
+/// The second run's host: the real one, with every call recorded.
+struct Recorder<'h> {
+    host: &'h mut dyn Host,
+    effects: Vec<Effect>,
+}
+
+impl Host for Recorder<'_> {
+    fn get(&mut self, slot: &Slot<'_>) -> Result<Option<String>, HostError> {
+        self.effects.push(Effect::Get(slot.into()));
+        self.host.get(slot)
+    }
+
+    fn put(&mut self, slot: &Slot<'_>, value: String) -> Result<(), HostError> {
+        self.effects.push(Effect::Put(slot.into(), value.clone()));
+        self.host.put(slot, value)
+    }
+
+    fn delete(&mut self, slot: &Slot<'_>) -> Result<(), HostError> {
+        self.effects.push(Effect::Delete(slot.into()));
+        self.host.delete(slot)
+    }
+
+    fn map_fields(&mut self, contract: &str, key: &str) -> Result<Vec<String>, HostError> {
+        self.effects.push(Effect::MapFields {
+            contract: contract.into(),
+            key: key.into(),
+        });
+        self.host.map_fields(contract, key)
+    }
+
+    fn event(&mut self, contract: &str, data: String) -> Result<(), HostError> {
+        self.effects.push(Effect::Event {
+            contract: contract.into(),
+            data: data.clone(),
+        });
+        self.host.event(contract, data)
+    }
+
+    fn log(&mut self, contract: &str, level: i32, line: &str) {
+        self.effects.push(Effect::Log {
+            contract: contract.into(),
+            level,
+            line: line.into(),
+        });
+        self.host.log(contract, level, line);
+    }
+}
+
+impl Sandbox {
+    /// One call, verified: see the module's text.
+    pub(super) fn call_verified(
+        &mut self,
+        host: &mut dyn Host,
+        input: &CallInput<'_>,
+    ) -> CallOutcome {
+        let mut trial = Trial {
+            host: &mut *host,
+            writes: HashMap::new(),
+            effects: Vec::new(),
+        };
+        let fresh = self.call_in(&mut trial, input, Place::Fresh);
+        let fresh_effects = trial.effects;
+        if matches!(fresh.result, Err(CallError::NodeFault(_))) {
+            return fresh;
+        }
+        let mut recorder = Recorder {
+            host,
+            effects: Vec::new(),
+        };
+        let mut warm = self.call_in(&mut recorder, input, Place::Warm);
+        if matches!(warm.result, Err(CallError::NodeFault(_))) {
+            return warm;
+        }
+        let differences = [
+            (fresh.result != warm.result)
+                .then(|| format!("outcome: fresh {:?}, warm {:?}", fresh.result, warm.result)),
+            (fresh.gas_used != warm.gas_used)
+                .then(|| format!("gas used: fresh {}, warm {}", fresh.gas_used, warm.gas_used)),
+            (fresh.memory_used != warm.memory_used).then(|| {
+                format!(
+                    "memory counted: fresh {}, warm {}",
+                    fresh.memory_used, warm.memory_used
+                )
+            }),
+            first_difference(&fresh_effects, &recorder.effects),
+        ];
+        let differences: Vec<String> = differences.into_iter().flatten().collect();
+        if !differences.is_empty() {
+            tracing::error!(
+                contract = %input.contract.id,
+                method = input.method,
+                "isolation check failed: the call ran differently in the reused context than \
+                 in a fresh one: {}",
+                differences.join("; ")
+            );
+            self.taint();
+            warm.result = Err(CallError::NodeFault(FaultKind::Isolation));
+        }
+        if warm.code_cache.is_none() {
+            warm.code_cache = fresh.code_cache;
+        }
+        warm
+    }
+}
+
+/// The first host call where the two runs differ, in words.
+fn first_difference(fresh: &[Effect], warm: &[Effect]) -> Option<String> {
+    let at = fresh.iter().zip(warm).position(|(a, b)| a != b);
+    match at {
+        Some(i) => Some(format!(
+            "host call {i}: fresh {:?}, warm {:?}",
+            fresh[i], warm[i]
+        )),
+        None if fresh.len() != warm.len() => Some(format!(
+            "host calls: fresh made {}, warm made {}",
+            fresh.len(),
+            warm.len()
+        )),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A host over a plain map, for the trial's overlay.
+    #[derive(Default)]
+    struct MapHost(HashMap<OwnedSlot, String>);
+
+    impl Host for MapHost {
+        fn get(&mut self, slot: &Slot<'_>) -> Result<Option<String>, HostError> {
+            Ok(self.0.get(&slot.into()).cloned())
+        }
+        fn put(&mut self, slot: &Slot<'_>, value: String) -> Result<(), HostError> {
+            self.0.insert(slot.into(), value);
+            Ok(())
+        }
+        fn delete(&mut self, slot: &Slot<'_>) -> Result<(), HostError> {
+            self.0.remove(&slot.into());
+            Ok(())
+        }
+        fn map_fields(&mut self, contract: &str, key: &str) -> Result<Vec<String>, HostError> {
+            let mut fields: Vec<String> = self
+                .0
+                .keys()
+                .filter_map(|s| match s {
+                    OwnedSlot::Field {
+                        contract: c,
+                        key: k,
+                        field,
+                    } if c == contract && k == key => Some(field.clone()),
+                    _ => None,
+                })
+                .collect();
+            fields.sort();
+            Ok(fields)
+        }
+        fn event(&mut self, _: &str, _: String) -> Result<(), HostError> {
+            Ok(())
+        }
+        fn log(&mut self, _: &str, _: i32, _: &str) {}
+    }
+
+    fn field<'a>(field: &'a str) -> Slot<'a> {
+        Slot::Field {
+            contract: "c",
+            key: "m",
+            field,
+        }
+    }
+
+    #[test]
+    fn the_trial_reads_its_own_writes_and_leaves_the_host_untouched() {
+        let mut host = MapHost::default();
+        host.put(&field("b"), "1".into()).unwrap();
+        host.put(&field("d"), "2".into()).unwrap();
+        let mut trial = Trial {
+            host: &mut host,
+            writes: HashMap::new(),
+            effects: Vec::new(),
+        };
+        trial.put(&field("a"), "3".into()).unwrap();
+        trial.delete(&field("d")).unwrap();
+        assert_eq!(trial.get(&field("a")).unwrap().as_deref(), Some("3"));
+        assert_eq!(trial.get(&field("d")).unwrap(), None);
+        assert_eq!(trial.get(&field("b")).unwrap().as_deref(), Some("1"));
+        assert_eq!(trial.map_fields("c", "m").unwrap(), ["a", "b"]);
+        assert_eq!(trial.effects.len(), 6);
+        assert_eq!(host.map_fields("c", "m").unwrap(), ["b", "d"]);
+    }
+
+    #[test]
+    fn the_first_differing_host_call_is_named() {
+        let put = |v: &str| Effect::Put((&field("a")).into(), v.into());
+        assert_eq!(first_difference(&[put("1")], &[put("1")]), None);
+        let differs = first_difference(&[put("1"), put("2")], &[put("1"), put("3")]).unwrap();
+        assert!(differs.starts_with("host call 1:"), "{differs}");
+        let shorter = first_difference(&[put("1")], &[put("1"), put("2")]).unwrap();
+        assert_eq!(shorter, "host calls: fresh made 1, warm made 2");
+    }
+}
