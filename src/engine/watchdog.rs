@@ -1,5 +1,11 @@
 //! The wall-clock safety net of a call: a thread that terminates the isolate's execution when
 //! an armed deadline passes. Its firing is a node fault, never a receipt (`sandbox.rs`).
+//!
+//! Arming costs an uncontended lock, not a thread wake-up: the thread sleeps until the
+//! earliest time it may have to act (the armed deadline, or a second from when it last
+//! looked), and [`Watchdog::arm`] wakes it only when the new deadline is earlier than that.
+//! Deadlines are the floor (2 s by default) or more, so a warm worker's calls almost never
+//! wake it; a tight watchdog (tests, `--watchdog-ms 0`) still fires on time.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -10,7 +16,12 @@ struct State {
     deadline: Option<Instant>,
     fired: bool,
     shutdown: bool,
+    /// When the sleeping thread wakes by itself; `None` while it is awake.
+    wake_at: Option<Instant>,
 }
+
+/// How long the thread sleeps when no call is armed.
+const IDLE_WAKE: Duration = Duration::from_secs(1);
 
 /// One per sandbox. Termination happens under the lock that [`Watchdog::disarm`] takes, so
 /// once `disarm` returns, this call's deadline can no longer terminate anything.
@@ -39,7 +50,11 @@ impl Watchdog {
         let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
         state.deadline = Instant::now().checked_add(after);
         state.fired = false;
-        cvar.notify_one();
+        if let (Some(deadline), Some(wake_at)) = (state.deadline, state.wake_at)
+            && deadline < wake_at
+        {
+            cvar.notify_one();
+        }
     }
 
     /// Returns whether the deadline fired since [`Watchdog::arm`].
@@ -55,22 +70,22 @@ fn watch(shared: &(Mutex<State>, Condvar), handle: &v8::IsolateHandle) {
     let (lock, cvar) = shared;
     let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
     while !state.shutdown {
-        state = match state.deadline {
-            None => cvar.wait(state).unwrap_or_else(|e| e.into_inner()),
-            Some(deadline) => {
-                let now = Instant::now();
-                if now >= deadline {
-                    state.deadline = None;
-                    state.fired = true;
-                    handle.terminate_execution();
-                    state
-                } else {
-                    cvar.wait_timeout(state, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
-                }
-            }
-        };
+        let now = Instant::now();
+        if let Some(deadline) = state.deadline
+            && now >= deadline
+        {
+            state.deadline = None;
+            state.fired = true;
+            handle.terminate_execution();
+            continue;
+        }
+        let wake_at = state.deadline.unwrap_or(now + IDLE_WAKE);
+        state.wake_at = Some(wake_at);
+        state = cvar
+            .wait_timeout(state, wake_at - now)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        state.wake_at = None;
     }
 }
 
