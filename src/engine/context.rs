@@ -33,6 +33,10 @@ pub(super) struct WarmContext {
     /// The contract wrappers bound to this context, by code hash: the functions of
     /// `WRAPPER_PARAMS` that each call runs anew to instantiate the contract's module.
     pub wrappers: HashMap<[u8; 32], v8::Global<v8::Function>>,
+    /// The `block` object of the last call, with its JSON: every transaction of a batch sees
+    /// the same block, so it is parsed once per batch. `call` freezes it, and every field is
+    /// a primitive, so no call can change it for the next.
+    pub block: Option<(String, v8::Global<v8::Value>)>,
     /// Calls served.
     pub calls: u64,
 }
@@ -75,6 +79,7 @@ impl WarmContext {
             gas_store,
             queue,
             wrappers: HashMap::new(),
+            block: None,
             calls: 0,
         })
     }

@@ -523,7 +523,18 @@ impl Sandbox {
                 wrapper
             }
         };
+        let block = match &warm.block {
+            Some((text, block)) if text == input.block_json => v8::Local::new(tc, block),
+            _ => {
+                let Some(block) = json(tc, input.block_json) else {
+                    return (caught(tc), code_cache);
+                };
+                warm.block = Some((input.block_json.to_string(), v8::Global::new(tc, block)));
+                block
+            }
+        };
         let parts = Invocation {
+            block,
             internals: v8::Local::new(tc, &warm.internals),
             call: v8::Local::new(tc, &warm.call),
             encode: v8::Local::new(tc, &warm.encode),
@@ -582,6 +593,7 @@ impl Sandbox {
             // would silently drop every memory count the runtime library makes.
             let cell = v8::Float64Array::new(tc, buffer, 0, GasCell::BYTES / 8)?;
             let parts = Invocation {
+                block: json(tc, input.block_json)?,
                 internals,
                 call: internal_function(tc, internals, "call")?,
                 encode: internal_function(tc, internals, "encode")?,
@@ -614,6 +626,8 @@ struct Compiled<'s> {
 
 /// What `invoke` runs a call with, looked up in the call's context.
 struct Invocation<'s> {
+    /// The `block` object.
+    block: v8::Local<'s, v8::Value>,
     internals: v8::Local<'s, v8::Object>,
     call: v8::Local<'s, v8::Function>,
     encode: v8::Local<'s, v8::Function>,
@@ -816,7 +830,6 @@ fn invoke<'s>(
     input: &CallInput<'_>,
     queue: &v8::MicrotaskQueue,
 ) -> Option<Ran> {
-    let block = json(scope, input.block_json)?;
     let tx = json(scope, input.tx_json)?;
     let method = v8::String::new(scope, input.method)?;
     let args = json(scope, input.args_json)?;
@@ -836,7 +849,7 @@ fn invoke<'s>(
         &[
             parts.wrapper.into(),
             parts.cell.into(),
-            block,
+            parts.block,
             tx,
             method.into(),
             args,

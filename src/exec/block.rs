@@ -99,6 +99,7 @@ fn run_txs(
         .to_string(),
         base,
         read_only: false,
+        contracts: Default::default(),
     };
     let mut diff = BlockDiff::default();
     let mut receipts = Vec::with_capacity(batch.txs.len());

@@ -34,6 +34,7 @@ pub(super) fn query(
         .to_string(),
         base: &*snapshot,
         read_only: true,
+        contracts: Default::default(),
     };
     let tx = Tx {
         hash: String::new(),

@@ -1,5 +1,7 @@
 //! One transaction: its actions in order, under one gas limit, all or nothing.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -24,6 +26,15 @@ pub(super) struct BlockCtx<'a> {
     pub base: &'a dyn ReadView,
     /// A query: writes and events throw, deploys are refused.
     pub read_only: bool,
+    /// Contracts read from `base` so far, decoded, with their code caches: `base` does not
+    /// change while the batch runs, so each is read once per batch, not once per call.
+    pub contracts: RefCell<HashMap<String, Arc<Loaded>>>,
+}
+
+/// A contract as a call needs it: its record (ABI, source) and what the engine runs.
+pub(super) struct Loaded {
+    pub record: ContractRecord,
+    pub code: ContractCode,
 }
 
 /// A transaction's outcome; `writes` only if it succeeded.
@@ -263,8 +274,8 @@ fn run_action(
     if action.contract == system::SYSTEM {
         return system::call(sandbox, run, host, action);
     }
-    let record = match load_contract(host, &action.contract)? {
-        Some(record) => record,
+    let loaded = match load_callee(run.ctx, host, &action.contract)? {
+        Some(loaded) => loaded,
         None => {
             return Ok(Err(Failed::new(
                 Status::InvalidInput,
@@ -272,6 +283,7 @@ fn run_action(
             )));
         }
     };
+    let record = &loaded.record;
     let Some(method) = record.abi.method(&action.method) else {
         return Ok(Err(Failed::new(
             Status::InvalidInput,
@@ -285,7 +297,7 @@ fn run_action(
         return Ok(Err(Failed::new(Status::InvalidInput, reason)));
     }
     let callee = Callee {
-        code: contract_code(run.ctx.base, &record)?,
+        code: loaded.code.clone(),
         source: &record.source,
     };
     let mode = if run.ctx.read_only {
@@ -294,6 +306,32 @@ fn run_action(
         CallMode::Call
     };
     run.call(sandbox, host, &callee, &action.method, &args_json, mode)
+}
+
+/// The contract `id` as the transaction sees it: from the batch's cache when its record is
+/// in the committed state (and neither this transaction nor the block before it wrote it),
+/// else read through the layers.
+fn load_callee(
+    ctx: &BlockCtx<'_>,
+    host: &TxHost<'_>,
+    id: &str,
+) -> Result<Option<Arc<Loaded>>, HostError> {
+    let key = keys::contract_key(host.partition, id);
+    let written = host.writes.contains(&key) || host.block.contains(&key);
+    if !written && let Some(loaded) = ctx.contracts.borrow().get(id) {
+        return Ok(Some(loaded.clone()));
+    }
+    let Some(record) = load_contract(host, id)? else {
+        return Ok(None);
+    };
+    let code = contract_code(ctx.base, &record)?;
+    let loaded = Arc::new(Loaded { record, code });
+    if !written {
+        ctx.contracts
+            .borrow_mut()
+            .insert(id.to_string(), loaded.clone());
+    }
+    Ok(Some(loaded))
 }
 
 /// Reads a contract's record through the transaction's layers.

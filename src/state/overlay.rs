@@ -38,6 +38,11 @@ impl WriteSet {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
+
+    /// Whether this set writes or deletes `key`.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.changes.contains_key(key)
+    }
 }
 
 /// The accumulated writes of the successful transactions of one block.
@@ -65,6 +70,11 @@ impl BlockDiff {
 
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// Whether the block writes or deletes `key`.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.changes.contains_key(key)
     }
 }
 

@@ -206,6 +206,10 @@ pub(super) fn string_arg(
     }
     let view = v8::ValueView::new(scope, text);
     let out = match view.data() {
+        // Latin-1; ASCII (the common case) is already UTF-8.
+        v8::ValueViewData::OneByte(bytes) if bytes.is_ascii() => {
+            String::from_utf8(bytes.to_vec()).expect("ASCII is UTF-8")
+        }
         v8::ValueViewData::OneByte(bytes) => bytes.iter().map(|&b| b as char).collect::<String>(),
         v8::ValueViewData::TwoByte(units) => String::from_utf16(units).map_err(|_| {
             Fail::Type(format!(
