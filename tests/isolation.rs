@@ -349,3 +349,43 @@ async fn verify_isolation_runs_every_call_in_both_contexts_and_agrees_on_receipt
         |r: &isovm::schema::BlockResult| r.receipts.iter().map(outcome).collect::<Vec<_>>();
     assert_eq!(outcomes(plain), outcomes(checked));
 }
+
+#[tokio::test]
+async fn contract_text_cannot_close_its_wrapper_and_declare_at_script_level() {
+    // A declaration at script level would live in the context's script scope, seen by every
+    // later script in the warm context. The wrapper is `((…) => {"use strict";` + source +
+    // `\n})`, and the instrumenter parses the source alone as a complete script: text that
+    // closes the wrapper does not parse, and an HTML-like comment is a comment to both.
+    let class = "class A { init() {} }\nmodule.exports = A;\n";
+    let escapes = [
+        format!("}}); let leaked = 1; ((() => {{\n{class}"),
+        format!("--> }}); let leaked = 1; ((() => {{\n{class}"),
+        format!("<!-- }}); let leaked = 1; ((() => {{\n{class}"),
+        format!("{class}\n}}); let leaked = 1; (() => {{"),
+        format!("{class}/* */ }}); let leaked = 1; (() => {{ //"),
+    ];
+    let mut options = options();
+    options.pool.max_workers = 1;
+    let mut chain = Chain::with_options(options);
+    let look = "class P { init() {} look() { return typeof leaked; } }\nmodule.exports = P;\n";
+    chain.deploy(look, &abi(&[("look", &[])]), "look").await;
+    for (i, source) in escapes.iter().enumerate() {
+        let id = format!("escape{i}");
+        let receipts = chain
+            .block(vec![
+                tx("alice", vec![common::deploy(source, &abi(&[]), &id)]),
+                tx("alice", vec![call("look", "look", json!([]))]),
+            ])
+            .await
+            .receipts;
+        // Deployed or not (a first-line HTML comment makes the rest a plain contract), the
+        // next script in the context sees no `leaked`.
+        assert_eq!(
+            receipts[1].returns,
+            vec![r#""undefined""#.to_string()],
+            "escape {i} ({:?}: {}) declared at script level: {source:?}",
+            receipts[0].status,
+            receipts[0].message
+        );
+    }
+}
