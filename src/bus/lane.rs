@@ -3,6 +3,13 @@
 //! meet: parking (ahead of its height, or its partition halted by a node fault) and
 //! dead-lettering (not a batch, or a conflict).
 //!
+//! A pipeline of two: once a batch is committed, its publish and ack (its *tail*) run in a
+//! task of their own while the lane executes the next batch, which starts from committed
+//! state as before. The next tail starts only when the one before it has ended, so results
+//! are published and deliveries acked in height order, and at most one committed batch
+//! waits for its publish. A crash between a commit and its ack is what it was: the
+//! delivery comes back and its committed result is published again (`replayed`).
+//!
 //! A lane is a task fed by a bounded channel. It retires after a while idle; a lane that
 //! replaces a retiring one waits for it to finish, so a partition never has two batches
 //! in processing at once.
@@ -15,6 +22,7 @@ use lapin::message::Delivery;
 use lapin::options::BasicAckOptions;
 use lapin::types::{AMQPValue, FieldTable};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
@@ -60,16 +68,33 @@ pub(super) fn spawn(ctx: &Arc<Ctx>, partition: u32, after: Option<CancellationTo
     Lane { jobs, done }
 }
 
+/// The publish and ack of a committed batch, running while the lane goes on.
+type Tail = JoinHandle<Result<(), BusError>>;
+
 async fn run(ctx: Arc<Ctx>, partition: u32, mut rx: mpsc::Receiver<Job>) {
+    let mut tail: Option<Tail> = None;
+    let fail = |error: BusError| {
+        warn!(partition, %error, "batch left unacked; the session restarts");
+        ctx.fail(error);
+    };
     loop {
         let job = tokio::select! {
             biased;
             // Stop taking batches: shutdown, or the session broke. Batches still queued
             // here are unacked and come back when the connection closes.
-            () = ctx.halt.cancelled() => return,
+            () = ctx.halt.cancelled() => break,
+            // The last tail ended while no batch was waiting.
+            ended = async { tail.as_mut().expect("guarded").await }, if tail.is_some() => {
+                tail = None;
+                if let Err(error) = joined(ended) {
+                    fail(error);
+                    return;
+                }
+                continue;
+            }
             next = tokio::time::timeout(LANE_IDLE, rx.recv()) => match next {
                 Ok(Some(job)) => job,
-                Ok(None) => return,
+                Ok(None) => break,
                 // Refuse new jobs, then finish the ones already sent.
                 Err(_idle) => {
                     rx.close();
@@ -77,17 +102,35 @@ async fn run(ctx: Arc<Ctx>, partition: u32, mut rx: mpsc::Receiver<Job>) {
                 }
             },
         };
-        if let Err(error) = handle(&ctx, job).await {
-            warn!(partition, %error, "batch left unacked; the session restarts");
-            ctx.fail(error);
-            return;
+        if let Err(error) = handle(&ctx, job, &mut tail).await {
+            fail(error);
+            break;
         }
+    }
+    // The lane is done only when its last batch is: a lane that replaces it waits for that.
+    if let Some(last) = tail
+        && let Err(error) = joined(last.await)
+    {
+        fail(error);
     }
 }
 
-/// Takes one batch to its end. An error means the session is broken: the delivery stays
-/// unacked and the broker delivers it again.
-async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
+/// A tail's outcome (a panic in it is re-raised here).
+fn joined(ended: Result<Result<(), BusError>, tokio::task::JoinError>) -> Result<(), BusError> {
+    ended.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// Waits for the tail of the batch before, so that what follows keeps height order.
+async fn settle(tail: &mut Option<Tail>) -> Result<(), BusError> {
+    match tail.take() {
+        Some(previous) => joined(previous.await),
+        None => Ok(()),
+    }
+}
+
+/// Takes one batch to its commit and starts its tail (or parks or dead-letters it). An error
+/// means the session is broken: the delivery stays unacked and the broker delivers it again.
+async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(), BusError> {
     let Job { delivery, batch } = job;
     let (partition, height, txs) = (batch.partition, batch.height, batch.txs.len());
     let started = Instant::now();
@@ -96,12 +139,14 @@ async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
         match ctx.executor.execute(batch.clone()).await {
             Ok(executed) => break executed,
             Err(ExecError::OutOfOrder { expected, .. }) => {
+                settle(tail).await?;
                 return park(ctx, delivery, partition, height, Parked::Ahead { expected }).await;
             }
             // The executor retried the node fault on fresh isolates and gave up: keep the
             // batch (and every later one of the partition) on the park queue, where it waits
             // for a restart by an operator, and go on with the other partitions.
             Err(halted @ ExecError::Halted { .. }) => {
+                settle(tail).await?;
                 return park(ctx, delivery, partition, height, Parked::Halted(halted)).await;
             }
             Err(source @ ExecError::Conflict { .. }) => {
@@ -111,6 +156,7 @@ async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
                     error: source,
                 };
                 warn!(partition, height, %error, "conflicting batch; dead-lettering");
+                settle(tail).await?;
                 let queue = ctx.names.batches_queue.clone();
                 return dead_letter(ctx, &queue, delivery, "conflict", &error.to_string()).await;
             }
@@ -130,24 +176,30 @@ async fn handle(ctx: &Ctx, job: Job) -> Result<(), BusError> {
             }
         }
     };
-    ctx.publisher
-        .publish_all(result_messages(&ctx.names, &executed))
+    let messages = result_messages(&ctx.names, &executed);
+    // At most one tail at a time: this batch's begins when the one before it has ended.
+    settle(tail).await?;
+    let theirs = ctx.clone();
+    *tail = Some(ctx.tracker.spawn(async move {
+        let ctx = theirs;
+        ctx.publisher.publish_all(messages).await?;
+        ack(
+            &delivery,
+            &format!("partition {partition}, height {height}"),
+        )
         .await?;
-    ack(
-        &delivery,
-        &format!("partition {partition}, height {height}"),
-    )
-    .await?;
-    ctx.progress.store(true, Ordering::Relaxed);
-    info!(
-        partition,
-        height,
-        txs,
-        replayed = executed.replayed,
-        state_root = %executed.result.state_root,
-        ms = started.elapsed().as_millis() as u64,
-        "batch committed and published"
-    );
+        ctx.progress.store(true, Ordering::Relaxed);
+        info!(
+            partition,
+            height,
+            txs,
+            replayed = executed.replayed,
+            state_root = %executed.result.state_root,
+            ms = started.elapsed().as_millis() as u64,
+            "batch committed and published"
+        );
+        Ok(())
+    }));
     Ok(())
 }
 
