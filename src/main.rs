@@ -83,6 +83,10 @@ enum Command {
         /// Transfers per batch of the throughput workload.
         #[arg(long, default_value_t = 1_000, requires = "throughput")]
         batch_size: usize,
+        /// Partitions of the throughput run: each runs its own copy of the workload on its
+        /// own state, all at once (the Node.js baselines run one copy, single-threaded).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64), requires = "throughput")]
+        partitions: u32,
         /// Workloads of the throughput run, comma-separated: token, kv, cpu.
         #[arg(
             long,
@@ -357,6 +361,7 @@ fn main() -> ExitCode {
                 accounts,
                 batches,
                 batch_size,
+                partitions,
                 workloads,
                 amqp_url,
                 ..
@@ -365,6 +370,7 @@ fn main() -> ExitCode {
                     accounts,
                     batches,
                     batch_txs: batch_size,
+                    partitions,
                     workloads,
                     amqp_url,
                     ..Default::default()

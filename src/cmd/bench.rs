@@ -19,7 +19,7 @@ use serde_json::json;
 use crate::contract;
 use crate::engine::{
     CallInput, CallMode, CompileReport, ContractCode, Engine, EngineOptions, Host, HostError,
-    Sandbox, Slot, spawn_sandbox_thread,
+    Sandbox, Slot, TxInfo, spawn_sandbox_thread,
 };
 use crate::exec::{ExecOptions, Executor};
 use crate::schema::{Action, Status};
@@ -199,14 +199,20 @@ pub(super) fn call(
     method: &str,
     args: &str,
 ) -> Result<(u64, String), BenchError> {
+    let args: serde_json::Value = serde_json::from_str(args).map_err(fail)?;
     let outcome = sandbox.call(
         host,
         &CallInput {
             contract: code,
             method,
-            args_json: args,
+            args: &args,
             block_json: r#"{"number":1,"parentHash":"","witness":"","time":0}"#,
-            tx_json: r#"{"time":0,"hash":"bench","gasLimit":1000000000,"publisher":"bench"}"#,
+            tx: TxInfo {
+                time_ms: 0,
+                hash: "bench",
+                gas_limit: 1_000_000_000,
+                publisher: "bench",
+            },
             publisher: "bench",
             now_ms: 0.0,
             gas_used: 0,

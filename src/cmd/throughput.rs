@@ -49,6 +49,8 @@ pub struct ThroughputOptions {
     pub accounts: usize,
     pub batches: usize,
     pub batch_txs: usize,
+    /// Copies of the workload, one per partition, run at once.
+    pub partitions: u32,
     pub seed: u64,
     /// Which of [`WORKLOADS`] to run, in order.
     pub workloads: Vec<String>,
@@ -62,6 +64,7 @@ impl Default for ThroughputOptions {
             accounts: 10_000,
             batches: 20,
             batch_txs: 1_000,
+            partitions: 1,
             seed: 7,
             workloads: WORKLOADS.iter().map(|w| w.to_string()).collect(),
             amqp_url: None,
@@ -213,6 +216,7 @@ pub struct Report {
     pub accounts: usize,
     pub batches: usize,
     pub batch_txs: usize,
+    pub partitions: u32,
     pub workloads: Vec<WorkloadReport>,
 }
 
@@ -236,9 +240,21 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn variant(name: &str, batch_ms: &[f64], txs: usize, failed: usize, rss: (f64, f64)) -> Variant {
+    let seconds = batch_ms.iter().sum::<f64>() / 1000.0;
+    variant_over(name, batch_ms, seconds, txs, failed, rss)
+}
+
+/// A variant whose batches overlapped: the rate is over `seconds` of wall-clock time.
+fn variant_over(
+    name: &str,
+    batch_ms: &[f64],
+    seconds: f64,
+    txs: usize,
+    failed: usize,
+    rss: (f64, f64),
+) -> Variant {
     let mut sorted = batch_ms.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let seconds = batch_ms.iter().sum::<f64>() / 1000.0;
     Variant {
         name: name.into(),
         txs,
@@ -262,9 +278,11 @@ fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// Numbers the batches (heights from 1) and transactions of a benchmark run on partition 0.
+/// Numbers the batches (heights from 1) and transactions of a benchmark run on one
+/// partition (0 unless set).
 #[derive(Default)]
 pub(super) struct Batches {
+    pub partition: u32,
     height: u64,
     next_tx: u64,
 }
@@ -277,8 +295,9 @@ impl Batches {
             .into_iter()
             .map(|(publisher, action)| {
                 self.next_tx += 1;
+                let id = (u64::from(self.partition) << 48) | self.next_tx;
                 Tx {
-                    hash: bs58::encode(self.next_tx.to_be_bytes()).into_string(),
+                    hash: bs58::encode(id.to_be_bytes()).into_string(),
                     publisher,
                     gas_limit,
                     time_ms: None,
@@ -287,7 +306,7 @@ impl Batches {
             })
             .collect();
         Batch {
-            partition: 0,
+            partition: self.partition,
             height: self.height,
             timestamp_ms: 1_767_225_600_000 + self.height * 1000,
             producer: "bench".into(),
@@ -296,9 +315,29 @@ impl Batches {
     }
 }
 
-/// The workload as batches: the setup (the deploy, then its calls) and the timed calls.
-fn batches_of(w: &Workload) -> (Vec<Batch>, Vec<Batch>) {
-    let mut numbering = Batches::default();
+/// The workload as batches, one copy per partition: the setups (the deploy, then its calls),
+/// partition after partition, and the timed calls, batch `i` of every partition before batch
+/// `i + 1` of any.
+fn batches_of(w: &Workload, partitions: u32) -> (Vec<Batch>, Vec<Batch>) {
+    let copies: Vec<(Vec<Batch>, Vec<Batch>)> = (0..partitions)
+        .map(|partition| copy_of(w, partition))
+        .collect();
+    let setup = copies.iter().flat_map(|(s, _)| s.clone()).collect();
+    let mut timed = Vec::new();
+    for i in 0..w.batches.len() {
+        for (_, t) in &copies {
+            timed.push(t[i].clone());
+        }
+    }
+    (setup, timed)
+}
+
+/// One partition's copy of the workload.
+fn copy_of(w: &Workload, partition: u32) -> (Vec<Batch>, Vec<Batch>) {
+    let mut numbering = Batches {
+        partition,
+        ..Batches::default()
+    };
     let mut batch = |txs| numbering.next(txs, 1_000_000);
     let actions = |calls: &[Call]| -> Vec<(String, Action)> {
         calls
@@ -345,11 +384,11 @@ fn failures(receipts: &[crate::schema::Receipt]) -> usize {
         .count()
 }
 
-async fn isovm_exec(w: &Workload) -> Result<Variant, BenchError> {
+async fn isovm_exec(w: &Workload, partitions: u32) -> Result<Variant, BenchError> {
     let dir = tempfile::tempdir().map_err(fail)?;
     let store = RocksStore::open(dir.path()).map_err(fail)?;
     let executor = Executor::new(Arc::new(store), ExecOptions::default()).map_err(fail)?;
-    let (setup, transfers) = batches_of(w);
+    let (setup, transfers) = batches_of(w, partitions);
     let bar = progress(setup.len() as u64, &format!("{}: isovm setup", w.name));
     for b in setup {
         check_setup(&executor.execute(b).await.map_err(fail)?.result.receipts)?;
@@ -359,21 +398,44 @@ async fn isovm_exec(w: &Workload) -> Result<Variant, BenchError> {
 
     let bar = progress(transfers.len() as u64, &format!("{}: isovm exec", w.name));
     let rss_start = rss_mib();
-    let mut batch_ms = Vec::with_capacity(transfers.len());
-    let mut failed = 0;
-    let mut txs = 0;
+    let txs = transfers.iter().map(|b| b.txs.len()).sum();
+    // One task per partition, each its batches in order; the partitions at once.
+    let mut lanes: Vec<Vec<Batch>> = vec![Vec::new(); partitions as usize];
     for b in transfers {
-        txs += b.txs.len();
-        let start = Instant::now();
-        let done = executor.execute(b).await.map_err(fail)?;
-        batch_ms.push(start.elapsed().as_secs_f64() * 1000.0);
-        failed += failures(&done.result.receipts);
-        bar.inc(1);
+        lanes[b.partition as usize].push(b);
     }
+    let start = Instant::now();
+    let tasks: Vec<_> = lanes
+        .into_iter()
+        .map(|lane| {
+            let (executor, bar) = (executor.clone(), bar.clone());
+            tokio::spawn(async move {
+                let mut batch_ms = Vec::with_capacity(lane.len());
+                let mut failed = 0;
+                for b in lane {
+                    let started = Instant::now();
+                    let done = executor.execute(b).await.map_err(|e| e.to_string())?;
+                    batch_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                    failed += failures(&done.result.receipts);
+                    bar.inc(1);
+                }
+                Ok::<_, String>((batch_ms, failed))
+            })
+        })
+        .collect();
+    let mut batch_ms = Vec::new();
+    let mut failed = 0;
+    for task in tasks {
+        let (ms, f) = task.await.map_err(fail)?.map_err(fail)?;
+        batch_ms.extend(ms);
+        failed += f;
+    }
+    let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    Ok(variant(
+    Ok(variant_over(
         "isovm exec",
         &batch_ms,
+        seconds,
         txs,
         failed,
         (rss_start, rss_mib()),
@@ -384,7 +446,7 @@ async fn isovm_exec(w: &Workload) -> Result<Variant, BenchError> {
 /// own, the batches published as a producer would (all of them, then the results awaited),
 /// each block's result received from the results exchange. The time per batch is the
 /// interval between consecutive results: execute, commit, confirmed publish and ack.
-async fn isovm_serve(w: &Workload, amqp_url: &str) -> Result<Variant, String> {
+async fn isovm_serve(w: &Workload, amqp_url: &str, partitions: u32) -> Result<Variant, String> {
     use crate::bus::{BusConfig, BusMessage, Client, Source, Subscription};
     let config = BusConfig {
         amqp_url: amqp_url.to_string(),
@@ -422,10 +484,11 @@ async fn isovm_serve(w: &Workload, amqp_url: &str) -> Result<Variant, String> {
             let (config, shutdown) = (config.clone(), shutdown.clone());
             tokio::spawn(async move { super::serve::run(&vm, config, shutdown).await })
         };
-        let (setup, transfers) = batches_of(w);
+        let (setup, transfers) = batches_of(w, partitions);
         let expected = (setup.len() + transfers.len()) as u64;
         let txs: usize = transfers.iter().map(|b| b.txs.len()).sum();
-        let first_timed = setup.len() as u64 + 1;
+        // Heights of a partition's copy: its setup first (the same length in every copy).
+        let first_timed = (setup.len() / partitions as usize) as u64 + 1;
         let bar = progress(expected, &format!("{}: isovm serve", w.name));
         let rss_start = rss_mib();
         for b in setup.iter().chain(&transfers) {
@@ -570,19 +633,20 @@ pub async fn measure(o: &ThroughputOptions) -> Result<Report, BenchError> {
         accounts: o.accounts,
         batches: o.batches,
         batch_txs: o.batch_txs,
+        partitions: o.partitions,
         workloads: reports,
     })
 }
 
 async fn measure_one(w: &Workload, o: &ThroughputOptions) -> Result<WorkloadReport, BenchError> {
-    let isovm = isovm_exec(w).await?;
+    let isovm = isovm_exec(w, o.partitions).await?;
     let mut variants = vec![isovm.clone()];
     let serve = match &o.amqp_url {
         None => Some(
             "the serve path was not run: no broker given (--amqp-url or ISOVM_AMQP_URL)"
                 .to_string(),
         ),
-        Some(url) => match isovm_serve(w, url).await {
+        Some(url) => match isovm_serve(w, url, o.partitions).await {
             Ok(v) => {
                 if v.failed != isovm.failed {
                     return Err(fail(format!(
@@ -599,10 +663,12 @@ async fn measure_one(w: &Workload, o: &ThroughputOptions) -> Result<WorkloadRepo
     let node = match node_baselines(w) {
         Ok(baselines) => {
             for mut b in baselines {
-                if b.failed != isovm.failed {
+                // Node runs one copy of the workload; isovm one per partition.
+                if b.failed * o.partitions as usize != isovm.failed {
                     return Err(fail(format!(
-                        "{}: {} saw {} failed calls, isovm {}: the runs did not do the same work",
-                        w.name, b.name, b.failed, isovm.failed
+                        "{}: {} saw {} failed calls in one copy, isovm {} in {}: the runs did \
+                         not do the same work",
+                        w.name, b.name, b.failed, isovm.failed, o.partitions
                     )));
                 }
                 b.isovm_ratio = isovm.tx_per_s / b.tx_per_s;
@@ -626,6 +692,13 @@ pub fn write_table(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         "{} accounts, {} batches of {} calls (a synced commit per batch for isovm and Node vm)",
         r.accounts, r.batches, r.batch_txs
     )?;
+    if r.partitions > 1 {
+        writeln!(
+            out,
+            "isovm: {} partitions, each its own copy of the workload, at once; Node.js: one copy",
+            r.partitions
+        )?;
+    }
     for w in &r.workloads {
         writeln!(
             out,
@@ -683,5 +756,46 @@ mod tests {
         );
         let refused = workload("nope", &o).err().unwrap().to_string();
         assert!(refused.contains("token, kv, cpu"), "{refused}");
+    }
+
+    #[test]
+    fn each_partition_runs_its_own_copy_numbered_from_height_one() {
+        let o = ThroughputOptions {
+            accounts: 100,
+            batches: 3,
+            batch_txs: 10,
+            ..ThroughputOptions::default()
+        };
+        let w = workload("token", &o).unwrap();
+        let (setup, timed) = batches_of(&w, 2);
+        let (one_setup, one_timed) = batches_of(&w, 1);
+        assert_eq!(setup.len(), 2 * one_setup.len());
+        assert_eq!(timed.len(), 6);
+        let order: Vec<(u32, u64)> = timed.iter().map(|b| (b.partition, b.height)).collect();
+        let first = one_setup.len() as u64 + 1;
+        assert_eq!(
+            order,
+            [
+                (0, first),
+                (1, first),
+                (0, first + 1),
+                (1, first + 1),
+                (0, first + 2),
+                (1, first + 2)
+            ]
+        );
+        assert_eq!(timed[1].txs[0].actions, one_timed[0].txs[0].actions);
+        let hashes: std::collections::HashSet<_> = setup
+            .iter()
+            .chain(&timed)
+            .flat_map(|b| &b.txs)
+            .map(|t| &t.hash)
+            .collect();
+        let count: usize = setup.iter().chain(&timed).map(|b| b.txs.len()).sum();
+        assert_eq!(
+            hashes.len(),
+            count,
+            "transaction hashes are unique across partitions"
+        );
     }
 }

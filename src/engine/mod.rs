@@ -15,6 +15,7 @@ mod regexp;
 mod sandbox;
 mod snapshot;
 mod thrown;
+mod values;
 mod verify;
 mod watchdog;
 
@@ -40,6 +41,7 @@ pub use sandbox::Sandbox;
 pub use sandbox::Survivor;
 pub use thrown::Frame;
 pub use thrown::Thrown;
+pub use values::TxInfo;
 
 /// The node-local safety nets every call runs under. None of these decides a receipt: the
 /// metered limits (gas, memory units, call depth, stack units; `crate::consensus`) do. They

@@ -22,6 +22,7 @@ use super::meter::GasCell;
 use super::natives::{self, CallState, SharedCallState, Stop};
 use super::snapshot;
 use super::thrown::{Thrown, caught};
+use super::values::{self, TxInfo};
 use super::watchdog::Watchdog;
 use super::{Engine, EngineError, platform};
 use crate::contract::instrument::WRAPPER_PARAMS;
@@ -54,12 +55,12 @@ pub enum CallMode<'a> {
 pub struct CallInput<'a> {
     pub contract: &'a ContractCode,
     pub method: &'a str,
-    /// The arguments, a JSON array already checked against the ABI.
-    pub args_json: &'a str,
+    /// The arguments, an array already checked against the ABI.
+    pub args: &'a serde_json::Value,
     /// The `block` object contracts see, as JSON.
     pub block_json: &'a str,
-    /// The `tx` object contracts see, as JSON.
-    pub tx_json: &'a str,
+    /// The `tx` object contracts see.
+    pub tx: TxInfo<'a>,
     pub publisher: &'a str,
     /// What `Date.now()` returns: the block time.
     pub now_ms: f64,
@@ -830,9 +831,9 @@ fn invoke<'s>(
     input: &CallInput<'_>,
     queue: &v8::MicrotaskQueue,
 ) -> Option<Ran> {
-    let tx = json(scope, input.tx_json)?;
+    let tx = values::tx_object(scope, &input.tx)?;
     let method = v8::String::new(scope, input.method)?;
-    let args = json(scope, input.args_json)?;
+    let args = values::js(scope, input.args)?;
     let abi_methods: v8::Local<v8::Value> = match input.mode {
         CallMode::Deploy { abi_methods } => {
             let names = abi_methods

@@ -145,7 +145,7 @@ fn deploy(
         host,
         &callee,
         "init",
-        "[]",
+        &serde_json::Value::Array(Vec::new()),
         CallMode::Deploy {
             abi_methods: &abi_methods,
         },

@@ -4,14 +4,14 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::json;
-
 use super::columns;
 use super::host::TxHost;
 use super::system;
 use crate::consensus::PARAMS;
 use crate::contract::ContractRecord;
-use crate::engine::{CallError, CallInput, CallMode, ContractCode, FaultKind, HostError, Sandbox};
+use crate::engine::{
+    CallError, CallInput, CallMode, ContractCode, FaultKind, HostError, Sandbox, TxInfo,
+};
 use crate::schema::{Action, Receipt, Status, Tx};
 use crate::state::{BlockDiff, WriteSet, keys};
 use crate::store::ReadView;
@@ -89,7 +89,6 @@ pub(super) struct Callee<'a> {
 pub(super) struct TxRun<'a> {
     pub ctx: &'a BlockCtx<'a>,
     pub tx: &'a Tx,
-    pub tx_json: String,
     pub gas_used: u64,
     /// Memory units counted by the transaction's calls so far.
     pub memory_used: u64,
@@ -118,7 +117,7 @@ impl TxRun<'_> {
         host: &mut TxHost<'_>,
         callee: &Callee<'_>,
         method: &str,
-        args_json: &str,
+        args: &serde_json::Value,
         mode: CallMode<'_>,
     ) -> ActionResult {
         let (code, source) = (&callee.code, callee.source);
@@ -127,9 +126,14 @@ impl TxRun<'_> {
             &CallInput {
                 contract: code,
                 method,
-                args_json,
+                args,
                 block_json: &self.ctx.block_json,
-                tx_json: &self.tx_json,
+                tx: TxInfo {
+                    time_ms: self.tx.time_ms.unwrap_or(self.ctx.timestamp_ms),
+                    hash: &self.tx.hash,
+                    gas_limit: self.tx.gas_limit,
+                    publisher: &self.tx.publisher,
+                },
                 publisher: &self.tx.publisher,
                 now_ms: self.ctx.timestamp_ms as f64,
                 gas_used: self.gas_used,
@@ -190,13 +194,6 @@ pub(super) fn run_tx(
     let mut run = TxRun {
         ctx,
         tx,
-        tx_json: json!({
-            "time": tx.time_ms.unwrap_or(ctx.timestamp_ms),
-            "hash": tx.hash,
-            "gasLimit": tx.gas_limit,
-            "publisher": tx.publisher,
-        })
-        .to_string(),
         gas_used: 0,
         memory_used: 0,
         returns: Vec::new(),
@@ -305,7 +302,7 @@ fn run_action(
     } else {
         CallMode::Call
     };
-    run.call(sandbox, host, &callee, &action.method, &args_json, mode)
+    run.call(sandbox, host, &callee, &action.method, &action.args, mode)
 }
 
 /// The contract `id` as the transaction sees it: from the batch's cache when its record is
