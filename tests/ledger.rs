@@ -465,3 +465,164 @@ async fn a_node_fault_halts_its_partition_only_and_leaves_nothing_behind() {
     let expected = clean.execute(faulting).await.unwrap();
     assert_eq!(to_msgpack(&done.result), to_msgpack(&expected.result));
 }
+
+/// A RocksDB store whose writes can be held at a gate and then refused: a disk that fails
+/// while the next batch is already running on the uncommitted state.
+struct GatedStore {
+    inner: isovm::store::RocksStore,
+    /// (writes fail, gate closed)
+    state: std::sync::Mutex<(bool, bool)>,
+    opened: std::sync::Condvar,
+}
+
+impl isovm::store::ReadView for GatedStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, isovm::store::StoreError> {
+        self.inner.get(key)
+    }
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), isovm::store::StoreError> {
+        self.inner.scan_prefix(prefix, visit)
+    }
+}
+
+impl isovm::store::Store for GatedStore {
+    fn write(&self, batch: isovm::store::WriteBatch) -> Result<(), isovm::store::StoreError> {
+        let mut state = self.state.lock().unwrap();
+        while state.1 {
+            state = self.opened.wait(state).unwrap();
+        }
+        if state.0 {
+            return Err(isovm::store::StoreError("the disk is gone".into()));
+        }
+        drop(state);
+        self.inner.write(batch)
+    }
+    fn snapshot(&self) -> Box<dyn isovm::store::ReadView + '_> {
+        self.inner.snapshot()
+    }
+}
+
+#[tokio::test]
+async fn a_failed_commit_discards_the_batches_that_ran_on_it_and_they_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(GatedStore {
+        inner: isovm::store::RocksStore::open(dir.path()).unwrap(),
+        state: std::sync::Mutex::new((false, false)),
+        opened: std::sync::Condvar::new(),
+    });
+    let executor = isovm::exec::Executor::new(store.clone(), options()).unwrap();
+    let reference = Chain::new();
+    let mut numbering = Chain::new();
+    let batches: Vec<Batch> = vec![
+        numbering.batch(vec![tx(
+            "alice",
+            vec![deploy(COUNTER, &counter_abi(), "counter")],
+        )]),
+        numbering.batch(vec![tx(
+            "alice",
+            vec![call("counter", "add", json!(["n", 1]))],
+        )]),
+        numbering.batch(vec![tx(
+            "alice",
+            vec![call("counter", "add", json!(["n", 2]))],
+        )]),
+        numbering.batch(vec![tx(
+            "alice",
+            vec![call("counter", "add", json!(["n", 3]))],
+        )]),
+    ];
+    let mut expected = Vec::new();
+    for b in &batches {
+        expected.push(reference.executor.execute(b.clone()).await.unwrap().result);
+    }
+
+    executor.execute(batches[0].clone()).await.unwrap();
+    // Height 2's commit is held at the gate, then fails; heights 3 and 4 run meanwhile on
+    // its uncommitted state.
+    *store.state.lock().unwrap() = (true, true);
+    let second = executor.begin(batches[1].clone()).await.unwrap();
+    let third = executor.begin(batches[2].clone()).await.unwrap();
+    let fourth = executor.begin(batches[3].clone()).await.unwrap();
+    assert_eq!((third.height(), fourth.height()), (3, 4));
+    {
+        let mut state = store.state.lock().unwrap();
+        state.1 = false;
+        store.opened.notify_all();
+    }
+    let failed = second.finish().await.unwrap_err().to_string();
+    assert!(failed.contains("the disk is gone"), "{failed}");
+    for discarded in [third, fourth] {
+        let error = discarded.finish().await.unwrap_err().to_string();
+        assert!(error.contains("discarded"), "{error}");
+    }
+    assert_eq!(
+        executor.head(0).unwrap().0,
+        1,
+        "nothing after height 1 was committed"
+    );
+
+    // The disk is back: the partition goes on from its committed head, and the same batches
+    // give the same results and roots as a run that never failed.
+    store.state.lock().unwrap().0 = false;
+    let refused = executor.execute(batches[2].clone()).await.unwrap_err();
+    assert!(
+        matches!(refused, ExecError::OutOfOrder { expected: 2, .. }),
+        "{refused}"
+    );
+    for (b, want) in batches.iter().zip(&expected).skip(1) {
+        let executed = executor.execute(b.clone()).await.unwrap();
+        assert!(!executed.replayed);
+        assert_eq!(&executed.result, want);
+    }
+    // A redelivery of a committed height is its stored result.
+    let again = executor.execute(batches[3].clone()).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(&again.result, &expected[3]);
+}
+
+#[tokio::test]
+async fn batches_committed_behind_execution_give_the_roots_of_one_at_a_time() {
+    let mut numbering = Chain::new();
+    let mut batches = vec![numbering.batch(vec![tx(
+        "alice",
+        vec![deploy(COUNTER, &counter_abi(), "counter")],
+    )])];
+    for i in 0..30 {
+        batches.push(numbering.batch(vec![
+            tx("alice", vec![call("counter", "add", json!(["n", i]))]),
+            tx(
+                "bob",
+                vec![call("counter", "concat", json!(["n", "s", "x"]))],
+            ),
+        ]));
+    }
+    let one_at_a_time = Chain::new();
+    let mut expected = Vec::new();
+    for b in &batches {
+        expected.push(
+            one_at_a_time
+                .executor
+                .execute(b.clone())
+                .await
+                .unwrap()
+                .result,
+        );
+    }
+    // All begun before any is awaited: each runs on the uncommitted state of the ones
+    // before it.
+    let pipelined = Chain::new();
+    let mut committing = Vec::new();
+    for b in &batches {
+        committing.push(pipelined.executor.begin(b.clone()).await.unwrap());
+    }
+    for (c, want) in committing.into_iter().zip(&expected) {
+        assert_eq!(&c.finish().await.unwrap().result, want);
+    }
+    assert_eq!(
+        pipelined.executor.head(0).unwrap(),
+        one_at_a_time.executor.head(0).unwrap()
+    );
+}

@@ -3,12 +3,14 @@
 //! meet: parking (ahead of its height, or its partition halted by a node fault) and
 //! dead-lettering (not a batch, or a conflict).
 //!
-//! A pipeline of two: once a batch is committed, its publish and ack (its *tail*) run in a
-//! task of their own while the lane executes the next batch, which starts from committed
-//! state as before. The next tail starts only when the one before it has ended, so results
-//! are published and deliveries acked in height order, and at most one committed batch
-//! waits for its publish. A crash between a commit and its ack is what it was: the
-//! delivery comes back and its committed result is published again (`replayed`).
+//! A pipeline: once a batch has run (`Executor::begin`), its commit, publish and ack (its
+//! *tail*) run in a task of their own while the lane executes the next batch, on the state
+//! the first one left (the executor's pending chain, `exec/pipeline.rs`). The next tail
+//! starts only when the one before it has ended, so results are published and deliveries
+//! acked in height order, after their commits. A failed commit fails its tail: the session
+//! restarts, and that batch and the ones after it, whose commits the executor discarded,
+//! come back unacked. A crash between a commit and its ack is what it was: the delivery
+//! comes back and its committed result is published again (`replayed`).
 //!
 //! A lane is a task fed by a bounded channel. It retires after a while idle; a lane that
 //! replaces a retiring one waits for it to finish, so a partition never has two batches
@@ -135,9 +137,9 @@ async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(),
     let (partition, height, txs) = (batch.partition, batch.height, batch.txs.len());
     let started = Instant::now();
     let mut policy = retry::policy(ctx.config.reconnect_max());
-    let executed = loop {
-        match ctx.executor.execute(batch.clone()).await {
-            Ok(executed) => break executed,
+    let committing = loop {
+        match ctx.executor.begin(batch.clone()).await {
+            Ok(committing) => break committing,
             Err(ExecError::OutOfOrder { expected, .. }) => {
                 settle(tail).await?;
                 return park(ctx, delivery, partition, height, Parked::Ahead { expected }).await;
@@ -176,12 +178,19 @@ async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(),
             }
         }
     };
-    let messages = result_messages(&ctx.names, &executed);
     // At most one tail at a time: this batch's begins when the one before it has ended.
     settle(tail).await?;
     let theirs = ctx.clone();
     *tail = Some(ctx.tracker.spawn(async move {
         let ctx = theirs;
+        // A commit that failed (and every later batch of the partition that ran on it) is
+        // left unacked: the session restarts and the broker delivers them again.
+        let executed = committing.finish().await.map_err(|error| BusError::Exec {
+            partition,
+            height,
+            error,
+        })?;
+        let messages = result_messages(&ctx.names, &executed);
         ctx.publisher.publish_all(messages).await?;
         ack(
             &delivery,

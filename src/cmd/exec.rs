@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::VmOptions;
-use crate::exec::{ExecError, Executor};
+use crate::exec::{Committing, ExecError, Executed, Executor};
 use crate::schema::{self, Batch, Format};
 use crate::store::RocksStore;
 
@@ -106,14 +106,34 @@ pub async fn run(
         next.insert(batch.partition, expected.max(batch.height + 1));
     }
 
+    // Each batch runs while the one before it is committed (`Executor::begin`); its lines
+    // are printed once it is durable, in order.
+    let failed = |path: &PathBuf, e: ExecError| match e {
+        halted @ ExecError::Halted { .. } => ExecCommandError::Halted {
+            path: path.clone(),
+            error: halted,
+        },
+        other => file_error(path, other),
+    };
+    let mut in_flight: Option<(PathBuf, Committing)> = None;
     for (path, batch) in batches {
-        let executed = executor.execute(batch).await.map_err(|e| match e {
-            halted @ ExecError::Halted { .. } => ExecCommandError::Halted {
-                path: path.clone(),
-                error: halted,
-            },
-            other => file_error(path, other),
-        })?;
+        let begun = executor.begin(batch).await;
+        if let Some((before, committing)) = in_flight.take() {
+            let executed = committing.finish().await.map_err(|e| failed(&before, e))?;
+            print_block(out, &executed)?;
+        }
+        in_flight = Some((path.clone(), begun.map_err(|e| failed(path, e))?));
+    }
+    if let Some((path, committing)) = in_flight {
+        let executed = committing.finish().await.map_err(|e| failed(&path, e))?;
+        print_block(out, &executed)?;
+    }
+    Ok(())
+}
+
+/// A committed block's lines: one per receipt, then the block's.
+fn print_block(out: &mut dyn Write, executed: &Executed) -> Result<(), ExecCommandError> {
+    {
         let result = &executed.result;
         let write = |out: &mut dyn Write, line: String| {
             writeln!(out, "{line}").map_err(|e| ExecCommandError::Other(e.to_string()))

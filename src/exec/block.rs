@@ -1,4 +1,5 @@
-//! One batch on one sandbox: every transaction in order, then the commit.
+//! One batch on one sandbox: every transaction in order, and the write that commits them
+//! (made here, written by the pipeline: `pipeline.rs`).
 
 use serde_json::json;
 
@@ -8,52 +9,55 @@ use super::{ExecError, Executed};
 use crate::engine::{HostError, Sandbox};
 use crate::schema::{Batch, BlockResult, Receipt};
 use crate::state::{BlockDiff, Layers, WriteSet, keys};
-use crate::store::{ReadView, Store};
+use crate::store::{ReadView, Store, WriteBatch};
 
 /// The system contract's map of gas paid per publisher: a failed transaction's fee is the
 /// one trace it leaves in state.
 pub const FEES_MAP: &str = "gas_used";
 
-/// Runs `batch` if it is the partition's next height, or returns its stored result if it is
-/// already committed; then commits. The caller serializes calls per partition.
-pub(super) fn execute(
-    sandbox: &mut Sandbox,
-    store: &dyn Store,
-    batch: &Batch,
-) -> Result<Executed, ExecError> {
+/// The stored result of `batch`'s height, which is committed: a redelivery. A different
+/// batch at that height is a conflict.
+pub(super) fn replay(store: &dyn Store, batch: &Batch) -> Result<Executed, ExecError> {
     let partition = batch.partition;
-    let head = ledger::head(store, partition)?;
-    let digest = ledger::batch_digest(batch);
-    if batch.height <= head.height {
-        let stored = ledger::committed(store, partition, batch.height)?.ok_or_else(|| {
-            ExecError::Corrupt(format!(
-                "partition {partition} is at height {} but has no result for height {}",
-                head.height, batch.height
-            ))
-        })?;
-        if stored.batch_digest != digest {
-            return Err(ExecError::Conflict {
-                partition,
-                height: batch.height,
-            });
-        }
-        return Ok(Executed {
-            result: stored.result,
-            replayed: true,
-        });
-    }
-    if batch.height != head.height + 1 {
-        return Err(ExecError::OutOfOrder {
+    let stored = ledger::committed(store, partition, batch.height)?.ok_or_else(|| {
+        ExecError::Corrupt(format!(
+            "partition {partition} is past height {} but has no result for it",
+            batch.height
+        ))
+    })?;
+    if stored.batch_digest != ledger::batch_digest(batch) {
+        return Err(ExecError::Conflict {
             partition,
-            expected: head.height + 1,
-            got: batch.height,
+            height: batch.height,
         });
     }
+    Ok(Executed {
+        result: stored.result,
+        replayed: true,
+    })
+}
 
-    let (diff, receipts, code_caches) = run_txs(sandbox, store, batch, &head)?;
+/// A batch that has run: its result, its state changes, and the write that commits them.
+pub(super) struct Prepared {
+    pub result: BlockResult,
+    pub head: Head,
+    pub diff: BlockDiff,
+    pub write: WriteBatch,
+}
+
+/// Runs `batch`, the next height after `head`, against `base` (the committed state with the
+/// partition's pending blocks over it), and assembles its commit.
+pub(super) fn prepare(
+    sandbox: &mut Sandbox,
+    base: &dyn ReadView,
+    head: &Head,
+    batch: &Batch,
+) -> Result<Prepared, ExecError> {
+    let (diff, receipts, code_caches) = run_txs(sandbox, base, batch, head)?;
+    let partition = batch.partition;
     let root = head.root().next(partition, batch.height, &diff);
     let committed = CommittedBlock {
-        batch_digest: digest,
+        batch_digest: ledger::batch_digest(batch),
         result: BlockResult {
             partition,
             height: batch.height,
@@ -66,15 +70,12 @@ pub(super) fn execute(
         state_root: root.0,
         timestamp_ms: batch.timestamp_ms,
     };
-    store.write(ledger::commit_batch(
-        &diff,
-        &committed,
-        new_head,
-        &code_caches,
-    ))?;
-    Ok(Executed {
+    let write = ledger::commit_batch(&diff, &committed, new_head, &code_caches);
+    Ok(Prepared {
         result: committed.result,
-        replayed: false,
+        head: new_head,
+        diff,
+        write,
     })
 }
 

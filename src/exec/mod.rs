@@ -15,12 +15,14 @@ mod block;
 mod columns;
 mod host;
 mod ledger;
+mod pipeline;
 mod pool;
 mod query;
 mod system;
 mod tx;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -33,6 +35,8 @@ use crate::state::StateRoot;
 use crate::store::{Store, StoreError};
 
 pub use block::FEES_MAP;
+pub use pipeline::Committing;
+use pipeline::{Pending, PendingView};
 pub use pool::PoolOptions;
 pub use pool::PoolStats;
 pub use system::SYSTEM;
@@ -156,6 +160,28 @@ fn remedy(kind: FaultKind) -> &'static str {
     }
 }
 
+/// A partition's pending blocks (executed, commit maybe in flight), oldest first, under the
+/// lock that serializes its batches.
+type Chain = tokio::sync::Mutex<VecDeque<Arc<Pending>>>;
+
+/// Drops the partition's pending blocks that are durable. If a commit failed, its successors
+/// are discarded by the committer: waits until the whole chain is decided and drops it, so
+/// the next batch runs from the store's head.
+async fn settle(chain: &mut VecDeque<Arc<Pending>>) {
+    while chain
+        .front()
+        .is_some_and(|p| matches!(p.decided(), Some(Ok(()))))
+    {
+        chain.pop_front();
+    }
+    if chain.iter().any(|p| matches!(p.decided(), Some(Err(_)))) {
+        for pending in chain.iter() {
+            let _ = pending.outcome().await;
+        }
+        chain.clear();
+    }
+}
+
 /// Why a partition is halted: the batch that met a node fault on every attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HaltInfo {
@@ -210,7 +236,11 @@ struct Inner {
     engine: Arc<Engine>,
     options: ExecOptions,
     pool: pool::Pool,
-    partitions: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<()>>>>,
+    /// Per partition, its pending blocks (executed, commit maybe in flight), oldest first;
+    /// the lock serializes the partition's batches.
+    partitions: Mutex<HashMap<u32, Arc<Chain>>>,
+    committer: pipeline::Committer,
+    next_job: AtomicU64,
     /// Halted partitions, until the process restarts. Written and read under the
     /// partition's lock by `execute`, so a batch never runs after its partition halted.
     halted: Mutex<HashMap<u32, HaltInfo>>,
@@ -227,6 +257,8 @@ impl Executor {
     pub fn new(store: Arc<dyn Store>, options: ExecOptions) -> Result<Executor, ExecError> {
         let engine = Engine::new(options.engine.clone())?;
         let pool = pool::Pool::start(engine.clone(), options.pool.clone())?;
+        let committer = pipeline::Committer::start(store.clone())
+            .map_err(|e| ExecError::Engine(format!("could not start the commit thread: {e}")))?;
         Ok(Executor {
             inner: Arc::new(Inner {
                 store,
@@ -234,6 +266,8 @@ impl Executor {
                 options,
                 pool,
                 partitions: Mutex::new(HashMap::new()),
+                committer,
+                next_job: AtomicU64::new(1),
                 halted: Mutex::new(HashMap::new()),
             }),
         })
@@ -245,20 +279,90 @@ impl Executor {
     /// partition halts and this and every later call for it return [`ExecError::Halted`]
     /// without running anything.
     pub async fn execute(&self, batch: Batch) -> Result<Executed, ExecError> {
+        self.begin(batch).await?.finish().await
+    }
+
+    /// Runs `batch` and queues its commit (`pipeline.rs`): returns once it has run, so the
+    /// caller can hand the partition its next batch while this one is written; the
+    /// [`Committing`] resolves once it is durable. As [`Executor::execute`] otherwise.
+    pub async fn begin(&self, batch: Batch) -> Result<Committing, ExecError> {
         let partition = batch.partition;
         let lock = self.partition_lock(partition);
-        let _serial = lock.lock().await;
+        let mut chain = lock.lock().await;
         if let Some(halt) = self.halt(partition) {
             return Err(halt.error(partition));
         }
+        settle(&mut chain).await;
+        let store = &*self.inner.store;
+        let head = match chain.back() {
+            Some(last) => last.head,
+            None => ledger::head(store, partition)?,
+        };
+        if batch.height <= head.height {
+            // A redelivery: once its height is durable, the stored result.
+            if let Some(pending) = chain.iter().find(|p| p.height >= batch.height) {
+                pending
+                    .outcome()
+                    .await
+                    .map_err(|e| ExecError::Store(StoreError(e)))?;
+            }
+            return block::replay(store, &batch).map(Committing::replayed);
+        }
+        if batch.height != head.height + 1 {
+            return Err(ExecError::OutOfOrder {
+                partition,
+                expected: head.height + 1,
+                got: batch.height,
+            });
+        }
+        let pending: Vec<Arc<Pending>> = chain.iter().cloned().collect();
+        let prepared = self.prepare(Arc::new(batch), head, pending.clone()).await?;
+        let (done, outcome) = tokio::sync::watch::channel(None);
+        let id = self.inner.next_job.fetch_add(1, Ordering::Relaxed);
+        let block = Arc::new(Pending {
+            height: prepared.head.height,
+            head: prepared.head,
+            diff: Arc::new(prepared.diff),
+            done: outcome,
+            id,
+        });
+        self.inner.committer.submit(pipeline::Job {
+            id,
+            write: prepared.write,
+            after: pending.last().map(|p| (p.id, p.done.clone())),
+            done,
+        });
+        chain.push_back(block.clone());
+        Ok(Committing::pending(
+            Executed {
+                result: prepared.result,
+                replayed: false,
+            },
+            block,
+        ))
+    }
+
+    /// Runs `batch` on a worker, retrying node faults on fresh isolates, and halts the
+    /// partition when they repeat.
+    async fn prepare(
+        &self,
+        batch: Arc<Batch>,
+        head: ledger::Head,
+        chain: Vec<Arc<Pending>>,
+    ) -> Result<block::Prepared, ExecError> {
+        let partition = batch.partition;
         let attempts = self.inner.options.fault_retries.saturating_add(1);
-        let batch = Arc::new(batch);
+        let chain = Arc::new(chain);
         let mut attempt = 1;
         loop {
-            let (store, this) = (self.inner.store.clone(), batch.clone());
+            let (store, this, chain) = (self.inner.store.clone(), batch.clone(), chain.clone());
             let ran = self
                 .run(attempt > 1, move |sandbox| {
-                    block::execute(sandbox, &*store, &this)
+                    let view = PendingView {
+                        store: &*store,
+                        chain: &chain,
+                    };
+                    block::prepare(sandbox, &view, &head, &this)
                 })
                 .await;
             let Err(ExecError::NodeFault {
@@ -363,7 +467,7 @@ impl Executor {
         self.inner.engine.stats()
     }
 
-    fn partition_lock(&self, partition: u32) -> Arc<tokio::sync::Mutex<()>> {
+    fn partition_lock(&self, partition: u32) -> Arc<Chain> {
         let mut map = self
             .inner
             .partitions

@@ -76,6 +76,22 @@ impl BlockDiff {
     pub fn contains(&self, key: &[u8]) -> bool {
         self.changes.contains_key(key)
     }
+
+    /// The block's change to `key`: `Some(None)` a delete, `None` untouched.
+    pub fn change(&self, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.changes.get(key).map(Option::as_deref)
+    }
+
+    /// The changes under `prefix`, in key order.
+    pub fn under<'a>(
+        &'a self,
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)> + 'a {
+        self.changes
+            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_slice(), v.as_deref()))
+    }
 }
 
 /// Reads through a transaction's write set and its block's diff to the committed state.

@@ -58,6 +58,11 @@ impl WriteBatch {
         self.ops.is_empty()
     }
 
+    /// Appends `other`'s operations after these (so they win over them).
+    pub fn extend(&mut self, other: WriteBatch) {
+        self.ops.extend(other.ops);
+    }
+
     /// The operations in the order they were added; a later one wins over an earlier one.
     pub fn ops(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
         self.ops.iter().map(|(k, v)| (k.as_slice(), v.as_deref()))
