@@ -669,3 +669,69 @@ async fn deploy_defaults_the_id_and_runs_init_once() {
     assert_eq!(unknown.status, Status::InvalidInput);
     assert!(unknown.message.contains("contract `nope` does not exist"));
 }
+
+#[tokio::test]
+async fn blockchain_reports_the_block_the_transaction_the_context_and_the_owner_as_iost_does() {
+    let source = r#"
+class Info {
+  init() {}
+  block() { return blockchain.blockInfo(); }
+  tx() { return blockchain.txInfo(); }
+  context() { return blockchain.contextInfo(); }
+  owner() { return blockchain.contractOwner(); }
+  parsed() { const b = JSON.parse(blockchain.blockInfo()); return [b.number, typeof b.parent_hash, JSON.parse(blockchain.txInfo()).actions[0].actionName]; }
+}
+module.exports = Info;
+"#;
+    let mut chain = Chain::new();
+    let methods: &[(&str, &[&str])] = &[
+        ("block", &[]),
+        ("tx", &[]),
+        ("context", &[]),
+        ("owner", &[]),
+        ("parsed", &[]),
+    ];
+    chain.deploy(source, &abi(methods), "info").await;
+    let mut t = tx("bob", vec![call("info", "tx", serde_json::json!([]))]);
+    t.hash = "3mJr7AoUXx2Wqd".into();
+    t.gas_limit = 500_000;
+    let results = chain
+        .block(vec![
+            tx("bob", vec![call("info", "block", serde_json::json!([]))]),
+            t,
+            tx("bob", vec![call("info", "context", serde_json::json!([]))]),
+            tx("bob", vec![call("info", "owner", serde_json::json!([]))]),
+            tx("bob", vec![call("info", "parsed", serde_json::json!([]))]),
+        ])
+        .await;
+    let returned = |i: usize| -> String {
+        let receipt = &results.receipts[i];
+        assert_eq!(receipt.status, Status::Success, "{}", receipt.message);
+        serde_json::from_str::<String>(&receipt.returns[0])
+            .unwrap_or_else(|_| receipt.returns[0].clone())
+    };
+    let block: Value = serde_json::from_str(&returned(0)).unwrap();
+    let keys: Vec<&String> = block.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["number", "parent_hash", "time", "witness"]);
+    assert_eq!(block["number"], chain.height);
+    assert_eq!(block["time"], chain.time_ms);
+    assert_eq!(block["witness"], "producer-1");
+    assert_eq!(block["parent_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        returned(1),
+        format!(
+            r#"{{"actions":[{{"contract":"info","actionName":"tx","data":"[]"}}],"gas_limit":500000,"hash":"3mJr7AoUXx2Wqd","publisher":"bob","time":{}}}"#,
+            chain.time_ms
+        )
+    );
+    assert_eq!(
+        returned(2),
+        r#"{"abi_name":"context","caller":{"is_account":true,"name":"bob"},"contract_name":"info","publisher":"bob"}"#
+    );
+    // The deployer (`Chain::deploy` publishes as alice), whoever calls.
+    assert_eq!(results.receipts[3].returns, vec![r#""alice""#.to_string()]);
+    assert_eq!(
+        results.receipts[4].returns,
+        vec![format!(r#"[{},"string","parsed"]"#, chain.height)]
+    );
+}

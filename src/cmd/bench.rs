@@ -18,8 +18,8 @@ use serde_json::json;
 
 use crate::contract;
 use crate::engine::{
-    CallInput, CallMode, CompileReport, ContractCode, Engine, EngineOptions, Host, HostError,
-    Sandbox, Slot, TxInfo, spawn_sandbox_thread,
+    CallInfo, CallInput, CallMode, CompileReport, ContractCode, Engine, EngineOptions, Host,
+    HostError, Sandbox, Slot, TxInfo, spawn_sandbox_thread,
 };
 use crate::exec::{ExecOptions, Executor};
 use crate::schema::{Action, Status};
@@ -139,6 +139,9 @@ impl Host for MemHost {
         Ok(())
     }
     fn log(&mut self, _contract: &str, _level: i32, _line: &str) {}
+    fn tx_info(&mut self) -> Result<String, HostError> {
+        Ok("{}".into())
+    }
 }
 
 const BENCH_CONTRACT: &str = r#"
@@ -213,6 +216,7 @@ pub(super) fn call(
                 gas_limit: 1_000_000_000,
                 publisher: "bench",
             },
+            info: CallInfo::default(),
             publisher: "bench",
             now_ms: 0.0,
             gas_used: 0,

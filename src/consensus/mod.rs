@@ -16,8 +16,10 @@ use serde::Serialize;
 
 pub use builtins::BuiltinCosts;
 
-/// Version of the parameter table. 1 was the table before built-ins and memory were metered.
-pub const VERSION: u32 = 2;
+/// Version of the parameter table and of what the runtime charges for. 1 was the table before
+/// built-ins and memory were metered; 3 added `blockchain.blockInfo`, `txInfo`,
+/// `contextInfo` and `contractOwner` (`docs/gas.md`, "Consensus changes").
+pub const VERSION: u32 = 3;
 
 /// The whole table.
 #[derive(Debug, Clone, Copy, Serialize)]

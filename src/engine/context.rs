@@ -102,6 +102,9 @@ impl WarmContext {
             host,
             contract: String::new(),
             publisher: String::new(),
+            method: String::new(),
+            block_info: String::new(),
+            owner: String::new(),
             now_ms: 0.0,
             read_only: true,
             gas,
@@ -162,4 +165,7 @@ impl Host for Refuse {
         Err(refused())
     }
     fn log(&mut self, _: &str, _: i32, _: &str) {}
+    fn tx_info(&mut self) -> Result<String, HostError> {
+        Err(refused())
+    }
 }

@@ -32,4 +32,7 @@ pub trait Host {
     fn event(&mut self, contract: &str, data: String) -> Result<(), HostError>;
     /// A `console` line; `level` is 1 debug, 2 info, 3 warn, 4 error.
     fn log(&mut self, contract: &str, level: i32, line: &str);
+    /// What `blockchain.txInfo()` returns: the transaction as JSON text. Asked for only when
+    /// a contract calls it.
+    fn tx_info(&mut self) -> Result<String, HostError>;
 }

@@ -15,6 +15,7 @@ use super::sandbox::{CallError, CallInput, CallOutcome, FaultKind, Place, Sandbo
 /// One host call, as the contract made it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Effect {
+    TxInfo,
     Get(OwnedSlot),
     Put(OwnedSlot, String),
     Delete(OwnedSlot),
@@ -139,6 +140,11 @@ impl Host for Trial<'_> {
             line: line.into(),
         });
     }
+
+    fn tx_info(&mut self) -> Result<String, HostError> {
+        self.effects.push(Effect::TxInfo);
+        self.host.tx_info()
+    }
 }
 
 /// The second run's host: the real one, with every call recorded.
@@ -186,6 +192,11 @@ impl Host for Recorder<'_> {
             line: line.into(),
         });
         self.host.log(contract, level, line);
+    }
+
+    fn tx_info(&mut self) -> Result<String, HostError> {
+        self.effects.push(Effect::TxInfo);
+        self.host.tx_info()
     }
 }
 
@@ -303,6 +314,9 @@ mod tests {
             Ok(())
         }
         fn log(&mut self, _: &str, _: i32, _: &str) {}
+        fn tx_info(&mut self) -> Result<String, HostError> {
+            Ok("{}".into())
+        }
     }
 
     fn field<'a>(field: &'a str) -> Slot<'a> {

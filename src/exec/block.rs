@@ -1,8 +1,6 @@
 //! One batch on one sandbox: every transaction in order, and the write that commits them
 //! (made here, written by the pipeline: `pipeline.rs`).
 
-use serde_json::json;
-
 use super::ledger::{self, CommittedBlock, Head};
 use super::tx::{self, Abandon, BlockCtx};
 use super::{ExecError, Executed};
@@ -87,21 +85,15 @@ fn run_txs(
     batch: &Batch,
     head: &Head,
 ) -> Result<TxsOutput, ExecError> {
-    let ctx = BlockCtx {
-        partition: batch.partition,
-        height: batch.height,
-        timestamp_ms: batch.timestamp_ms,
-        block_json: json!({
-            "number": batch.height,
-            "parentHash": head.root().to_hex(),
-            "witness": batch.producer,
-            "time": batch.timestamp_ms,
-        })
-        .to_string(),
+    let ctx = BlockCtx::new(
+        batch.partition,
+        batch.height,
+        batch.timestamp_ms,
+        &head.root(),
+        &batch.producer,
         base,
-        read_only: false,
-        contracts: Default::default(),
-    };
+        false,
+    );
     let mut diff = BlockDiff::default();
     let mut receipts = Vec::with_capacity(batch.txs.len());
     let mut code_caches = Vec::new();

@@ -13,8 +13,9 @@ pub(super) struct TxHost<'a> {
     pub block: &'a BlockDiff,
     pub writes: WriteSet,
     pub events: Vec<Event>,
-    /// For log lines.
-    pub tx_hash: &'a str,
+    /// The transaction (for log lines and `blockchain.txInfo()`), and its block's time.
+    pub tx: &'a crate::schema::Tx,
+    pub timestamp_ms: u64,
 }
 
 impl<'a> TxHost<'a> {
@@ -22,7 +23,8 @@ impl<'a> TxHost<'a> {
         partition: u32,
         base: &'a dyn ReadView,
         block: &'a BlockDiff,
-        tx_hash: &'a str,
+        tx: &'a crate::schema::Tx,
+        timestamp_ms: u64,
     ) -> TxHost<'a> {
         TxHost {
             partition,
@@ -30,7 +32,8 @@ impl<'a> TxHost<'a> {
             block,
             writes: WriteSet::default(),
             events: Vec::new(),
-            tx_hash,
+            tx,
+            timestamp_ms,
         }
     }
 
@@ -102,12 +105,16 @@ impl Host for TxHost<'_> {
     }
 
     fn log(&mut self, contract: &str, level: i32, line: &str) {
-        let tx = self.tx_hash;
+        let tx = self.tx.hash.as_str();
         match level {
             ..=1 => tracing::debug!(target: "isovm::contract", contract, tx, "{line}"),
             2 => tracing::info!(target: "isovm::contract", contract, tx, "{line}"),
             3 => tracing::warn!(target: "isovm::contract", contract, tx, "{line}"),
             _ => tracing::error!(target: "isovm::contract", contract, tx, "{line}"),
         }
+    }
+
+    fn tx_info(&mut self) -> Result<String, HostError> {
+        Ok(super::tx::tx_info(self.tx, self.timestamp_ms))
     }
 }

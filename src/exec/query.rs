@@ -1,7 +1,5 @@
 //! The read-only entry points: queries and transaction validation, against committed state.
 
-use serde_json::json;
-
 use super::tx::{self, Abandon, BlockCtx};
 use super::{ExecError, ExecOptions, ledger, system};
 use crate::consensus::PARAMS;
@@ -21,21 +19,15 @@ pub(super) fn query(
     let snapshot = store.snapshot();
     let head = ledger::head(&*snapshot, q.partition)?;
     // A query runs as if in the next block, on top of the head.
-    let ctx = BlockCtx {
-        partition: q.partition,
-        height: head.height + 1,
-        timestamp_ms: head.timestamp_ms,
-        block_json: json!({
-            "number": head.height + 1,
-            "parentHash": head.root().to_hex(),
-            "witness": "",
-            "time": head.timestamp_ms,
-        })
-        .to_string(),
-        base: &*snapshot,
-        read_only: true,
-        contracts: Default::default(),
-    };
+    let ctx = BlockCtx::new(
+        q.partition,
+        head.height + 1,
+        head.timestamp_ms,
+        &head.root(),
+        "",
+        &*snapshot,
+        true,
+    );
     let tx = Tx {
         hash: String::new(),
         publisher: q.publisher.clone(),

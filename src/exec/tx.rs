@@ -10,7 +10,7 @@ use super::system;
 use crate::consensus::PARAMS;
 use crate::contract::ContractRecord;
 use crate::engine::{
-    CallError, CallInput, CallMode, ContractCode, FaultKind, HostError, Sandbox, TxInfo,
+    CallError, CallInfo, CallInput, CallMode, ContractCode, FaultKind, HostError, Sandbox, TxInfo,
 };
 use crate::schema::{Action, Receipt, Status, Tx};
 use crate::state::{BlockDiff, WriteSet, keys};
@@ -23,12 +23,78 @@ pub(super) struct BlockCtx<'a> {
     pub timestamp_ms: u64,
     /// The `block` object contracts see.
     pub block_json: String,
+    /// What `blockchain.blockInfo()` returns.
+    pub block_info: String,
     pub base: &'a dyn ReadView,
     /// A query: writes and events throw, deploys are refused.
     pub read_only: bool,
     /// Contracts read from `base` so far, decoded, with their code caches: `base` does not
     /// change while the batch runs, so each is read once per batch, not once per call.
     pub contracts: RefCell<HashMap<String, Arc<Loaded>>>,
+}
+
+impl<'a> BlockCtx<'a> {
+    /// The context of block `height` of `partition`, on top of the block with root `parent`.
+    pub fn new(
+        partition: u32,
+        height: u64,
+        timestamp_ms: u64,
+        parent: &crate::state::StateRoot,
+        witness: &str,
+        base: &'a dyn ReadView,
+        read_only: bool,
+    ) -> BlockCtx<'a> {
+        let parent = parent.to_hex();
+        BlockCtx {
+            partition,
+            height,
+            timestamp_ms,
+            block_json: serde_json::json!({
+                "number": height,
+                "parentHash": parent,
+                "witness": witness,
+                "time": timestamp_ms,
+            })
+            .to_string(),
+            // IOST's keys, in the order Go writes a map's: sorted.
+            block_info: serde_json::json!({
+                "number": height,
+                "parent_hash": parent,
+                "time": timestamp_ms,
+                "witness": witness,
+            })
+            .to_string(),
+            base,
+            read_only,
+            contracts: Default::default(),
+        }
+    }
+}
+
+/// What `blockchain.txInfo()` returns: the fields isovm has of IOST's, in Go's order (a map's
+/// keys sorted; an action's fields in their struct order, `data` the arguments' JSON text).
+pub(super) fn tx_info(tx: &Tx, timestamp_ms: u64) -> String {
+    let text = |s: &str| serde_json::Value::from(s).to_string();
+    let actions: Vec<String> = tx
+        .actions
+        .iter()
+        .map(|a| {
+            format!(
+                r#"{{"contract":{},"actionName":{},"data":{}}}"#,
+                text(&a.contract),
+                text(&a.method),
+                text(&a.args.to_string())
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"actions":[{}],"gas_limit":{},"hash":{},"publisher":{},"time":{}}}"#,
+        actions.join(","),
+        tx.gas_limit,
+        text(&tx.hash),
+        text(&tx.publisher),
+        tx.time_ms.unwrap_or(timestamp_ms)
+    )
 }
 
 /// A contract as a call needs it: its record (ABI, source) and what the engine runs.
@@ -83,6 +149,8 @@ pub(super) type ActionResult = Result<Result<(), Failed>, Abandon>;
 pub(super) struct Callee<'a> {
     pub code: ContractCode,
     pub source: &'a str,
+    /// The account that deployed it.
+    pub owner: &'a str,
 }
 
 /// The running state of one transaction.
@@ -133,6 +201,10 @@ impl TxRun<'_> {
                     hash: &self.tx.hash,
                     gas_limit: self.tx.gas_limit,
                     publisher: &self.tx.publisher,
+                },
+                info: CallInfo {
+                    block: &self.ctx.block_info,
+                    owner: callee.owner,
                 },
                 publisher: &self.tx.publisher,
                 now_ms: self.ctx.timestamp_ms as f64,
@@ -190,7 +262,7 @@ pub(super) fn run_tx(
     block: &BlockDiff,
     tx: &Tx,
 ) -> Result<TxOutput, Abandon> {
-    let mut host = TxHost::new(ctx.partition, ctx.base, block, &tx.hash);
+    let mut host = TxHost::new(ctx.partition, ctx.base, block, tx, ctx.timestamp_ms);
     let mut run = TxRun {
         ctx,
         tx,
@@ -296,6 +368,7 @@ fn run_action(
     let callee = Callee {
         code: loaded.code.clone(),
         source: &record.source,
+        owner: &record.owner,
     };
     let mode = if run.ctx.read_only {
         CallMode::Query

@@ -2,8 +2,8 @@
 //! `Date.now`.
 
 use super::{
-    Args, MAX_KEY_BYTES, MAX_VALUE_BYTES, bool_value, charge, cost, host_result, js_string, native,
-    string_arg, writable,
+    Args, CallState, MAX_KEY_BYTES, MAX_VALUE_BYTES, Outcome, bool_value, charge, cost, count,
+    host_result, js_string, native, string_arg, string_units, writable,
 };
 
 pub(super) fn now(scope: &mut v8::PinScope, _args: Args, mut rv: v8::ReturnValue<v8::Value>) {
@@ -73,5 +73,71 @@ pub(super) fn event(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValu
         let contract = state.contract.clone();
         let result = state.host().event(&contract, data);
         host_result(state, result).map(|()| None)
+    });
+}
+
+/// A text of the call's context, paid like a read of that many bytes and counted as the
+/// string it becomes.
+fn context_text<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    state: &mut CallState,
+    text: &str,
+) -> Outcome<Option<v8::Local<'s, v8::Value>>> {
+    charge(state, cost::CALL + text.len() as u64 * cost::PER_BYTE_READ)?;
+    count(state, string_units(text.len()))?;
+    Ok(Some(js_string(scope, text)?))
+}
+
+/// `blockchain.contractOwner()`: the account that deployed the contract.
+pub(super) fn contract_owner(
+    scope: &mut v8::PinScope,
+    _args: Args,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    native(scope, &mut rv, |scope, state| {
+        let owner = state.owner.clone();
+        context_text(scope, state, &owner)
+    });
+}
+
+/// `blockchain.blockInfo()`: the block as JSON text, IOST's keys in IOST's (sorted) order.
+pub(super) fn block_info(
+    scope: &mut v8::PinScope,
+    _args: Args,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    native(scope, &mut rv, |scope, state| {
+        let text = std::mem::take(&mut state.block_info);
+        let value = context_text(scope, state, &text);
+        state.block_info = text;
+        value
+    });
+}
+
+/// `blockchain.txInfo()`: the transaction as JSON text (the fields isovm has of IOST's).
+pub(super) fn tx_info(scope: &mut v8::PinScope, _args: Args, mut rv: v8::ReturnValue<v8::Value>) {
+    native(scope, &mut rv, |scope, state| {
+        let result = state.host().tx_info();
+        let text = host_result(state, result)?;
+        context_text(scope, state, &text)
+    });
+}
+
+/// `blockchain.contextInfo()`: `{"abi_name","caller","contract_name","publisher"}` as JSON
+/// text; the caller of a transaction's action is its publisher, an account.
+pub(super) fn context_info(
+    scope: &mut v8::PinScope,
+    _args: Args,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    native(scope, &mut rv, |scope, state| {
+        let text = serde_json::json!({
+            "abi_name": state.method,
+            "caller": {"is_account": true, "name": state.publisher},
+            "contract_name": state.contract,
+            "publisher": state.publisher,
+        })
+        .to_string();
+        context_text(scope, state, &text)
     });
 }

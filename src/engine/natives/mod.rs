@@ -19,7 +19,10 @@ use std::rc::Rc;
 use super::host::{Host, HostError};
 use super::meter::GasCell;
 
-use blockchain::{contract_name, event, now, publisher, require_auth};
+use blockchain::{
+    block_info, context_info, contract_name, contract_owner, event, now, publisher, require_auth,
+    tx_info,
+};
 use console::log;
 use gas::{memory_limit, out_of_gas};
 use storage::{
@@ -66,6 +69,11 @@ pub(super) struct CallState {
     pub host: *mut (dyn Host + 'static),
     pub contract: String,
     pub publisher: String,
+    /// The method called (IOST's `abi_name`).
+    pub method: String,
+    /// `blockchain.blockInfo()` (JSON) and `contractOwner()`.
+    pub block_info: String,
+    pub owner: String,
     pub now_ms: f64,
     pub read_only: bool,
     pub gas: GasCell,
@@ -272,6 +280,10 @@ natives! {
     "globalMapKeys" => global_map_keys,
     "globalMapLen" => global_map_len,
     "contractName" => contract_name,
+    "contractOwner" => contract_owner,
+    "blockInfo" => block_info,
+    "txInfo" => tx_info,
+    "contextInfo" => context_info,
     "publisher" => publisher,
     "requireAuth" => require_auth,
     "event" => event,

@@ -25,6 +25,10 @@ G.storage = {
 
 G.blockchain = {
   contractName: natives.contractName,
+  contractOwner: natives.contractOwner,
+  blockInfo: natives.blockInfo,
+  txInfo: natives.txInfo,
+  contextInfo: natives.contextInfo,
   publisher: natives.publisher,
   event: natives.event,
   requireAuth: natives.requireAuth,
