@@ -391,7 +391,7 @@ const CASES: &[Case] = &[
   xfer() { blockchain.transfer("a", "b", "1", ""); }
   mod() { return require("fs"); }
   big() { return new BigNumber(1).plus(2).toString(); }
-  hash() { return IOSTCrypto.sha3Hex("x"); }"#,
+  hash() { return IOSTCrypto.verify("ed25519", "", "", ""); }"#,
         abi: &[("xfer", &[]), ("mod", &[]), ("big", &[]), ("hash", &[])],
         calls: &[
             (
@@ -407,7 +407,7 @@ const CASES: &[Case] = &[
                 "[]",
                 Fails(
                     Status::RuntimeError,
-                    "IOSTCrypto.sha3Hex is not available to contracts: not implemented in isovm yet",
+                    "IOSTCrypto.verify is not available to contracts: not implemented in isovm yet",
                 ),
             ),
             (
@@ -733,5 +733,94 @@ module.exports = Info;
     assert_eq!(
         results.receipts[4].returns,
         vec![format!(r#"[{},"string","parsed"]"#, chain.height)]
+    );
+}
+
+#[tokio::test]
+async fn iost_crypto_digests_match_iost() {
+    let source = r#"
+class Crypto {
+  init() {}
+  sha3(msg) { return IOSTCrypto.sha3(msg); }
+  sha3Hex(msg) { return IOSTCrypto.sha3Hex(msg); }
+  ripemd160Hex(msg) { return IOSTCrypto.ripemd160Hex(msg); }
+}
+module.exports = Crypto;
+"#;
+    let mut chain = Chain::new();
+    let methods: &[(&str, &[&str])] = &[
+        ("sha3", &["string"]),
+        ("sha3Hex", &["string"]),
+        ("ripemd160Hex", &["string"]),
+    ];
+    chain.deploy(source, &abi(methods), "crypto").await;
+    let hello_hex = "68656c6c6f20776f726c64"; // "hello world"
+    // IOST's TestEngine_Crypto and TestEngine_Crypto2 (test/v8vm/vm_test.go): the same
+    // inputs, the digests of `common.Sha3` (SHA3-256) and `common.Ripemd160`.
+    let cases = [
+        (
+            "sha3",
+            "hello world",
+            "7kWonUYJpjrBsCGs64MYogcJ8aWTv5Ro7XwyahMmfEy5",
+        ),
+        (
+            "sha3Hex",
+            hello_hex,
+            "644bcc7e564373040999aac89e7622f3ca71fba1d972fd94a31c3bfbf24e3938",
+        ),
+        ("sha3Hex", "hello world", ""),
+        (
+            "ripemd160Hex",
+            "823b54d3aabaf8e3122800ca5238afb2ccef071ce83b8d5654a597a5dd06347e",
+            "3dbb2167cbfc2186343356125fff4163e6ebcce7",
+        ),
+        ("ripemd160Hex", "hello world", ""),
+        ("ripemd160Hex", "ABC", ""),
+    ];
+    let txs = cases
+        .iter()
+        .map(|(method, input, _)| {
+            tx(
+                "bob",
+                vec![call("crypto", method, serde_json::json!([input]))],
+            )
+        })
+        .collect();
+    let results = chain.block(txs).await;
+    for ((method, input, want), receipt) in cases.iter().zip(&results.receipts) {
+        assert_eq!(
+            receipt.status,
+            Status::Success,
+            "{method}({input}): {}",
+            receipt.message
+        );
+        assert_eq!(
+            receipt.returns,
+            vec![serde_json::json!(want).to_string()],
+            "{method}({input})"
+        );
+    }
+    // Paid by size: a longer input costs more gas.
+    let short = chain
+        .run(
+            "bob",
+            vec![call("crypto", "sha3", serde_json::json!(["x"]))],
+        )
+        .await;
+    let long = chain
+        .run(
+            "bob",
+            vec![call(
+                "crypto",
+                "sha3",
+                serde_json::json!(["x".repeat(10_000)]),
+            )],
+        )
+        .await;
+    assert!(
+        long.gas_used > short.gas_used + 10_000 * 2,
+        "{} vs {}",
+        long.gas_used,
+        short.gas_used
     );
 }

@@ -26,6 +26,14 @@ const WORKLOADS: &[(&str, &str)] = &[
         r#"for (let i = 0; i < 3000; i++) { storage.put("k" + (i % 50), "value-" + i); storage.get("k" + (i % 50)); } return 1;"#,
     ),
     (
+        "digests (sha3, 60 KB)",
+        r#"const s = "x".repeat(60000); let n = 0; for (let i = 0; i < 300; i++) n += IOSTCrypto.sha3(s).length; return n;"#,
+    ),
+    (
+        "digests (sha3Hex, short)",
+        r#"let n = 0; for (let i = 0; i < 20000; i++) n += IOSTCrypto.sha3Hex("00ff").length; return n;"#,
+    ),
+    (
         "string read (indexOf)",
         r#"const s = "x".repeat(1e6) + "y"; let n = 0; for (let i = 0; i < 200; i++) n += s.indexOf("y"); return n;"#,
     ),

@@ -134,6 +134,10 @@ pub struct HostCosts {
     pub event: u64,
     /// A console line, plus one per byte.
     pub log: u64,
+    /// An `IOSTCrypto` digest (`sha3`, `sha3Hex`, `ripemd160Hex`), plus `per_byte_hash` per
+    /// byte of input (and `per_byte_read` per byte of its text).
+    pub hash: u64,
+    pub per_byte_hash: u64,
 }
 
 /// What the executor charges outside the engine.
@@ -195,6 +199,8 @@ pub const PARAMS: Params = Params {
         per_field: 10,
         event: 100,
         log: 20,
+        hash: 1_600,
+        per_byte_hash: 2,
     },
     builtins: builtins::COSTS,
     tx: TxCosts {

@@ -10,6 +10,7 @@
 
 mod blockchain;
 mod console;
+mod crypto;
 mod gas;
 mod storage;
 
@@ -24,6 +25,7 @@ use blockchain::{
     tx_info,
 };
 use console::log;
+use crypto::{ripemd160_hex, sha3, sha3_hex};
 use gas::{memory_limit, out_of_gas};
 use storage::{
     del, get, global_get, global_has, global_map_get, global_map_has, global_map_keys,
@@ -43,6 +45,8 @@ pub(super) mod cost {
     pub const PER_FIELD: u64 = PARAMS.host.per_field;
     pub const EVENT: u64 = PARAMS.host.event;
     pub const LOG: u64 = PARAMS.host.log;
+    pub const HASH: u64 = PARAMS.host.hash;
+    pub const PER_BYTE_HASH: u64 = PARAMS.host.per_byte_hash;
 }
 
 /// Largest storage key or map field, in bytes.
@@ -288,6 +292,9 @@ natives! {
     "requireAuth" => require_auth,
     "event" => event,
     "log" => log,
+    "sha3" => sha3,
+    "sha3Hex" => sha3_hex,
+    "ripemd160Hex" => ripemd160_hex,
 }
 
 /// The external references a snapshot is created and loaded with: the same list, in the

@@ -45,9 +45,9 @@ G.blockchain = {
 const NOT_YET = ["BigNumber", "Int64", "Float64"];
 for (let i = 0; i < NOT_YET.length; i++) G[NOT_YET[i]] = notYet(NOT_YET[i]);
 G.IOSTCrypto = {
-  sha3: notYet("IOSTCrypto.sha3"),
-  sha3Hex: notYet("IOSTCrypto.sha3Hex"),
-  ripemd160Hex: notYet("IOSTCrypto.ripemd160Hex"),
+  sha3: natives.sha3,
+  sha3Hex: natives.sha3Hex,
+  ripemd160Hex: natives.ripemd160Hex,
   verify: notYet("IOSTCrypto.verify"),
 };
 

@@ -1,0 +1,119 @@
+//! `IOSTCrypto`'s digests, as IOST's `vm/v8vm/crypto.go` computes them:
+//! - `sha3(text)`: SHA3-256 of the text's UTF-8 bytes, in base58;
+//! - `sha3Hex(hex)`, `ripemd160Hex(hex)`: SHA3-256 / RIPEMD-160 of the bytes the hex text
+//!   spells, in lowercase hex; `""` when the text is not hex (odd length or another
+//!   character), as IOST answers.
+//!
+//! Each pays `host.call + host.hash`, `per_byte_read` per byte of its argument and
+//! `per_byte_hash` per byte hashed, and counts the string it returns. Arguments are limited
+//! to `max_value_bytes` (IOST sets no limit).
+
+use sha3::Digest;
+
+use super::{
+    Args, MAX_VALUE_BYTES, Outcome, charge, cost, count, js_string, native, string_arg,
+    string_units,
+};
+
+fn digest_native<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: &Args,
+    state: &mut super::CallState,
+    what: &str,
+    name: &str,
+    hash: impl FnOnce(&str) -> (usize, String),
+) -> Outcome<Option<v8::Local<'s, v8::Value>>> {
+    let text = string_arg(scope, args, 0, what, name, MAX_VALUE_BYTES)?;
+    charge(
+        state,
+        cost::CALL + cost::HASH + text.len() as u64 * cost::PER_BYTE_READ,
+    )?;
+    let (hashed, out) = hash(&text);
+    charge(state, hashed as u64 * cost::PER_BYTE_HASH)?;
+    count(state, string_units(out.len()))?;
+    Ok(Some(js_string(scope, &out)?))
+}
+
+/// The bytes `text` spells in hex (either case), or `None`.
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let bytes = text.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    bytes
+        .chunks(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `IOSTCrypto.sha3(text)`.
+pub(super) fn sha3(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
+    native(scope, &mut rv, |scope, state| {
+        digest_native(scope, &args, state, "IOSTCrypto.sha3", "text", |text| {
+            let digest = sha3::Sha3_256::digest(text.as_bytes());
+            (text.len(), bs58::encode(digest).into_string())
+        })
+    });
+}
+
+/// `IOSTCrypto.sha3Hex(hex)`.
+pub(super) fn sha3_hex(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
+    native(scope, &mut rv, |scope, state| {
+        digest_native(
+            scope,
+            &args,
+            state,
+            "IOSTCrypto.sha3Hex",
+            "hex",
+            |text| match unhex(text) {
+                Some(bytes) => (bytes.len(), hex(&sha3::Sha3_256::digest(&bytes))),
+                None => (0, String::new()),
+            },
+        )
+    });
+}
+
+/// `IOSTCrypto.ripemd160Hex(hex)`.
+pub(super) fn ripemd160_hex(
+    scope: &mut v8::PinScope,
+    args: Args,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    native(scope, &mut rv, |scope, state| {
+        digest_native(
+            scope,
+            &args,
+            state,
+            "IOSTCrypto.ripemd160Hex",
+            "hex",
+            |text| match unhex(text) {
+                Some(bytes) => (bytes.len(), hex(&ripemd::Ripemd160::digest(&bytes))),
+                None => (0, String::new()),
+            },
+        )
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_read_in_either_case_and_refused_when_odd_or_not_hex() {
+        assert_eq!(unhex("00aBff"), Some(vec![0x00, 0xab, 0xff]));
+        assert_eq!(unhex(""), Some(vec![]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+        assert_eq!(hex(&[0x0f, 0xa0]), "0fa0");
+    }
+}
