@@ -47,11 +47,7 @@ impl WarmContext {
     pub fn new(isolate: &mut v8::Isolate, engine: &Engine) -> Result<WarmContext, EngineError> {
         let queue = v8::MicrotaskQueue::new(isolate, v8::MicrotasksPolicy::Explicit);
         v8::scope!(let scope, isolate);
-        let options = v8::ContextOptions {
-            microtask_queue: Some(&*queue as *const v8::MicrotaskQueue as *mut v8::MicrotaskQueue),
-            ..Default::default()
-        };
-        let context = v8::Context::new(scope, options);
+        let context = new_context(scope, &queue);
         let scope = &mut v8::ContextScope::new(scope, context);
         let internals = runtime_internals(scope, engine)?;
         let missing = |name: &str| EngineError::Runtime(format!("the runtime has no `{name}`"));
@@ -123,6 +119,19 @@ impl WarmContext {
         let stopped = state.borrow().stop.is_some();
         !terminated && !stopped
     }
+}
+
+/// A new context whose microtask queue is `queue` (not the isolate's, which would outlive a
+/// dropped context with its jobs still in it).
+pub(super) fn new_context<'s>(
+    scope: &mut v8::PinScope<'s, '_, ()>,
+    queue: &v8::MicrotaskQueue,
+) -> v8::Local<'s, v8::Context> {
+    let options = v8::ContextOptions {
+        microtask_queue: Some(queue as *const v8::MicrotaskQueue as *mut v8::MicrotaskQueue),
+        ..Default::default()
+    };
+    v8::Context::new(scope, options)
 }
 
 /// The runtime's internals in a new context: from the snapshot's context data, or by running

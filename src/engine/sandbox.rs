@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::buffers::{self, BufferBudget};
-use super::context::{WarmContext, runtime_internals};
+use super::context::{WarmContext, new_context, runtime_internals};
 use super::host::{Host, HostError};
 use super::meter::GasCell;
 use super::natives::{self, CallState, SharedCallState, Stop};
@@ -519,11 +519,7 @@ impl Sandbox {
             warm.wrappers.clear();
         }
         let code_cache = compiled.code_cache;
-        let watchdog_after = engine
-            .options
-            .limits
-            .watchdog_for(input.gas_limit.saturating_sub(input.gas_used));
-        watchdog.arm(watchdog_after);
+        arm(watchdog, engine, input);
         let wrapper = match warm.wrappers.get(&input.contract.hash) {
             Some(wrapper) => v8::Local::new(tc, wrapper),
             None => {
@@ -579,11 +575,7 @@ impl Sandbox {
         // a call that was terminated never run in a later call.
         let queue = v8::MicrotaskQueue::new(isolate, v8::MicrotasksPolicy::Explicit);
         v8::scope!(let scope, isolate);
-        let options = v8::ContextOptions {
-            microtask_queue: Some(&*queue as *const v8::MicrotaskQueue as *mut v8::MicrotaskQueue),
-            ..Default::default()
-        };
-        let context = v8::Context::new(scope, options);
+        let context = new_context(scope, &queue);
         let scope = &mut v8::ContextScope::new(scope, context);
         let internals = match runtime_internals(scope, engine) {
             Ok(internals) => internals,
@@ -594,11 +586,7 @@ impl Sandbox {
             return (caught(tc), None);
         };
         let code_cache = compiled.code_cache;
-        let watchdog_after = engine
-            .options
-            .limits
-            .watchdog_for(input.gas_limit.saturating_sub(input.gas_used));
-        watchdog.arm(watchdog_after);
+        arm(watchdog, engine, input);
         let ran = (|| {
             let lockdown = internal_function(tc, internals, "lockdown")?;
             lockdown.call(tc, internals.into(), &[])?;
@@ -620,6 +608,12 @@ impl Sandbox {
         })();
         (ran.unwrap_or_else(|| caught(tc)), code_cache)
     }
+}
+
+/// Starts the watchdog of a call: the floor plus what the gas it may still use buys.
+fn arm(watchdog: &Watchdog, engine: &Engine, input: &CallInput<'_>) {
+    let left = input.gas_limit.saturating_sub(input.gas_used);
+    watchdog.arm(engine.options.limits.watchdog_for(left));
 }
 
 /// Where a call runs.
