@@ -18,7 +18,8 @@ pub use builtins::BuiltinCosts;
 
 /// Version of the parameter table and of what the runtime charges for. 1 was the table before
 /// built-ins and memory were metered; 3 added `blockchain.blockInfo`, `txInfo`,
-/// `contextInfo` and `contractOwner` (`docs/gas.md`, "Consensus changes").
+/// `contextInfo`, `contractOwner`, three `IOSTCrypto` digests and IOST's deploy validation
+/// (`docs/gas.md`, "Consensus changes").
 pub const VERSION: u32 = 3;
 
 /// The whole table.

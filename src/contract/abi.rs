@@ -83,10 +83,9 @@ impl Abi {
         let mut seen = std::collections::BTreeSet::new();
         for method in &self.abi {
             let name = method.name.as_str();
-            if !is_identifier(name) {
-                return Err(format!(
-                    "ABI method name {name:?} is not a JavaScript identifier"
-                ));
+            check_name(name)?;
+            if name == "init" {
+                return Err("abi shouldn't contain internal function: init".into());
             }
             if RESERVED_METHODS.contains(&name) {
                 return Err(format!("ABI may not expose `{name}`"));
@@ -155,11 +154,27 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
     }
 }
 
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-        && name.len() <= 64
+/// IOST's rule for ABI names (`validate.js`, `checkAbiNameValid`), with its messages: 1 to
+/// 32 characters of `A-Z a-z 0-9 _`, not starting with `_`.
+fn check_name(name: &str) -> Result<(), String> {
+    let length = name.chars().count();
+    if length == 0 || length > 32 {
+        return Err(format!(
+            "abi name invalid. abi name length should be between 1,32  got {name}"
+        ));
+    }
+    if name.starts_with('_') {
+        return Err("abi name invalid. abi name shouldn't start with _".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(format!(
+            "abi name invalid. abi name contains invalid character {c}"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -209,11 +224,23 @@ mod tests {
             (r#"{"lang":"python","version":"1","abi":[]}"#, "javascript"),
             (
                 r#"{"lang":"javascript","version":"1","abi":[{"name":"init","args":[]}]}"#,
-                "`init`",
+                "abi shouldn't contain internal function: init",
             ),
             (
                 r#"{"lang":"javascript","version":"1","abi":[{"name":"a b","args":[]}]}"#,
-                "identifier",
+                "abi name contains invalid character  ",
+            ),
+            (
+                r#"{"lang":"javascript","version":"1","abi":[{"name":"_f","args":[]}]}"#,
+                "shouldn't start with _",
+            ),
+            (
+                r#"{"lang":"javascript","version":"1","abi":[{"name":"abcdefghijabcdefghijabcdefghijabc","args":[]}]}"#,
+                "length should be between 1,32",
+            ),
+            (
+                r#"{"lang":"javascript","version":"1","abi":[{"name":"a-b","args":[]}]}"#,
+                "invalid character -",
             ),
             (
                 r#"{"lang":"javascript","version":"1","abi":[{"name":"f","args":["float"]}]}"#,

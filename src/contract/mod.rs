@@ -6,6 +6,7 @@
 
 pub mod abi;
 pub mod instrument;
+pub mod validate;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -77,6 +78,7 @@ pub fn compile(source: &str, abi_json: &str) -> Result<Compiled, CompileError> {
     }
     let abi = Abi::parse(abi_json).map_err(CompileError::Abi)?;
     let instrumented = instrument::instrument(source)?;
+    validate::validate(source, &abi).map_err(CompileError::Abi)?;
     let code_hash = Sha256::digest(instrumented.code.as_bytes()).into();
     Ok(Compiled {
         abi,
