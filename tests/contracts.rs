@@ -859,3 +859,24 @@ module.exports = Crypto;
         short.gas_used
     );
 }
+
+#[tokio::test]
+async fn two_contracts_with_the_same_code_name_themselves_in_their_errors() {
+    let source = "class Twin {\n  init() {}\n  fail() { throw new Error('no'); }\n}\nmodule.exports = Twin;\n";
+    let mut options = common::options();
+    options.pool.max_workers = 1;
+    let mut chain = Chain::with_options(options);
+    let methods: &[(&str, &[&str])] = &[("fail", &[])];
+    chain.deploy(source, &abi(methods), "first").await;
+    chain.deploy(source, &abi(methods), "second").await;
+    let results = chain
+        .block(vec![
+            tx("bob", vec![call("first", "fail", serde_json::json!([]))]),
+            tx("bob", vec![call("second", "fail", serde_json::json!([]))]),
+        ])
+        .await;
+    let (first, second) = (&results.receipts[0].message, &results.receipts[1].message);
+    assert!(first.contains("first:3"), "{first}");
+    assert!(second.contains("second:3"), "{second}");
+    assert!(!second.contains("first"), "{second}");
+}

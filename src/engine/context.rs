@@ -14,7 +14,7 @@ use std::rc::Rc;
 use super::host::{Host, HostError, Slot};
 use super::meter::GasCell;
 use super::natives::{CallState, SharedCallState};
-use super::sandbox::internal_function;
+use super::sandbox::{Scripts, internal_function};
 use super::snapshot::{self, INTERNALS_INDEX};
 use super::{Engine, EngineError};
 
@@ -32,7 +32,7 @@ pub(super) struct WarmContext {
     pub gas_store: v8::SharedRef<v8::BackingStore>,
     /// The contract wrappers bound to this context, by code hash: the functions of
     /// `WRAPPER_PARAMS` that each call runs anew to instantiate the contract's module.
-    pub wrappers: HashMap<[u8; 32], v8::Global<v8::Function>>,
+    pub wrappers: Scripts<v8::Function>,
     /// The `block` object of the last call, with its JSON: every transaction of a batch sees
     /// the same block, so it is parsed once per batch. `call` freezes it, and every field is
     /// a primitive, so no call can change it for the next.

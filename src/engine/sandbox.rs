@@ -31,7 +31,9 @@ use crate::contract::instrument::WRAPPER_PARAMS;
 #[derive(Debug, Clone)]
 pub struct ContractCode {
     pub id: String,
-    /// SHA-256 of `code`: the key of the per-isolate script cache and of the code cache.
+    /// SHA-256 of `code`: the key of the code cache, and with `id` of the per-isolate script
+    /// cache (a script carries its contract's name into stack traces, so two contracts with
+    /// the same code do not share one).
     pub hash: [u8; 32],
     /// The instrumented contract source.
     pub code: Arc<str>,
@@ -193,7 +195,7 @@ pub struct Sandbox {
     // (callback data) after it.
     /// The context calls run in (`context.rs`); dropped after any terminated call.
     warm: Option<WarmContext>,
-    scripts: HashMap<[u8; 32], v8::Global<v8::UnboundScript>>,
+    scripts: Scripts<v8::UnboundScript>,
     /// Source bytes of the contracts in `scripts`.
     script_bytes: usize,
     watchdog: Watchdog,
@@ -461,14 +463,14 @@ impl Sandbox {
     /// The contract's compiled script in this isolate: from the script cache, or compiled
     /// (consuming or making a V8 code cache). `Err` when the compile threw.
     fn unbound_script<'s>(
-        scripts: &mut HashMap<[u8; 32], v8::Global<v8::UnboundScript>>,
+        scripts: &mut Scripts<v8::UnboundScript>,
         script_bytes: &mut usize,
         engine: &Engine,
         tc: &mut v8::PinScope<'s, '_>,
         input: &CallInput<'_>,
     ) -> Option<Compiled<'s>> {
         let contract = input.contract;
-        if let Some(script) = scripts.get(&contract.hash) {
+        if let Some(script) = find(scripts, contract) {
             super::bump(&engine.counters.script_cache_hits);
             return Some(Compiled {
                 unbound: v8::Local::new(tc, script),
@@ -479,13 +481,16 @@ impl Sandbox {
         let (unbound, cache) =
             compile(tc, contract, matches!(input.mode, CallMode::Deploy { .. }))?;
         count_compile(engine, contract, &cache);
-        let cleared = scripts.len() >= MAX_CACHED_SCRIPTS
+        let cleared = scripts.values().map(Vec::len).sum::<usize>() >= MAX_CACHED_SCRIPTS
             || *script_bytes + contract.code.len() > MAX_CACHED_SOURCE_BYTES;
         if cleared {
             scripts.clear();
             *script_bytes = 0;
         }
-        scripts.insert(contract.hash, v8::Global::new(tc, unbound));
+        scripts
+            .entry(contract.hash)
+            .or_default()
+            .push((contract.id.clone(), v8::Global::new(tc, unbound)));
         *script_bytes += contract.code.len();
         Some(Compiled {
             unbound,
@@ -520,7 +525,7 @@ impl Sandbox {
         }
         let code_cache = compiled.code_cache;
         arm(watchdog, engine, input);
-        let wrapper = match warm.wrappers.get(&input.contract.hash) {
+        let wrapper = match find(&warm.wrappers, input.contract) {
             Some(wrapper) => v8::Local::new(tc, wrapper),
             None => {
                 let script = compiled.unbound.bind_to_current_context(tc);
@@ -531,7 +536,9 @@ impl Sandbox {
                     return (caught(tc), code_cache);
                 };
                 warm.wrappers
-                    .insert(input.contract.hash, v8::Global::new(tc, wrapper));
+                    .entry(input.contract.hash)
+                    .or_default()
+                    .push((input.contract.id.clone(), v8::Global::new(tc, wrapper)));
                 wrapper
             }
         };
@@ -614,6 +621,22 @@ impl Sandbox {
 fn arm(watchdog: &Watchdog, engine: &Engine, input: &CallInput<'_>) {
     let left = input.gas_limit.saturating_sub(input.gas_used);
     watchdog.arm(engine.options.limits.watchdog_for(left));
+}
+
+/// Per-isolate (or per-context) handles of compiled contracts: by code hash, then by contract
+/// id (almost always one).
+pub(super) type Scripts<T> = HashMap<[u8; 32], Vec<(String, v8::Global<T>)>>;
+
+/// The handle of `contract` in `scripts`.
+pub(super) fn find<'a, T>(
+    scripts: &'a Scripts<T>,
+    contract: &ContractCode,
+) -> Option<&'a v8::Global<T>> {
+    scripts
+        .get(&contract.hash)?
+        .iter()
+        .find(|(id, _)| *id == contract.id)
+        .map(|(_, script)| script)
 }
 
 /// Where a call runs.
