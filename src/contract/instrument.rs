@@ -209,6 +209,9 @@ pub struct Instrumented {
     /// Every regular-expression literal, in source order. Each got the `l` flag (V8's
     /// linear-time engine); the deploy must check that the engine accepts every one.
     pub regexps: Vec<RegexpLiteral>,
+    /// The exported class, or why IOST's validation refuses the source
+    /// (`super::validate`); the deploy checks the ABI against it.
+    pub exported: Result<super::validate::Exported, String>,
 }
 
 /// A regular-expression literal of the source.
@@ -326,7 +329,7 @@ fn instrument_here(source: &str) -> Result<Instrumented, InstrumentError> {
     }
     let mut instrumenter = Instrumenter::new(source);
     instrumenter.visit_program(&parsed.program);
-    instrumenter.finish()
+    instrumenter.finish(super::validate::exported(&parsed.program))
 }
 
 /// The parser error that starts earliest in the source, if any.

@@ -78,7 +78,7 @@ pub fn compile(source: &str, abi_json: &str) -> Result<Compiled, CompileError> {
     }
     let abi = Abi::parse(abi_json).map_err(CompileError::Abi)?;
     let instrumented = instrument::instrument(source)?;
-    validate::validate(source, &abi).map_err(CompileError::Abi)?;
+    validate::check(&instrumented.exported, &abi).map_err(CompileError::Abi)?;
     let code_hash = Sha256::digest(instrumented.code.as_bytes()).into();
     Ok(Compiled {
         abi,

@@ -1,30 +1,26 @@
-//! IOST's deploy validation (`vm/v8vm/v8/libjs/validate.js`), on the same syntax tree the
-//! instrumenter sees: the last statement is `module.exports = ClassName;`, that class is a
-//! top-level declaration with an `init` method and no `constructor`, and every ABI method
-//! is a method of it with as many parameters as the ABI declares arguments. IOST's messages,
-//! word for word.
+//! IOST's deploy validation (`vm/v8vm/v8/libjs/validate.js`), on the syntax tree the
+//! instrumenter parses: the last statement is `module.exports = ClassName;`, that class is a
+//! top-level declaration with an `init` method and no `constructor` ([`exported`], run by the
+//! instrumenter on its own parse), and every ABI method is a method of it with as many
+//! parameters as the ABI declares arguments ([`check`]). IOST's messages, word for word.
 
-use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    AssignmentOperator, AssignmentTarget, ClassElement, Expression, MethodDefinitionKind,
+    AssignmentOperator, AssignmentTarget, ClassElement, Expression, MethodDefinitionKind, Program,
     PropertyKey, Statement,
 };
-use oxc_parser::{ParseOptions, Parser};
-use oxc_span::SourceType;
 
 use super::Abi;
 
-/// Checks `source` against `abi` as IOST's deploy does; `Err` is IOST's message.
-pub fn validate(source: &str, abi: &Abi) -> Result<(), String> {
-    let allocator = Allocator::default();
-    let options = ParseOptions {
-        allow_return_outside_function: true,
-        ..ParseOptions::default()
-    };
-    let parsed = Parser::new(&allocator, source, SourceType::script())
-        .with_options(options)
-        .parse();
-    let body = &parsed.program.body;
+/// The exported class of a source: its methods and their parameter counts, as esprima lists
+/// them (a rest parameter counts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    methods: Vec<(String, usize)>,
+}
+
+/// The exported class of `program`, or IOST's message for why the source has none it accepts.
+pub(super) fn exported(program: &Program<'_>) -> Result<Exported, String> {
+    let body = &program.body;
     if body.len() <= 1 {
         return Err("empty source code.".into());
     }
@@ -38,8 +34,7 @@ pub fn validate(source: &str, abi: &Abi) -> Result<(), String> {
         if declared.id.as_ref().is_none_or(|id| id.name != class) {
             continue;
         }
-        // Method name → parameter count, as esprima lists them (a rest parameter counts).
-        let mut methods: Vec<(&str, usize)> = Vec::new();
+        let mut methods: Vec<(String, usize)> = Vec::new();
         for element in &declared.body.body {
             let ClassElement::MethodDefinition(method) = element else {
                 continue;
@@ -54,28 +49,35 @@ pub fn validate(source: &str, abi: &Abi) -> Result<(), String> {
             let count = params.items.len() + usize::from(params.rest.is_some());
             match methods
                 .iter_mut()
-                .find(|(name, _)| *name == key.name.as_str())
+                .find(|(name, _)| name == key.name.as_str())
             {
                 Some(entry) => entry.1 = count,
-                None => methods.push((key.name.as_str(), count)),
+                None => methods.push((key.name.to_string(), count)),
             }
         }
-        if !methods.iter().any(|(name, _)| *name == "init") {
+        if !methods.iter().any(|(name, _)| name == "init") {
             return Err("init not found!".into());
         }
-        for method in &abi.abi {
-            let params = methods
-                .iter()
-                .find(|(name, _)| *name == method.name)
-                .map(|(_, count)| *count)
-                .ok_or_else(|| format!("abi not defined in source code: {}", method.name))?;
-            if method.args.len() != params {
-                return Err(format!("args length not match: {}", method.name));
-            }
-        }
-        return Ok(());
+        return Ok(Exported { methods });
     }
     Err("abi not match your source code.".into())
+}
+
+/// Checks the ABI against the source's exported class; `Err` is IOST's message.
+pub fn check(exported: &Result<Exported, String>, abi: &Abi) -> Result<(), String> {
+    let exported = exported.as_ref().map_err(Clone::clone)?;
+    for method in &abi.abi {
+        let params = exported
+            .methods
+            .iter()
+            .find(|(name, _)| *name == method.name)
+            .map(|(_, count)| *count)
+            .ok_or_else(|| format!("abi not defined in source code: {}", method.name))?;
+        if method.args.len() != params {
+            return Err(format!("args length not match: {}", method.name));
+        }
+    }
+    Ok(())
 }
 
 /// The class name in `module.exports = Name;`, if `statement` is that.
@@ -117,6 +119,15 @@ mod tests {
             &serde_json::json!({"lang": "javascript", "version": "1", "abi": methods}).to_string(),
         )
         .unwrap()
+    }
+
+    fn validate(source: &str, abi: &Abi) -> Result<(), String> {
+        check(
+            &super::super::instrument::instrument(source)
+                .unwrap()
+                .exported,
+            abi,
+        )
     }
 
     #[test]

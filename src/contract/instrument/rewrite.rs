@@ -95,7 +95,10 @@ impl<'s> Instrumenter<'s> {
         }
     }
 
-    pub(super) fn finish(mut self) -> Result<Instrumented, InstrumentError> {
+    pub(super) fn finish(
+        mut self,
+        exported: Result<crate::contract::validate::Exported, String>,
+    ) -> Result<Instrumented, InstrumentError> {
         if let Some((offset, problem)) = self.problem {
             return Err(problem.at(self.source, offset));
         }
@@ -107,6 +110,7 @@ impl<'s> Instrumenter<'s> {
             charge_sites: self.charge_sites,
             columns,
             regexps: self.regexps,
+            exported,
         })
     }
 
