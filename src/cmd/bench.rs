@@ -18,8 +18,8 @@ use serde_json::json;
 
 use crate::contract;
 use crate::engine::{
-    CallInfo, CallInput, CallMode, CompileReport, ContractCode, Engine, EngineOptions, Host,
-    HostError, Sandbox, Slot, TxInfo, spawn_sandbox_thread,
+    CallInput, CallMode, CompileReport, ContractCode, Engine, EngineOptions, Host, HostError,
+    Sandbox, Slot, TxInfo, spawn_sandbox_thread,
 };
 use crate::exec::{ExecOptions, Executor};
 use crate::schema::{Action, Status};
@@ -142,6 +142,14 @@ impl Host for MemHost {
     fn tx_info(&mut self) -> Result<String, HostError> {
         Ok("{}".into())
     }
+
+    fn block_info(&mut self) -> Result<String, HostError> {
+        Ok("{}".into())
+    }
+
+    fn contract_owner(&mut self, _: &str) -> Result<String, HostError> {
+        Ok("bench".into())
+    }
 }
 
 const BENCH_CONTRACT: &str = r#"
@@ -216,7 +224,6 @@ pub(super) fn call(
                 gas_limit: 1_000_000_000,
                 publisher: "bench",
             },
-            info: CallInfo::default(),
             publisher: "bench",
             now_ms: 0.0,
             gas_used: 0,

@@ -99,8 +99,6 @@ impl WarmContext {
             contract: String::new(),
             publisher: String::new(),
             method: String::new(),
-            block_info: String::new(),
-            owner: String::new(),
             now_ms: 0.0,
             read_only: true,
             gas,
@@ -175,6 +173,12 @@ impl Host for Refuse {
     }
     fn log(&mut self, _: &str, _: i32, _: &str) {}
     fn tx_info(&mut self) -> Result<String, HostError> {
+        Err(refused())
+    }
+    fn block_info(&mut self) -> Result<String, HostError> {
+        Err(refused())
+    }
+    fn contract_owner(&mut self, _: &str) -> Result<String, HostError> {
         Err(refused())
     }
 }

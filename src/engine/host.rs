@@ -33,6 +33,10 @@ pub trait Host {
     /// A `console` line; `level` is 1 debug, 2 info, 3 warn, 4 error.
     fn log(&mut self, contract: &str, level: i32, line: &str);
     /// What `blockchain.txInfo()` returns: the transaction as JSON text. Asked for only when
-    /// a contract calls it.
+    /// a contract calls it, as are the next two.
     fn tx_info(&mut self) -> Result<String, HostError>;
+    /// What `blockchain.blockInfo()` returns: the block as JSON text.
+    fn block_info(&mut self) -> Result<String, HostError>;
+    /// The account that deployed `contract` (`blockchain.contractOwner()`).
+    fn contract_owner(&mut self, contract: &str) -> Result<String, HostError>;
 }

@@ -31,7 +31,6 @@ pub use natives::MAX_KEY_BYTES;
 pub use natives::MAX_VALUE_BYTES;
 pub use platform::spawn_sandbox_thread;
 pub use sandbox::CallError;
-pub use sandbox::CallInfo;
 pub use sandbox::CallInput;
 pub use sandbox::CallMode;
 pub use sandbox::CallOutcome;

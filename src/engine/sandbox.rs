@@ -63,9 +63,6 @@ pub struct CallInput<'a> {
     pub block_json: &'a str,
     /// The `tx` object contracts see.
     pub tx: TxInfo<'a>,
-    /// What `blockchain.blockInfo()` returns (JSON, IOST's fields) and the contract's owner
-    /// (`blockchain.contractOwner()`); `txInfo()` asks the host.
-    pub info: CallInfo<'a>,
     pub publisher: &'a str,
     /// What `Date.now()` returns: the block time.
     pub now_ms: f64,
@@ -76,15 +73,6 @@ pub struct CallInput<'a> {
     /// is the consensus table's `memory_budget`, per transaction).
     pub memory_used: u64,
     pub mode: CallMode<'a>,
-}
-
-/// The call's context as IOST's `blockchain` reports it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CallInfo<'a> {
-    /// `blockchain.blockInfo()`: `{"number","parent_hash","time","witness"}`.
-    pub block: &'a str,
-    /// The account that deployed the contract.
-    pub owner: &'a str,
 }
 
 /// Why a call did not return a value.
@@ -369,8 +357,6 @@ impl Sandbox {
             contract: input.contract.id.clone(),
             publisher: input.publisher.to_string(),
             method: input.method.to_string(),
-            block_info: input.info.block.to_string(),
-            owner: input.info.owner.to_string(),
             now_ms: input.now_ms,
             read_only: matches!(input.mode, CallMode::Query),
             gas: GasCell::new(gas_store.clone()),

@@ -15,7 +15,8 @@ use super::sandbox::{CallError, CallInput, CallOutcome, FaultKind, Place, Sandbo
 /// One host call, as the contract made it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Effect {
-    TxInfo,
+    /// `txInfo`, `blockInfo`, or the owner of a contract.
+    Info(&'static str, String),
     Get(OwnedSlot),
     Put(OwnedSlot, String),
     Delete(OwnedSlot),
@@ -142,8 +143,18 @@ impl Host for Trial<'_> {
     }
 
     fn tx_info(&mut self) -> Result<String, HostError> {
-        self.effects.push(Effect::TxInfo);
+        self.effects.push(Effect::Info("tx", String::new()));
         self.host.tx_info()
+    }
+
+    fn block_info(&mut self) -> Result<String, HostError> {
+        self.effects.push(Effect::Info("block", String::new()));
+        self.host.block_info()
+    }
+
+    fn contract_owner(&mut self, contract: &str) -> Result<String, HostError> {
+        self.effects.push(Effect::Info("owner", contract.into()));
+        self.host.contract_owner(contract)
     }
 }
 
@@ -195,8 +206,18 @@ impl Host for Recorder<'_> {
     }
 
     fn tx_info(&mut self) -> Result<String, HostError> {
-        self.effects.push(Effect::TxInfo);
+        self.effects.push(Effect::Info("tx", String::new()));
         self.host.tx_info()
+    }
+
+    fn block_info(&mut self) -> Result<String, HostError> {
+        self.effects.push(Effect::Info("block", String::new()));
+        self.host.block_info()
+    }
+
+    fn contract_owner(&mut self, contract: &str) -> Result<String, HostError> {
+        self.effects.push(Effect::Info("owner", contract.into()));
+        self.host.contract_owner(contract)
     }
 }
 
@@ -316,6 +337,12 @@ mod tests {
         fn log(&mut self, _: &str, _: i32, _: &str) {}
         fn tx_info(&mut self) -> Result<String, HostError> {
             Ok("{}".into())
+        }
+        fn block_info(&mut self) -> Result<String, HostError> {
+            Ok("{}".into())
+        }
+        fn contract_owner(&mut self, _: &str) -> Result<String, HostError> {
+            Ok(String::new())
         }
     }
 

@@ -13,27 +13,29 @@ pub(super) struct TxHost<'a> {
     pub block: &'a BlockDiff,
     pub writes: WriteSet,
     pub events: Vec<Event>,
-    /// The transaction (for log lines and `blockchain.txInfo()`), and its block's time.
+    /// The transaction (for log lines and `blockchain.txInfo()`).
     pub tx: &'a crate::schema::Tx,
+    /// Its block's time, and what `blockchain.blockInfo()` returns.
     pub timestamp_ms: u64,
+    pub block_info: &'a str,
 }
 
 impl<'a> TxHost<'a> {
+    /// `tx`'s view in the block `ctx`, after the block's writes so far, `block`.
     pub fn new(
-        partition: u32,
-        base: &'a dyn ReadView,
+        ctx: &'a super::tx::BlockCtx<'a>,
         block: &'a BlockDiff,
         tx: &'a crate::schema::Tx,
-        timestamp_ms: u64,
     ) -> TxHost<'a> {
         TxHost {
-            partition,
-            base,
+            partition: ctx.partition,
+            base: ctx.base,
             block,
             writes: WriteSet::default(),
             events: Vec::new(),
             tx,
-            timestamp_ms,
+            timestamp_ms: ctx.timestamp_ms,
+            block_info: &ctx.block_info,
         }
     }
 
@@ -116,5 +118,18 @@ impl Host for TxHost<'_> {
 
     fn tx_info(&mut self) -> Result<String, HostError> {
         Ok(super::tx::tx_info(self.tx, self.timestamp_ms))
+    }
+
+    fn block_info(&mut self) -> Result<String, HostError> {
+        Ok(self.block_info.to_string())
+    }
+
+    fn contract_owner(&mut self, contract: &str) -> Result<String, HostError> {
+        match super::tx::load_contract(self, contract)? {
+            Some(record) => Ok(record.owner),
+            None => Err(HostError(format!(
+                "contract `{contract}` is running but has no record: the state is corrupt"
+            ))),
+        }
     }
 }

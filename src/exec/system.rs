@@ -139,7 +139,6 @@ fn deploy(
     let callee = Callee {
         code: contract_code(run.ctx.base, &record)?,
         source: &record.source,
-        owner: &record.owner,
     };
     if let Err(failed) = run.call(
         sandbox,

@@ -10,7 +10,7 @@ use super::system;
 use crate::consensus::PARAMS;
 use crate::contract::ContractRecord;
 use crate::engine::{
-    CallError, CallInfo, CallInput, CallMode, ContractCode, FaultKind, HostError, Sandbox, TxInfo,
+    CallError, CallInput, CallMode, ContractCode, FaultKind, HostError, Sandbox, TxInfo,
 };
 use crate::schema::{Action, Receipt, Status, Tx};
 use crate::state::{BlockDiff, WriteSet, keys};
@@ -149,8 +149,6 @@ pub(super) type ActionResult = Result<Result<(), Failed>, Abandon>;
 pub(super) struct Callee<'a> {
     pub code: ContractCode,
     pub source: &'a str,
-    /// The account that deployed it.
-    pub owner: &'a str,
 }
 
 /// The running state of one transaction.
@@ -201,10 +199,6 @@ impl TxRun<'_> {
                     hash: &self.tx.hash,
                     gas_limit: self.tx.gas_limit,
                     publisher: &self.tx.publisher,
-                },
-                info: CallInfo {
-                    block: &self.ctx.block_info,
-                    owner: callee.owner,
                 },
                 publisher: &self.tx.publisher,
                 now_ms: self.ctx.timestamp_ms as f64,
@@ -262,7 +256,7 @@ pub(super) fn run_tx(
     block: &BlockDiff,
     tx: &Tx,
 ) -> Result<TxOutput, Abandon> {
-    let mut host = TxHost::new(ctx.partition, ctx.base, block, tx, ctx.timestamp_ms);
+    let mut host = TxHost::new(ctx, block, tx);
     let mut run = TxRun {
         ctx,
         tx,
@@ -368,7 +362,6 @@ fn run_action(
     let callee = Callee {
         code: loaded.code.clone(),
         source: &record.source,
-        owner: &record.owner,
     };
     let mode = if run.ctx.read_only {
         CallMode::Query

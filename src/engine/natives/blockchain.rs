@@ -95,7 +95,9 @@ pub(super) fn contract_owner(
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     native(scope, &mut rv, |scope, state| {
-        let owner = state.owner.clone();
+        let contract = state.contract.clone();
+        let result = state.host().contract_owner(&contract);
+        let owner = host_result(state, result)?;
         context_text(scope, state, &owner)
     });
 }
@@ -107,10 +109,9 @@ pub(super) fn block_info(
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     native(scope, &mut rv, |scope, state| {
-        let text = std::mem::take(&mut state.block_info);
-        let value = context_text(scope, state, &text);
-        state.block_info = text;
-        value
+        let result = state.host().block_info();
+        let text = host_result(state, result)?;
+        context_text(scope, state, &text)
     });
 }
 

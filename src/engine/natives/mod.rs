@@ -75,9 +75,6 @@ pub(super) struct CallState {
     pub publisher: String,
     /// The method called (IOST's `abi_name`).
     pub method: String,
-    /// `blockchain.blockInfo()` (JSON) and `contractOwner()`.
-    pub block_info: String,
-    pub owner: String,
     pub now_ms: f64,
     pub read_only: bool,
     pub gas: GasCell,
