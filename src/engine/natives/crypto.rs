@@ -52,6 +52,15 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The `D` digest of the bytes hex `text` spells, in hex, with the number of bytes hashed;
+/// `""` and none for text that is not hex.
+fn hex_digest<D: Digest>(text: &str) -> (usize, String) {
+    match unhex(text) {
+        Some(bytes) => (bytes.len(), hex(&D::digest(&bytes))),
+        None => (0, String::new()),
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -75,10 +84,7 @@ pub(super) fn sha3_hex(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnV
             state,
             "IOSTCrypto.sha3Hex",
             "hex",
-            |text| match unhex(text) {
-                Some(bytes) => (bytes.len(), hex(&sha3::Sha3_256::digest(&bytes))),
-                None => (0, String::new()),
-            },
+            hex_digest::<sha3::Sha3_256>,
         )
     });
 }
@@ -96,10 +102,7 @@ pub(super) fn ripemd160_hex(
             state,
             "IOSTCrypto.ripemd160Hex",
             "hex",
-            |text| match unhex(text) {
-                Some(bytes) => (bytes.len(), hex(&ripemd::Ripemd160::digest(&bytes))),
-                None => (0, String::new()),
-            },
+            hex_digest::<ripemd::Ripemd160>,
         )
     });
 }
