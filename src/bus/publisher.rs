@@ -255,6 +255,7 @@ mod tests {
                     data: "{}".into(),
                 })
                 .collect(),
+            receipts: vec![],
         };
         let executed = Executed {
             result: BlockResult {

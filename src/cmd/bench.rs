@@ -18,8 +18,8 @@ use serde_json::json;
 
 use crate::contract;
 use crate::engine::{
-    CallInput, CallMode, CompileReport, ContractCode, Engine, EngineOptions, Host, HostError,
-    Sandbox, Slot, TxInfo, spawn_sandbox_thread,
+    CallInput, CallMode, Callee, CompileReport, ContractCode, Engine, EngineOptions, Host,
+    HostError, Sandbox, Slot, TxInfo, spawn_sandbox_thread,
 };
 use crate::exec::{ExecOptions, Executor};
 use crate::schema::{Action, Status};
@@ -149,6 +149,19 @@ impl Host for MemHost {
 
     fn contract_owner(&mut self, _: &str) -> Result<String, HostError> {
         Ok("bench".into())
+    }
+
+    fn callee(
+        &mut self,
+        contract: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<Result<Callee, String>, HostError> {
+        Ok(Err(format!("contract {contract} not found")))
+    }
+
+    fn receipt(&mut self, _: &str, _: &str, _: String) -> Result<(), HostError> {
+        Ok(())
     }
 }
 

@@ -19,8 +19,9 @@ pub use builtins::BuiltinCosts;
 /// Version of the parameter table and of what the runtime charges for. 1 was the table before
 /// built-ins and memory were metered; 3 added `blockchain.blockInfo`, `txInfo`,
 /// `contextInfo`, `contractOwner`, three `IOSTCrypto` digests and IOST's deploy validation
-/// (`docs/gas.md`, "Consensus changes").
-pub const VERSION: u32 = 3;
+/// (`docs/gas.md`, "Consensus changes"); 4 added nested calls (`blockchain.call`,
+/// `callWithAuth`) and `blockchain.receipt`.
+pub const VERSION: u32 = 4;
 
 /// The whole table.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -69,12 +70,19 @@ pub struct Limits {
     pub max_result_bytes: usize,
     /// Largest storage key or map field, in bytes.
     pub max_key_bytes: usize,
+    /// Largest key or field a write (`put`, `mapPut`, `del`, `mapDel`) may name, in bytes:
+    /// IOST's rule, which also wants 1 byte at least and only the characters 32 to 126 but
+    /// `-` and `@` (its separators). Reads take any key up to `max_key_bytes`.
+    pub max_written_key_bytes: usize,
     /// Largest storage value or event, in bytes.
     pub max_value_bytes: usize,
     /// Largest contract source accepted at deploy, in bytes.
     pub max_source_bytes: usize,
     /// An exception's message is cut to this many bytes in a receipt.
     pub max_message_bytes: usize,
+    /// IOST's stack height: a transaction's action is height 1, and each nested call
+    /// (`blockchain.call`) one more; a call that would pass this height is refused.
+    pub max_call_height: usize,
 }
 
 /// What instrumented contract code pays, per construct (`src/contract/instrument/cost.rs`
@@ -139,6 +147,9 @@ pub struct HostCosts {
     /// byte of input (and `per_byte_read` per byte of its text).
     pub hash: u64,
     pub per_byte_hash: u64,
+    /// A nested call (`blockchain.call`, `callWithAuth`): finding the callee and making a
+    /// fresh module instance of it, plus `per_byte_read` per byte of its JSON arguments.
+    pub nested_call: u64,
 }
 
 /// What the executor charges outside the engine.
@@ -167,9 +178,11 @@ pub const PARAMS: Params = Params {
         max_args_bytes: 64 * 1024,
         max_result_bytes: 64 * 1024,
         max_key_bytes: 1024,
+        max_written_key_bytes: 64,
         max_value_bytes: 64 * 1024,
         max_source_bytes: 256 * 1024,
         max_message_bytes: 4096,
+        max_call_height: 5,
     },
     code: CodeCosts {
         base: 1,
@@ -202,6 +215,7 @@ pub const PARAMS: Params = Params {
         log: 20,
         hash: 1_600,
         per_byte_hash: 2,
+        nested_call: 5_000,
     },
     builtins: builtins::COSTS,
     tx: TxCosts {

@@ -8,10 +8,9 @@
 //! fence found work left over is dropped, never reused.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::host::{Host, HostError, Slot};
+use super::host::{Callee, Host, HostError, Slot};
 use super::meter::GasCell;
 use super::natives::{CallState, SharedCallState};
 use super::sandbox::{Scripts, internal_function};
@@ -32,7 +31,7 @@ pub(super) struct WarmContext {
     pub gas_store: v8::SharedRef<v8::BackingStore>,
     /// The contract wrappers bound to this context, by code hash: the functions of
     /// `WRAPPER_PARAMS` that each call runs anew to instantiate the contract's module.
-    pub wrappers: Scripts<v8::Function>,
+    pub wrappers: Rc<RefCell<Scripts<v8::Function>>>,
     /// The `block` object of the last call, with its JSON: every transaction of a batch sees
     /// the same block, so it is parsed once per batch. `call` freezes it, and every field is
     /// a primitive, so no call can change it for the next.
@@ -74,7 +73,7 @@ impl WarmContext {
             cell: v8::Global::new(scope, cell),
             gas_store,
             queue,
-            wrappers: HashMap::new(),
+            wrappers: Default::default(),
             block: None,
             calls: 0,
         })
@@ -103,6 +102,10 @@ impl WarmContext {
             read_only: true,
             gas,
             stop: None,
+            loader: None,
+            callers: Vec::new(),
+            records: Vec::new(),
+            auth: Vec::new(),
         }));
         isolate.set_slot(state.clone());
         {
@@ -179,6 +182,12 @@ impl Host for Refuse {
         Err(refused())
     }
     fn contract_owner(&mut self, _: &str) -> Result<String, HostError> {
+        Err(refused())
+    }
+    fn callee(&mut self, _: &str, _: &str, _: &str) -> Result<Result<Callee, String>, HostError> {
+        Err(refused())
+    }
+    fn receipt(&mut self, _: &str, _: &str, _: String) -> Result<(), HostError> {
         Err(refused())
     }
 }

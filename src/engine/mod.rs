@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+pub use host::Callee;
 pub use host::Host;
 pub use host::HostError;
 pub use host::Slot;

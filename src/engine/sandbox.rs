@@ -183,9 +183,8 @@ pub struct Sandbox {
     // (callback data) after it.
     /// The context calls run in (`context.rs`); dropped after any terminated call.
     warm: Option<WarmContext>,
-    scripts: Scripts<v8::UnboundScript>,
-    /// Source bytes of the contracts in `scripts`.
-    script_bytes: usize,
+    /// Shared with the call state while a call runs: nested calls compile through it too.
+    scripts: Rc<RefCell<ScriptCache>>,
     watchdog: Watchdog,
     /// Visible to the engine's other files (`regexp.rs`), which add methods that use it.
     pub(super) isolate: v8::OwnedIsolate,
@@ -245,8 +244,7 @@ impl Sandbox {
         };
         Ok(Sandbox {
             warm: None,
-            scripts: HashMap::new(),
-            script_bytes: 0,
+            scripts: Default::default(),
             watchdog,
             isolate,
             heap,
@@ -361,6 +359,17 @@ impl Sandbox {
             read_only: matches!(input.mode, CallMode::Query),
             gas: GasCell::new(gas_store.clone()),
             stop: None,
+            loader: Some(Loader {
+                engine: self.engine.clone(),
+                scripts: self.scripts.clone(),
+                wrappers: match (&self.warm, place) {
+                    (Some(warm), Place::Warm) => Some(warm.wrappers.clone()),
+                    _ => None,
+                },
+            }),
+            callers: Vec::new(),
+            records: Vec::new(),
+            auth: Vec::new(),
         }));
         self.isolate.set_slot(state.clone());
 
@@ -396,6 +405,7 @@ impl Sandbox {
         // isolate is not trusted, and retrying costs little.
         let result = match (stop, fault, ran) {
             (Some(Stop::Host(e)), _, _) => Err(CallError::Host(e)),
+            (Some(Stop::Nested(thrown)), _, _) => Err(CallError::Threw(thrown)),
             (Some(Stop::OutOfGas), _, _) => Err(CallError::OutOfGas),
             (Some(Stop::MemoryLimit), _, _) => Err(CallError::MemoryLimit),
             (None, Some(kind), _) => Err(CallError::NodeFault(kind)),
@@ -446,50 +456,10 @@ impl Sandbox {
         }
     }
 
-    /// The contract's compiled script in this isolate: from the script cache, or compiled
-    /// (consuming or making a V8 code cache). `Err` when the compile threw.
-    fn unbound_script<'s>(
-        scripts: &mut Scripts<v8::UnboundScript>,
-        script_bytes: &mut usize,
-        engine: &Engine,
-        tc: &mut v8::PinScope<'s, '_>,
-        input: &CallInput<'_>,
-    ) -> Option<Compiled<'s>> {
-        let contract = input.contract;
-        if let Some(script) = find(scripts, contract) {
-            super::bump(&engine.counters.script_cache_hits);
-            return Some(Compiled {
-                unbound: v8::Local::new(tc, script),
-                code_cache: None,
-                cleared: false,
-            });
-        }
-        let (unbound, cache) =
-            compile(tc, contract, matches!(input.mode, CallMode::Deploy { .. }))?;
-        count_compile(engine, contract, &cache);
-        let cleared = scripts.values().map(Vec::len).sum::<usize>() >= MAX_CACHED_SCRIPTS
-            || *script_bytes + contract.code.len() > MAX_CACHED_SOURCE_BYTES;
-        if cleared {
-            scripts.clear();
-            *script_bytes = 0;
-        }
-        scripts
-            .entry(contract.hash)
-            .or_default()
-            .push((contract.id.clone(), v8::Global::new(tc, unbound)));
-        *script_bytes += contract.code.len();
-        Some(Compiled {
-            unbound,
-            code_cache: cache,
-            cleared,
-        })
-    }
-
     /// A call in the warm context, which `call_in` has made.
     fn run_warm(&mut self, input: &CallInput<'_>) -> (Ran, Option<Vec<u8>>) {
         let Sandbox {
             scripts,
-            script_bytes,
             watchdog,
             isolate,
             engine,
@@ -503,16 +473,19 @@ impl Sandbox {
         let context = v8::Local::new(scope, &warm.context);
         let scope = &mut v8::ContextScope::new(scope, context);
         v8::tc_scope!(let tc, scope);
-        let Some(compiled) = Self::unbound_script(scripts, script_bytes, engine, tc, input) else {
+        let deploy = matches!(input.mode, CallMode::Deploy { .. });
+        let compiled = scripts.borrow_mut().get(engine, tc, input.contract, deploy);
+        let Some(compiled) = compiled else {
             return (caught(tc), None);
         };
         if compiled.cleared {
-            warm.wrappers.clear();
+            warm.wrappers.borrow_mut().clear();
         }
         let code_cache = compiled.code_cache;
         arm(watchdog, engine, input);
-        let wrapper = match find(&warm.wrappers, input.contract) {
-            Some(wrapper) => v8::Local::new(tc, wrapper),
+        let cached = find(&warm.wrappers.borrow(), input.contract).map(|w| v8::Local::new(tc, w));
+        let wrapper = match cached {
+            Some(wrapper) => wrapper,
             None => {
                 let script = compiled.unbound.bind_to_current_context(tc);
                 let Some(wrapper) = script
@@ -522,6 +495,7 @@ impl Sandbox {
                     return (caught(tc), code_cache);
                 };
                 warm.wrappers
+                    .borrow_mut()
                     .entry(input.contract.hash)
                     .or_default()
                     .push((input.contract.id.clone(), v8::Global::new(tc, wrapper)));
@@ -558,7 +532,6 @@ impl Sandbox {
     ) -> (Ran, Option<Vec<u8>>) {
         let Sandbox {
             scripts,
-            script_bytes,
             watchdog,
             isolate,
             engine,
@@ -575,7 +548,9 @@ impl Sandbox {
             Err(e) => return (Ran::Threw(Thrown::plain(e.to_string())), None),
         };
         v8::tc_scope!(let tc, scope);
-        let Some(compiled) = Self::unbound_script(scripts, script_bytes, engine, tc, input) else {
+        let deploy = matches!(input.mode, CallMode::Deploy { .. });
+        let compiled = scripts.borrow_mut().get(engine, tc, input.contract, deploy);
+        let Some(compiled) = compiled else {
             return (caught(tc), None);
         };
         let code_cache = compiled.code_cache;
@@ -612,6 +587,100 @@ fn arm(watchdog: &Watchdog, engine: &Engine, input: &CallInput<'_>) {
 /// Per-isolate (or per-context) handles of compiled contracts: by code hash, then by contract
 /// id (almost always one).
 pub(super) type Scripts<T> = HashMap<[u8; 32], Vec<(String, v8::Global<T>)>>;
+
+/// The isolate's compiled contracts, bounded.
+#[derive(Default)]
+pub(super) struct ScriptCache {
+    scripts: Scripts<v8::UnboundScript>,
+    /// Source bytes of the contracts in `scripts`.
+    bytes: usize,
+}
+
+impl ScriptCache {
+    /// The contract's compiled script in this isolate: from the cache, or compiled
+    /// (consuming or making a V8 code cache). `None` when the compile threw. Runs no
+    /// JavaScript.
+    fn get<'s>(
+        &mut self,
+        engine: &Engine,
+        scope: &mut v8::PinScope<'s, '_>,
+        contract: &ContractCode,
+        eager: bool,
+    ) -> Option<Compiled<'s>> {
+        if let Some(script) = find(&self.scripts, contract) {
+            super::bump(&engine.counters.script_cache_hits);
+            return Some(Compiled {
+                unbound: v8::Local::new(scope, script),
+                code_cache: None,
+                cleared: false,
+            });
+        }
+        let (unbound, cache) = compile(scope, contract, eager)?;
+        count_compile(engine, contract, &cache);
+        let cleared = self.scripts.values().map(Vec::len).sum::<usize>() >= MAX_CACHED_SCRIPTS
+            || self.bytes + contract.code.len() > MAX_CACHED_SOURCE_BYTES;
+        if cleared {
+            self.scripts.clear();
+            self.bytes = 0;
+        }
+        self.scripts
+            .entry(contract.hash)
+            .or_default()
+            .push((contract.id.clone(), v8::Global::new(scope, unbound)));
+        self.bytes += contract.code.len();
+        Some(Compiled {
+            unbound,
+            code_cache: cache,
+            cleared,
+        })
+    }
+}
+
+/// What a nested call binds its callee with: the isolate's scripts and, in the warm
+/// context, its bound wrappers.
+#[derive(Clone)]
+pub(super) struct Loader {
+    pub engine: Arc<Engine>,
+    pub scripts: Rc<RefCell<ScriptCache>>,
+    /// `None` in a context made for one call: there every wrapper is bound anew.
+    pub wrappers: Option<Rc<RefCell<Scripts<v8::Function>>>>,
+}
+
+impl Loader {
+    /// The callee's wrapper in the current context; `None` with an exception pending (or
+    /// execution terminating). Runs only the wrapper's script, which defines a function.
+    pub fn wrapper<'s>(
+        &self,
+        scope: &mut v8::PinScope<'s, '_>,
+        contract: &ContractCode,
+    ) -> Option<v8::Local<'s, v8::Function>> {
+        if let Some(wrappers) = &self.wrappers
+            && let Some(wrapper) = find(&wrappers.borrow(), contract)
+        {
+            return Some(v8::Local::new(scope, wrapper));
+        }
+        // A code cache made here is not kept: the callee's own actions keep one.
+        let compiled = self
+            .scripts
+            .borrow_mut()
+            .get(&self.engine, scope, contract, false)?;
+        if compiled.cleared
+            && let Some(wrappers) = &self.wrappers
+        {
+            wrappers.borrow_mut().clear();
+        }
+        let script = compiled.unbound.bind_to_current_context(scope);
+        let wrapper = v8::Local::<v8::Function>::try_from(script.run(scope)?).ok()?;
+        if let Some(wrappers) = &self.wrappers {
+            wrappers
+                .borrow_mut()
+                .entry(contract.hash)
+                .or_default()
+                .push((contract.id.clone(), v8::Global::new(scope, wrapper)));
+        }
+        Some(wrapper)
+    }
+}
 
 /// The handle of `contract` in `scripts`.
 pub(super) fn find<'a, T>(

@@ -78,7 +78,10 @@ fn cut(text: &str, max: usize) -> String {
     format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
-fn describe(scope: &mut v8::PinScope<'_, '_>, message: v8::Local<'_, v8::Message>) -> Thrown {
+pub(super) fn describe(
+    scope: &mut v8::PinScope<'_, '_>,
+    message: v8::Local<'_, v8::Message>,
+) -> Thrown {
     let text = message.get(scope).to_rust_string_lossy(scope);
     let text = text.strip_prefix("Uncaught ").unwrap_or(&text);
     let mut thrown = Thrown::plain(cut(text, crate::consensus::PARAMS.limits.max_message_bytes));

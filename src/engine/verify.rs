@@ -7,9 +7,9 @@
 //! differed. A call the first run met a safety net on is not compared (the fault is the
 //! node's, and the executor retries it).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use super::host::{Host, HostError, Slot};
+use super::host::{Callee, Host, HostError, Slot};
 use super::sandbox::{CallError, CallInput, CallOutcome, FaultKind, Place, Sandbox};
 
 /// One host call, as the contract made it.
@@ -32,6 +32,17 @@ enum Effect {
         contract: String,
         level: i32,
         line: String,
+    },
+    /// The contract of a nested call was asked for.
+    Callee {
+        contract: String,
+        api: String,
+        args: String,
+    },
+    Receipt {
+        contract: String,
+        api: String,
+        content: String,
     },
 }
 
@@ -73,6 +84,9 @@ impl From<&Slot<'_>> for OwnedSlot {
 struct Trial<'h> {
     host: &'h mut dyn Host,
     writes: HashMap<OwnedSlot, Option<String>>,
+    /// Map fields this run put while they did not exist, in order: they list after the
+    /// host's fields, as the host would list them after these writes.
+    appended: Vec<OwnedSlot>,
     effects: Vec<Effect>,
 }
 
@@ -89,6 +103,16 @@ impl Host for Trial<'_> {
     fn put(&mut self, slot: &Slot<'_>, value: String) -> Result<(), HostError> {
         let owned = OwnedSlot::from(slot);
         self.effects.push(Effect::Put(owned.clone(), value.clone()));
+        if matches!(slot, Slot::Field { .. }) {
+            let exists = match self.writes.get(&owned) {
+                Some(value) => value.is_some(),
+                None => self.host.get(slot)?.is_some(),
+            };
+            if !exists {
+                self.appended.retain(|s| *s != owned);
+                self.appended.push(owned.clone());
+            }
+        }
         self.writes.insert(owned, Some(value));
         Ok(())
     }
@@ -105,25 +129,36 @@ impl Host for Trial<'_> {
             contract: contract.into(),
             key: key.into(),
         });
-        // Byte order, as the host answers: `String`'s order is the order of its UTF-8 bytes.
-        let mut fields: BTreeSet<String> =
-            self.host.map_fields(contract, key)?.into_iter().collect();
-        for (slot, value) in &self.writes {
+        // Insertion order, as the host answers: the host's fields this run did not delete or
+        // put anew, then the ones it put anew, in order.
+        let slot = |field: &str| OwnedSlot::Field {
+            contract: contract.into(),
+            key: key.into(),
+            field: field.into(),
+        };
+        let mut fields: Vec<String> = self
+            .host
+            .map_fields(contract, key)?
+            .into_iter()
+            .filter(|field| {
+                let owned = slot(field);
+                !self.appended.contains(&owned) && self.writes.get(&owned) != Some(&None)
+            })
+            .collect();
+        for owned in &self.appended {
             if let OwnedSlot::Field {
                 contract: c,
                 key: k,
                 field,
-            } = slot
+            } = owned
                 && c == contract
                 && k == key
+                && matches!(self.writes.get(owned), Some(Some(_)))
             {
-                match value {
-                    Some(_) => fields.insert(field.clone()),
-                    None => fields.remove(field),
-                };
+                fields.push(field.clone());
             }
         }
-        Ok(fields.into_iter().collect())
+        Ok(fields)
     }
 
     fn event(&mut self, contract: &str, data: String) -> Result<(), HostError> {
@@ -155,6 +190,29 @@ impl Host for Trial<'_> {
     fn contract_owner(&mut self, contract: &str) -> Result<String, HostError> {
         self.effects.push(Effect::Info("owner", contract.into()));
         self.host.contract_owner(contract)
+    }
+
+    fn callee(
+        &mut self,
+        contract: &str,
+        api: &str,
+        args: &str,
+    ) -> Result<Result<Callee, String>, HostError> {
+        self.effects.push(Effect::Callee {
+            contract: contract.into(),
+            api: api.into(),
+            args: args.into(),
+        });
+        self.host.callee(contract, api, args)
+    }
+
+    fn receipt(&mut self, contract: &str, api: &str, content: String) -> Result<(), HostError> {
+        self.effects.push(Effect::Receipt {
+            contract: contract.into(),
+            api: api.into(),
+            content,
+        });
+        Ok(())
     }
 }
 
@@ -219,6 +277,29 @@ impl Host for Recorder<'_> {
         self.effects.push(Effect::Info("owner", contract.into()));
         self.host.contract_owner(contract)
     }
+
+    fn callee(
+        &mut self,
+        contract: &str,
+        api: &str,
+        args: &str,
+    ) -> Result<Result<Callee, String>, HostError> {
+        self.effects.push(Effect::Callee {
+            contract: contract.into(),
+            api: api.into(),
+            args: args.into(),
+        });
+        self.host.callee(contract, api, args)
+    }
+
+    fn receipt(&mut self, contract: &str, api: &str, content: String) -> Result<(), HostError> {
+        self.effects.push(Effect::Receipt {
+            contract: contract.into(),
+            api: api.into(),
+            content: content.clone(),
+        });
+        self.host.receipt(contract, api, content)
+    }
 }
 
 impl Sandbox {
@@ -231,6 +312,7 @@ impl Sandbox {
         let mut trial = Trial {
             host: &mut *host,
             writes: HashMap::new(),
+            appended: Vec::new(),
             effects: Vec::new(),
         };
         let fresh = self.call_in(&mut trial, input, Place::Fresh);
@@ -341,6 +423,17 @@ mod tests {
         fn block_info(&mut self) -> Result<String, HostError> {
             Ok("{}".into())
         }
+        fn callee(
+            &mut self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<Result<Callee, String>, HostError> {
+            Ok(Err("no contracts here".into()))
+        }
+        fn receipt(&mut self, _: &str, _: &str, _: String) -> Result<(), HostError> {
+            Ok(())
+        }
         fn contract_owner(&mut self, _: &str) -> Result<String, HostError> {
             Ok(String::new())
         }
@@ -362,6 +455,7 @@ mod tests {
         let mut trial = Trial {
             host: &mut host,
             writes: HashMap::new(),
+            appended: Vec::new(),
             effects: Vec::new(),
         };
         trial.put(&field("a"), "3".into()).unwrap();
@@ -369,8 +463,15 @@ mod tests {
         assert_eq!(trial.get(&field("a")).unwrap().as_deref(), Some("3"));
         assert_eq!(trial.get(&field("d")).unwrap(), None);
         assert_eq!(trial.get(&field("b")).unwrap().as_deref(), Some("1"));
-        assert_eq!(trial.map_fields("c", "m").unwrap(), ["a", "b"]);
+        // Insertion order: the host's, then the new field.
+        assert_eq!(trial.map_fields("c", "m").unwrap(), ["b", "a"]);
         assert_eq!(trial.effects.len(), 6);
+        // A field put again after its delete is new: it moves to the end.
+        trial.put(&field("b"), "4".into()).unwrap();
+        assert_eq!(trial.map_fields("c", "m").unwrap(), ["b", "a"]);
+        trial.delete(&field("b")).unwrap();
+        trial.put(&field("b"), "5".into()).unwrap();
+        assert_eq!(trial.map_fields("c", "m").unwrap(), ["a", "b"]);
         assert_eq!(host.map_fields("c", "m").unwrap(), ["b", "d"]);
     }
 

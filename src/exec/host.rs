@@ -1,7 +1,12 @@
-//! The engine's [`Host`] for one transaction: storage through its write set, its events.
+//! The engine's [`Host`] for one transaction: storage through its write set, its events and
+//! receipts, and the contracts its nested calls run.
 
-use crate::engine::{Host, HostError, Slot};
-use crate::schema::Event;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::tx::{BlockCtx, Loaded};
+use crate::engine::{Callee, Host, HostError, Slot};
+use crate::schema::{ContractReceipt, Event};
 use crate::state::{BlockDiff, Layers, WriteSet, keys};
 use crate::store::ReadView;
 
@@ -13,6 +18,10 @@ pub(super) struct TxHost<'a> {
     pub block: &'a BlockDiff,
     pub writes: WriteSet,
     pub events: Vec<Event>,
+    pub receipts: Vec<ContractReceipt>,
+    /// The contracts nested calls ran, by id (to map their error locations to their source).
+    pub callees: HashMap<String, Arc<Loaded>>,
+    ctx: &'a BlockCtx<'a>,
     /// The transaction (for log lines and `blockchain.txInfo()`).
     pub tx: &'a crate::schema::Tx,
     /// Its block's time, and what `blockchain.blockInfo()` returns.
@@ -23,7 +32,7 @@ pub(super) struct TxHost<'a> {
 impl<'a> TxHost<'a> {
     /// `tx`'s view in the block `ctx`, after the block's writes so far, `block`.
     pub fn new(
-        ctx: &'a super::tx::BlockCtx<'a>,
+        ctx: &'a BlockCtx<'a>,
         block: &'a BlockDiff,
         tx: &'a crate::schema::Tx,
     ) -> TxHost<'a> {
@@ -33,6 +42,9 @@ impl<'a> TxHost<'a> {
             block,
             writes: WriteSet::default(),
             events: Vec::new(),
+            receipts: Vec::new(),
+            callees: HashMap::new(),
+            ctx,
             tx,
             timestamp_ms: ctx.timestamp_ms,
             block_info: &ctx.block_info,
@@ -64,6 +76,56 @@ impl<'a> TxHost<'a> {
     }
 }
 
+/// A map's counter key and its new value.
+pub(super) type SeqWrite = (Vec<u8>, Vec<u8>);
+
+/// The insertion number a put of the field stored at `field_key` (of map `map` of
+/// `contract`) gives it: its own while it exists, else the map's next, with the map's
+/// counter to write.
+pub(super) fn field_seq(
+    layers: &Layers<'_>,
+    partition: u32,
+    contract: &str,
+    map: &str,
+    field_key: &[u8],
+) -> Result<(u64, Option<SeqWrite>), HostError> {
+    let read = |key: &[u8]| layers.get(key).map_err(|e| HostError(e.to_string()));
+    if let Some(old) = read(field_key)? {
+        return Ok((seq_of(&old)?, None));
+    }
+    let seq_key = keys::map_seq_key(partition, contract, map);
+    let next = match read(&seq_key)? {
+        Some(bytes) => seq_of(&bytes)?,
+        None => 0,
+    };
+    Ok((next, Some((seq_key, (next + 1).to_be_bytes().to_vec()))))
+}
+
+/// A map field as stored: its insertion number, then its value.
+pub(super) fn field_bytes(seq: u64, value: &[u8]) -> Vec<u8> {
+    let mut stored = seq.to_be_bytes().to_vec();
+    stored.extend_from_slice(value);
+    stored
+}
+
+/// A stored map field: its insertion number, then its value.
+pub(super) fn field_value(mut stored: Vec<u8>) -> Result<(u64, String), HostError> {
+    let seq = seq_of(&stored)?;
+    let value = utf8(stored.split_off(8))?;
+    Ok((seq, value))
+}
+
+/// The insertion number at the start of `bytes`.
+fn seq_of(bytes: &[u8]) -> Result<u64, HostError> {
+    bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| {
+            HostError("a stored map field has no insertion number: the store is corrupt".into())
+        })
+}
+
 fn utf8(bytes: Vec<u8>) -> Result<String, HostError> {
     String::from_utf8(bytes)
         .map_err(|_| HostError("stored value is not UTF-8: the store is corrupt".into()))
@@ -71,12 +133,29 @@ fn utf8(bytes: Vec<u8>) -> Result<String, HostError> {
 
 impl Host for TxHost<'_> {
     fn get(&mut self, slot: &Slot<'_>) -> Result<Option<String>, HostError> {
-        self.read(&self.key(slot))?.map(utf8).transpose()
+        let stored = self.read(&self.key(slot))?;
+        match slot {
+            Slot::Value { .. } => stored.map(utf8).transpose(),
+            Slot::Field { .. } => stored.map(|v| field_value(v).map(|(_, v)| v)).transpose(),
+        }
     }
 
     fn put(&mut self, slot: &Slot<'_>, value: String) -> Result<(), HostError> {
         let key = self.key(slot);
-        self.writes.put(key, value.into_bytes());
+        let stored = match *slot {
+            Slot::Value { .. } => value.into_bytes(),
+            Slot::Field {
+                contract, key: map, ..
+            } => {
+                let (seq, counter) =
+                    field_seq(&self.layers(), self.partition, contract, map, &key)?;
+                if let Some((seq_key, next)) = counter {
+                    self.writes.put(seq_key, next);
+                }
+                field_bytes(seq, value.as_bytes())
+            }
+        };
+        self.writes.put(key, stored);
         Ok(())
     }
 
@@ -86,16 +165,19 @@ impl Host for TxHost<'_> {
         Ok(())
     }
 
+    /// In insertion order (IOST's): by each field's number.
     fn map_fields(&mut self, contract: &str, key: &str) -> Result<Vec<String>, HostError> {
         let prefix = keys::map_prefix(self.partition, contract, key);
         let entries = self
             .layers()
             .scan_prefix(&prefix)
             .map_err(|e| HostError(e.to_string()))?;
-        entries
+        let mut fields = entries
             .into_iter()
-            .map(|(k, _)| utf8(k[prefix.len()..].to_vec()))
-            .collect()
+            .map(|(k, v)| Ok((seq_of(&v)?, utf8(k[prefix.len()..].to_vec())?)))
+            .collect::<Result<Vec<(u64, String)>, HostError>>()?;
+        fields.sort_unstable();
+        Ok(fields.into_iter().map(|(_, field)| field).collect())
     }
 
     fn event(&mut self, contract: &str, data: String) -> Result<(), HostError> {
@@ -131,5 +213,46 @@ impl Host for TxHost<'_> {
                 "contract `{contract}` is running but has no record: the state is corrupt"
             ))),
         }
+    }
+
+    fn callee(
+        &mut self,
+        contract: &str,
+        api: &str,
+        args: &str,
+    ) -> Result<Result<Callee, String>, HostError> {
+        let refused = |why: String| Ok(Err(format!("prepare contract: {why}")));
+        if api == "init" {
+            return refused("cannot call 'init' manually".into());
+        }
+        if contract == super::system::SYSTEM {
+            return refused(format!(
+                "the system contract `{contract}` cannot be called from a contract"
+            ));
+        }
+        let Some(loaded) = super::tx::load_callee(self.ctx, self, contract)? else {
+            return refused(format!("contract {contract} not found"));
+        };
+        let Some(method) = loaded.record.abi.method(api) else {
+            return refused(format!("abi {api} not found"));
+        };
+        let args: serde_json::Value = match serde_json::from_str(args) {
+            Ok(args) => args,
+            Err(e) => return refused(format!("the arguments are not JSON: {e}")),
+        };
+        if let Err(reason) = method.check_args(&args) {
+            return refused(reason);
+        }
+        let code = loaded.code.clone();
+        self.callees.insert(contract.to_string(), loaded);
+        Ok(Ok(Callee { code, args }))
+    }
+
+    fn receipt(&mut self, contract: &str, api: &str, content: String) -> Result<(), HostError> {
+        self.receipts.push(ContractReceipt {
+            func_name: format!("{contract}/{api}"),
+            content,
+        });
+        Ok(())
     }
 }

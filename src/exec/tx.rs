@@ -222,11 +222,16 @@ impl TxRun<'_> {
             Err(CallError::NodeFault(kind)) => return Err(Abandon::NodeFault(kind)),
             Err(CallError::Threw(thrown)) => {
                 let map = columns::map_for(&code.hash, source);
-                let message = thrown.render(|frame| match &map {
-                    Some(map) if frame.script == code.id => {
+                let message = thrown.render(|frame| {
+                    let callee = host.callees.get(&frame.script);
+                    let map = match callee {
+                        _ if frame.script == code.id => map.clone(),
+                        Some(loaded) => columns::map_for(&loaded.code.hash, &loaded.record.source),
+                        None => None,
+                    };
+                    map.map_or(frame.column, |map| {
                         map.original_column(frame.line, frame.column)
-                    }
-                    _ => frame.column,
+                    })
                 });
                 Err(Failed::new(Status::RuntimeError, message))
             }
@@ -274,15 +279,23 @@ pub(super) fn run_tx(
             }
         }
     }
-    let (status, message, writes, returns, events) = match failure {
+    let (status, message, writes, returns, events, receipts) = match failure {
         None => (
             Status::Success,
             String::new(),
             Some(host.writes),
             run.returns,
             host.events,
+            host.receipts,
         ),
-        Some(f) => (f.status, f.message, None, Vec::new(), Vec::new()),
+        Some(f) => (
+            f.status,
+            f.message,
+            None,
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        ),
     };
     Ok(TxOutput {
         receipt: Receipt {
@@ -292,6 +305,7 @@ pub(super) fn run_tx(
             returns,
             message,
             events,
+            receipts,
         },
         writes,
         code_caches: if status.is_success() {
@@ -374,7 +388,7 @@ fn run_action(
 /// The contract `id` as the transaction sees it: from the batch's cache when its record is
 /// in the committed state (and neither this transaction nor the block before it wrote it),
 /// else read through the layers.
-fn load_callee(
+pub(super) fn load_callee(
     ctx: &BlockCtx<'_>,
     host: &TxHost<'_>,
     id: &str,

@@ -29,6 +29,7 @@ pub use codec::to_msgpack;
 pub use wire::Action;
 pub use wire::Batch;
 pub use wire::BlockResult;
+pub use wire::ContractReceipt;
 pub use wire::Event;
 pub use wire::Query;
 pub use wire::QueryReply;

@@ -100,6 +100,18 @@ pub struct Receipt {
     /// Empty on success; otherwise why, with the JS stack location for runtime errors.
     pub message: String,
     pub events: Vec<Event>,
+    /// What contracts wrote with `blockchain.receipt(content)`, in order (IOST's
+    /// `receipts`); kept only if the transaction succeeds.
+    #[serde(default)]
+    pub receipts: Vec<ContractReceipt>,
+}
+
+/// One `blockchain.receipt(content)`, named `contract/method` as IOST names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractReceipt {
+    pub func_name: String,
+    pub content: String,
 }
 
 /// The committed outcome of one batch.

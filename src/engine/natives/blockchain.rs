@@ -31,10 +31,12 @@ pub(super) fn publisher(scope: &mut v8::PinScope, _args: Args, mut rv: v8::Retur
     });
 }
 
-/// `blockchain.requireAuth(account, permission)`: isovm receives transactions already
-/// verified by the producer and knows one signer, the publisher; so an account is
-/// authorized exactly when it is the publisher. The permission must be a string and is
-/// otherwise not checked.
+/// `blockchain.requireAuth(account, permission)`. isovm receives transactions already
+/// verified by the producer and knows one signer, the publisher, who signed with its `active`
+/// permission: an account is authorized for any permission but `owner` exactly when it is
+/// the publisher (IOST falls back from a permission an account lacks to `active`, and never
+/// from `owner`). A contract is authorized when a `callWithAuth` up the stack lent its
+/// authority (IOST's `auth_contract_list`).
 pub(super) fn require_auth(
     scope: &mut v8::PinScope,
     args: Args,
@@ -49,7 +51,7 @@ pub(super) fn require_auth(
             "account",
             MAX_KEY_BYTES,
         )?;
-        string_arg(
+        let permission = string_arg(
             scope,
             &args,
             1,
@@ -58,7 +60,31 @@ pub(super) fn require_auth(
             MAX_KEY_BYTES,
         )?;
         charge(state, cost::CALL)?;
-        Ok(bool_value(scope, account == state.publisher))
+        let signed = account == state.publisher && permission != "owner";
+        Ok(bool_value(scope, signed || state.auth.contains(&account)))
+    });
+}
+
+/// `blockchain.receipt(content)`: a line of the transaction's receipt, named
+/// `contract/method` as IOST names it; paid as an event.
+pub(super) fn receipt(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
+    native(scope, &mut rv, |scope, state| {
+        writable(state, "blockchain.receipt")?;
+        let content = string_arg(
+            scope,
+            &args,
+            0,
+            "blockchain.receipt",
+            "content",
+            MAX_VALUE_BYTES,
+        )?;
+        charge(
+            state,
+            cost::CALL + cost::EVENT + content.len() as u64 * cost::PER_BYTE_WRITE,
+        )?;
+        let (contract, method) = (state.contract.clone(), state.method.clone());
+        let result = state.host().receipt(&contract, &method, content);
+        host_result(state, result).map(|()| None)
     });
 }
 
@@ -125,16 +151,21 @@ pub(super) fn tx_info(scope: &mut v8::PinScope, _args: Args, mut rv: v8::ReturnV
 }
 
 /// `blockchain.contextInfo()`: `{"abi_name","caller","contract_name","publisher"}` as JSON
-/// text; the caller of a transaction's action is its publisher, an account.
+/// text; the caller of a transaction's action is its publisher, an account, and of a nested
+/// call the contract that made it.
 pub(super) fn context_info(
     scope: &mut v8::PinScope,
     _args: Args,
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     native(scope, &mut rv, |scope, state| {
+        let caller = match state.callers.last() {
+            Some(caller) => serde_json::json!({"is_account": false, "name": caller.contract}),
+            None => serde_json::json!({"is_account": true, "name": state.publisher}),
+        };
         let text = serde_json::json!({
             "abi_name": state.method,
-            "caller": {"is_account": true, "name": state.publisher},
+            "caller": caller,
             "contract_name": state.contract,
             "publisher": state.publisher,
         })

@@ -9,6 +9,7 @@
 //! reads, which name it on purpose).
 
 mod blockchain;
+mod call;
 mod console;
 mod crypto;
 mod gas;
@@ -21,9 +22,10 @@ use super::host::{Host, HostError};
 use super::meter::GasCell;
 
 use blockchain::{
-    block_info, context_info, contract_name, contract_owner, event, now, publisher, require_auth,
-    tx_info,
+    block_info, context_info, contract_name, contract_owner, event, now, publisher, receipt,
+    require_auth, tx_info,
 };
+use call::{call_enter, call_failed, call_leave, call_settle};
 use console::log;
 use crypto::{ripemd160_hex, sha3, sha3_hex};
 use gas::{memory_limit, out_of_gas};
@@ -47,6 +49,7 @@ pub(super) mod cost {
     pub const LOG: u64 = PARAMS.host.log;
     pub const HASH: u64 = PARAMS.host.hash;
     pub const PER_BYTE_HASH: u64 = PARAMS.host.per_byte_hash;
+    pub const NESTED_CALL: u64 = PARAMS.host.nested_call;
 }
 
 /// Largest storage key or map field, in bytes.
@@ -61,6 +64,9 @@ pub(super) enum Stop {
     /// The memory count passed the transaction's budget.
     MemoryLimit,
     Host(HostError),
+    /// A nested call (`blockchain.call`) failed: the whole transaction fails with what it
+    /// threw, whatever its caller would have done with it.
+    Nested(super::thrown::Thrown),
 }
 
 /// Everything a native needs to know about the call in progress.
@@ -80,6 +86,24 @@ pub(super) struct CallState {
     pub gas: GasCell,
     /// Set when a native terminated execution; says why.
     pub stop: Option<Stop>,
+    /// What nested calls load their callees with; `None` where no call can be made (the
+    /// fence).
+    pub loader: Option<super::sandbox::Loader>,
+    /// The callers of the running contract, innermost last: empty in a transaction's action.
+    pub callers: Vec<Caller>,
+    /// `contract-api` of each nested call on the stack, outermost first: IOST's re-entry
+    /// check refuses a call already on it (the action itself is not on it, as in IOST).
+    pub records: Vec<String>,
+    /// Contracts whose authority the running call has: each `callWithAuth` up its stack
+    /// adds its caller.
+    pub auth: Vec<String>,
+}
+
+/// A caller of the running contract, as it resumes when the nested call returns.
+pub(super) struct Caller {
+    pub contract: String,
+    pub method: String,
+    pub auth: Vec<String>,
 }
 
 impl CallState {
@@ -91,7 +115,8 @@ impl CallState {
 }
 
 /// The slot type: natives borrow the state only for the duration of one host call, and no
-/// host call re-enters JavaScript, so the `RefCell` is never borrowed twice.
+/// native runs JavaScript while it holds the borrow (the nested-call natives, which do, let
+/// go of it first), so the `RefCell` is never borrowed twice.
 pub(super) type SharedCallState = Rc<RefCell<CallState>>;
 
 /// What a native does instead of returning a value.
@@ -127,7 +152,17 @@ pub(super) fn native<'s>(
         // Execution is already being terminated; do nothing more.
         return;
     }
-    match body(scope, &mut state) {
+    let result = body(scope, &mut state);
+    deliver(scope, rv, result);
+}
+
+/// Sets a native's result, or throws or terminates as `result` says.
+pub(super) fn deliver<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    rv: &mut v8::ReturnValue<v8::Value>,
+    result: Outcome<Option<v8::Local<'s, v8::Value>>>,
+) {
+    match result {
         Ok(Some(value)) => rv.set(value),
         Ok(None) => rv.set_undefined(),
         Err(Fail::Type(msg)) => {
@@ -288,6 +323,11 @@ natives! {
     "publisher" => publisher,
     "requireAuth" => require_auth,
     "event" => event,
+    "receipt" => receipt,
+    "callEnter" => call_enter,
+    "callSettle" => call_settle,
+    "callFailed" => call_failed,
+    "callLeave" => call_leave,
     "log" => log,
     "sha3" => sha3,
     "sha3Hex" => sha3_hex,

@@ -35,39 +35,89 @@ const require = (name) => {
   throw new Error(`module '${toStr(name)}' is not available: contracts cannot load modules`);
 };
 
+// The `block` and `tx` objects of the call in progress (frozen; nested calls see them too).
+let callBlock = null;
+let callTx = null;
+
+// A fresh module instance of a contract: its top-level code run anew, its class, an instance.
+const instantiate = (wrapper) => {
+  const module = { exports: {} };
+  wrapper(
+    gasFn, enterFn, exitFn, frameFn,
+    guards.num, guards.str, guards.key, guards.cat, guards.eq, guards.case, guards.forin,
+    guards.spread, guards.args, guards.rest,
+    module, module.exports, require, callBlock, callTx,
+  );
+  const Contract = module.exports;
+  if (typeof Contract !== "function") {
+    throw new TypeError("a contract must end with `module.exports = ClassName;`");
+  }
+  return new Contract();
+};
+
+const method = (instance, name) => {
+  const fn = instance[name];
+  if (typeof fn !== "function") {
+    throw new TypeError(`'${name}' is not a method of the contract class`);
+  }
+  return fn;
+};
+
+// A value as IOST's sandbox returns it from a call: a string as itself, a number or boolean
+// as its text, undefined (and what JSON has no text for) as "", anything else as its JSON.
+const iostText = (value) => {
+  const type = typeof value;
+  if (type === "string") return value;
+  if (type === "number" || type === "boolean") {
+    const text = `${value}`;
+    newString(text.length);
+    return text;
+  }
+  if (value === undefined || type === "symbol") return "";
+  const text = G.JSON.stringify(value);
+  return text === undefined ? "" : text;
+};
+
+// `blockchain.call` / `callWithAuth` (natives/call.rs has the rules): the callee runs here,
+// in this context, as a fresh module instance under its own frame, on the transaction's gas
+// and depth. If it throws, the whole transaction fails with what it threw: `callFailed`
+// terminates, so no caller can catch it and carry on with the callee's writes half made.
+const callNested = (contract, api, args, withAuth) => {
+  if (typeof args === "object") args = G.JSON.stringify(args);
+  const entered = natives.callEnter(contract, api, args, withAuth);
+  let text;
+  try {
+    const instance = instantiate(entered[0]);
+    const fn = method(instance, api);
+    text = iostText(natives.callSettle(reflectApply(fn, instance, entered[1])));
+  } catch (e) {
+    natives.callFailed(e);
+  }
+  natives.callLeave();
+  count(COSTS.memory_object);
+  return [text];
+};
+
 return freeze({
   // Loads a contract and calls one of its methods. `wrapper` is the compiled contract, a
   // function of WRAPPER_PARAMS; `counters` is the call's cell (01-meter.js).
-  call(wrapper, counters, blockInfo, txInfo, method, args, abiMethods) {
+  call(wrapper, counters, blockInfo, txInfo, name, args, abiMethods) {
     cell = counters;
     depth = 0;
     stack = 0;
     resetRegExpCaches();
-    const module = { exports: {} };
-    wrapper(
-      gasFn, enterFn, exitFn, frameFn,
-      guards.num, guards.str, guards.key, guards.cat, guards.eq, guards.case, guards.forin,
-      guards.spread, guards.args, guards.rest,
-      module, module.exports, require, freeze(blockInfo), freeze(txInfo),
-    );
-    const Contract = module.exports;
-    if (typeof Contract !== "function") {
-      throw new TypeError("a contract must end with `module.exports = ClassName;`");
-    }
-    const instance = new Contract();
+    callBlock = freeze(blockInfo);
+    callTx = freeze(txInfo);
+    const instance = instantiate(wrapper);
     if (abiMethods !== undefined) {
       for (let i = 0; i < abiMethods.length; i++) {
-        const name = abiMethods[i];
-        if (typeof instance[name] !== "function") {
-          throw new TypeError(`ABI method '${name}' is not a method of the contract class`);
+        const abiMethod = abiMethods[i];
+        if (typeof instance[abiMethod] !== "function") {
+          throw new TypeError(`ABI method '${abiMethod}' is not a method of the contract class`);
         }
       }
     }
-    const fn = instance[method];
-    if (typeof fn !== "function") {
-      throw new TypeError(`'${method}' is not a method of the contract class`);
-    }
-    return reflectApply(fn, instance, args);
+    return reflectApply(method(instance, name), instance, args);
   },
   // The JSON text of a call's result (after a returned promise settled): the contract's
   // JSON.stringify, metered; `null` for what JSON has no text for (undefined, functions).
