@@ -61,8 +61,8 @@ const CASES: &[Case] = &[
             ("get", r#"["a"]"#, Returns(r#""""#)),
             ("del", r#"["a"]"#, Returns("null")),
             ("get", r#"["a"]"#, Returns("null")),
-            ("set", r#"["ключ ✓", "значение 🦀"]"#, Returns("null")),
-            ("get", r#"["ключ ✓"]"#, Returns(r#""значение 🦀""#)),
+            ("set", r#"["key ok", "значение 🦀"]"#, Returns("null")),
+            ("get", r#"["key ok"]"#, Returns(r#""значение 🦀""#)),
         ],
     },
     Case {
@@ -88,14 +88,130 @@ const CASES: &[Case] = &[
             ("put", r#"["b", "2"]"#, Returns("null")),
             ("put", r#"["a", "1"]"#, Returns("null")),
             ("put", r#"["c", "3"]"#, Returns("null")),
-            ("keys", "[]", Returns(r#"["a","b","c"]"#)),
+            // IOST's order: the order fields were first put.
+            ("keys", "[]", Returns(r#"["b","a","c"]"#)),
             ("len", "[]", Returns("3")),
             ("get", r#"["b"]"#, Returns(r#""2""#)),
             ("has", r#"["z"]"#, Returns("false")),
             ("get", r#"["z"]"#, Returns("null")),
+            // Putting an existing field keeps its place.
+            ("put", r#"["b", "4"]"#, Returns("null")),
+            ("keys", "[]", Returns(r#"["b","a","c"]"#)),
+            ("get", r#"["b"]"#, Returns(r#""4""#)),
             ("del", r#"["b"]"#, Returns("null")),
             ("keys", "[]", Returns(r#"["a","c"]"#)),
             ("len", "[]", Returns("2")),
+            // A field put again after its delete is new: it comes last.
+            ("put", r#"["b", "5"]"#, Returns("null")),
+            ("keys", "[]", Returns(r#"["a","c","b"]"#)),
+            ("get", r#"["b"]"#, Returns(r#""5""#)),
+        ],
+    },
+    Case {
+        name: "storage_key_rules",
+        code: r#"
+  put(k) { storage.put(k, "v"); return storage.get(k); }
+  mapPut(k, f) { storage.mapPut(k, f, "v"); return storage.mapGet(k, f); }
+  del(k) { storage.del(k); }
+  mapDel(k, f) { storage.mapDel(k, f); }
+  get(k) { return [storage.get(k), storage.has(k), storage.mapGet(k, k)]; }"#,
+        abi: &[
+            ("put", &["string"]),
+            ("mapPut", &["string", "string"]),
+            ("del", &["string"]),
+            ("mapDel", &["string", "string"]),
+            ("get", &["string"]),
+        ],
+        calls: &[
+            // IOST's `IsValidKey`, on every write: 1 to 64 bytes of the characters 32 to
+            // 126, but `-` and `@`.
+            ("put", r#"["a b_~!#"]"#, Returns(r#""v""#)),
+            (
+                "put",
+                r#"["kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"]"#,
+                Returns(r#""v""#),
+            ),
+            (
+                "put",
+                r#"["kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field length invalid. expected [1, 64], actual 65",
+                ),
+            ),
+            (
+                "put",
+                r#"[""]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field length invalid. expected [1, 64], actual 0",
+                ),
+            ),
+            (
+                "put",
+                r#"["a-b"]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field has invalid char, 45",
+                ),
+            ),
+            (
+                "put",
+                r#"["a@b"]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field has invalid char, 64",
+                ),
+            ),
+            (
+                "put",
+                r#"["a\nb"]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field has invalid char, 10",
+                ),
+            ),
+            (
+                "put",
+                r#"["ключ"]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field has invalid char, 1082",
+                ),
+            ),
+            (
+                "mapPut",
+                r#"["m", "f-1"]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field has invalid char, 45",
+                ),
+            ),
+            (
+                "mapPut",
+                r#"["m-1", "f"]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field has invalid char, 45",
+                ),
+            ),
+            ("mapPut", r#"["m", "f_1"]"#, Returns(r#""v""#)),
+            (
+                "del",
+                r#"["a-b"]"#,
+                Fails(
+                    Status::RuntimeError,
+                    "Error: key or field has invalid char, 45",
+                ),
+            ),
+            (
+                "mapDel",
+                r#"["m", ""]"#,
+                Fails(Status::RuntimeError, "Error: key or field length invalid"),
+            ),
+            // Reads take any key: what cannot be written is not there.
+            ("get", r#"["a-b"]"#, Returns("[null,false,null]")),
+            ("get", r#"["ключ"]"#, Returns("[null,false,null]")),
         ],
     },
     Case {

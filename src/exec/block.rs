@@ -140,13 +140,20 @@ fn charge_fee(
     };
     let paid = match layers.get(&key).map_err(|e| HostError(e.to_string()))? {
         None => 0,
-        Some(bytes) => std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-            .ok_or_else(|| HostError(format!("fee record of {publisher} is corrupt")))?,
+        Some(bytes) => super::host::field_value(bytes)?
+            .1
+            .parse::<u64>()
+            .map_err(|_| HostError(format!("fee record of {publisher} is corrupt")))?,
     };
+    // A map field like any other: contracts read it with `storage.globalMapGet`.
+    let (seq, counter) =
+        super::host::field_seq(&layers, partition, super::system::SYSTEM, FEES_MAP, &key)?;
     let mut fee = WriteSet::default();
-    fee.put(key, paid.saturating_add(gas).to_string().into_bytes());
+    if let Some((seq_key, next)) = counter {
+        fee.put(seq_key, next);
+    }
+    let total = paid.saturating_add(gas).to_string();
+    fee.put(key, super::host::field_bytes(seq, total.as_bytes()));
     diff.apply(fee);
     Ok(())
 }

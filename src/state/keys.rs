@@ -17,6 +17,7 @@ const CODE_CACHE: u8 = b'k';
 const KIND_VALUE: u8 = b'v';
 const KIND_MAP: u8 = b'm';
 const KIND_CONTRACT: u8 = b'c';
+const KIND_MAP_SEQ: u8 = b'n';
 
 fn push_part(out: &mut Vec<u8>, part: &[u8]) {
     out.extend_from_slice(&(part.len() as u32).to_be_bytes());
@@ -51,6 +52,14 @@ pub fn map_prefix(partition: u32, contract: &str, key: &str) -> Vec<u8> {
 pub fn map_field_key(partition: u32, contract: &str, key: &str, field: &str) -> Vec<u8> {
     let mut out = map_prefix(partition, contract, key);
     out.extend_from_slice(field.as_bytes());
+    out
+}
+
+/// The next insertion number of map `key` of `contract`: each new field's value is stored
+/// after its number (8 bytes, big-endian), so fields can be listed in insertion order.
+pub fn map_seq_key(partition: u32, contract: &str, key: &str) -> Vec<u8> {
+    let mut out = state_prefix(partition, KIND_MAP_SEQ, contract);
+    push_part(&mut out, key.as_bytes());
     out
 }
 

@@ -1,8 +1,8 @@
 //! `storage`: a contract's own values and maps, and read-only reads of other contracts'.
 
 use super::{
-    Args, CallState, MAX_KEY_BYTES, MAX_VALUE_BYTES, Outcome, bool_value, charge, cost, count,
-    host_result, js_string, native, string_arg, string_units, writable,
+    Args, CallState, Fail, MAX_KEY_BYTES, MAX_VALUE_BYTES, Outcome, bool_value, charge, cost,
+    count, host_result, js_string, native, string_arg, string_units, writable,
 };
 use crate::engine::host::Slot;
 
@@ -31,6 +31,30 @@ impl Address {
 
     fn bytes(&self) -> u64 {
         (self.key.len() + self.field.as_ref().map_or(0, String::len)) as u64
+    }
+
+    /// IOST's rule for the key and field a write names (`IsValidKey`), with its messages.
+    fn check_written(&self) -> Outcome<()> {
+        std::iter::once(&self.key)
+            .chain(&self.field)
+            .try_for_each(|name| written_key(name).map_err(Fail::Error))
+    }
+}
+
+fn written_key(name: &str) -> Result<(), String> {
+    let max = crate::consensus::PARAMS.limits.max_written_key_bytes;
+    if name.is_empty() || name.len() > max {
+        return Err(format!(
+            "key or field length invalid. expected [1, {max}], actual {}",
+            name.len()
+        ));
+    }
+    match name
+        .chars()
+        .find(|&c| !(' '..='~').contains(&c) || c == '-' || c == '@')
+    {
+        Some(c) => Err(format!("key or field has invalid char, {}", c as u32)),
+        None => Ok(()),
     }
 }
 
@@ -172,6 +196,7 @@ fn write_value(
 ) -> Outcome<()> {
     writable(state, what)?;
     let addr = address(scope, args, state, shape, what)?;
+    addr.check_written()?;
     let value = string_arg(scope, args, shape.arity(), what, "value", MAX_VALUE_BYTES)?;
     charge(
         state,
@@ -190,6 +215,7 @@ fn delete_value(
 ) -> Outcome<()> {
     writable(state, what)?;
     let addr = address(scope, args, state, shape, what)?;
+    addr.check_written()?;
     charge(
         state,
         cost::CALL + cost::DELETE + addr.bytes() * cost::PER_BYTE_READ,
@@ -272,3 +298,24 @@ lister!(map_keys, false, "storage.mapKeys", true);
 lister!(map_len, false, "storage.mapLen", false);
 lister!(global_map_keys, true, "storage.globalMapKeys", true);
 lister!(global_map_len, true, "storage.globalMapLen", false);
+
+#[cfg(test)]
+mod tests {
+    use super::written_key;
+
+    #[test]
+    fn written_keys_follow_iosts_rule() {
+        for good in ["a", "key_1", "a b", "~!#$%^&*()", &"k".repeat(64)] {
+            assert_eq!(written_key(good), Ok(()), "{good}");
+        }
+        let length = |n| format!("key or field length invalid. expected [1, 64], actual {n}");
+        assert_eq!(written_key(""), Err(length(0)));
+        assert_eq!(written_key(&"k".repeat(65)), Err(length(65)));
+        let char = |c: u32| format!("key or field has invalid char, {c}");
+        assert_eq!(written_key("a-b"), Err(char(45)));
+        assert_eq!(written_key("a@b"), Err(char(64)));
+        assert_eq!(written_key("a\nb"), Err(char(10)));
+        assert_eq!(written_key("é"), Err(char(233)));
+        assert_eq!(written_key("\u{7f}"), Err(char(127)));
+    }
+}
