@@ -108,6 +108,26 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "json_escapes_as_iost",
+        code: r#"
+  text() { return JSON.stringify(["a\u2028b", "\u00ad", {"k\u2029": "\ufeff\u0085"}, "plain é ✓", "\n\u0001"]); }
+  listed() { return JSON.stringify({"\u200d": "\ufff9", other: 1}, ["\u200d"]); }
+  lengths() { return [JSON.stringify("\u2028").length, JSON.parse(JSON.stringify("x\u2028y")) === "x\u2028y"]; }"#,
+        abi: &[("text", &[]), ("listed", &[]), ("lengths", &[])],
+        calls: &[
+            // IOST's json2.js: these characters are written as \uXXXX, lowercase.
+            (
+                "text",
+                "[]",
+                Returns(
+                    r#""[\"a\\u2028b\",\"\\u00ad\",{\"k\\u2029\":\"\\ufeff\\u0085\"},\"plain é ✓\",\"\\n\\u0001\"]""#,
+                ),
+            ),
+            ("listed", "[]", Returns(r#""{\"\\u200d\":\"\\ufff9\"}""#)),
+            ("lengths", "[]", Returns("[8,true]")),
+        ],
+    },
+    Case {
         name: "storage_key_rules",
         code: r#"
   put(k) { storage.put(k, "v"); return storage.get(k); }

@@ -25,7 +25,8 @@ use oxc_ast::ast::{
     ObjectExpression, ObjectProperty, ObjectPropertyKind, PrivateIdentifier, Program,
     PropertyDefinition, RegExpLiteral, Statement, StaticBlock, SwitchCase, SwitchStatement,
     TaggedTemplateExpression, TemplateLiteral, UnaryExpression, UnaryOperator, UpdateExpression,
-    VariableDeclarator, WhileStatement, WithStatement,
+    VariableDeclaration, VariableDeclarationKind, VariableDeclarator, WhileStatement,
+    WithStatement,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::{GetSpan, Span};
@@ -564,6 +565,18 @@ impl<'a> Visit<'a> for Instrumenter<'_> {
             self.report(it.body.span().start, Problem::Syntax(message.into()));
         }
         walk::walk_labeled_statement(self, it);
+    }
+
+    fn visit_variable_declaration(&mut self, it: &VariableDeclaration<'a>) {
+        // Explicit resource management parses, but this V8 does not run it: refused here,
+        // it is an invalid contract rather than a deploy that fails in V8.
+        if matches!(
+            it.kind,
+            VariableDeclarationKind::Using | VariableDeclarationKind::AwaitUsing
+        ) {
+            self.unsupported(it.span, "`using` declarations");
+        }
+        walk::walk_variable_declaration(self, it);
     }
 
     fn visit_with_statement(&mut self, it: &WithStatement<'a>) {

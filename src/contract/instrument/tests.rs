@@ -821,6 +821,9 @@ fn unsupported_syntax_rejected() {
     unsupported("export const a = 1;", 1, 1);
     unsupported("const m = import('x');", 1, 11);
     unsupported("with (o) f();", 1, 1);
+    unsupported("function f() { using r = g(); }", 1, 16);
+    unsupported("async function f() { await using r = g(); }", 1, 22);
+    unsupported("for (using r of g()) {}", 1, 6);
     unsupported("#!/usr/bin/env node\nf()", 1, 1);
     unsupported("@dec class A {}", 1, 1);
     unsupported("class A { accessor x = 1; }", 1, 11);

@@ -240,6 +240,37 @@ const propertyList = (replacer) => {
   return list;
 };
 
+// IOST's JSON.stringify (json2.js) writes these characters as `\uXXXX` too, where V8 writes
+// them as they are: C1 controls, the soft hyphen, format characters, the line and paragraph
+// separators, the byte order mark and the specials. They can only stand inside strings of
+// the text, so the whole text is rewritten. A scan per character; the rewrite, rare, pays as
+// a string it writes.
+const iostEscapable = /[\u007f-\u009f\u00ad\u0600-\u0604\u070f\u17b4\u17b5\u200c-\u200f\u2028-\u202f\u2060-\u206f\ufeff\ufff0-\uffff]/;
+const isIostEscapable = (c) =>
+  (c >= 0x7f && c <= 0x9f) || c === 0xad || (c >= 0x600 && c <= 0x604) || c === 0x70f ||
+  c === 0x17b4 || c === 0x17b5 || (c >= 0x200c && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) ||
+  (c >= 0x2060 && c <= 0x206f) || c === 0xfeff || c >= 0xfff0;
+const HEX = "0123456789abcdef";
+const escapeAsIost = (text) => {
+  if (text === undefined) return text;
+  readChars(text.length);
+  if (reflectApply(nativeExec, iostEscapable, [text]) === null) return text;
+  const parts = [];
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = reflectApply(stringCharCodeAt, text, [i]);
+    if (!isIostEscapable(c)) continue;
+    parts[parts.length] = sliceOf(text, from, i);
+    parts[parts.length] = `\\u${HEX[(c >> 12) & 15]}${HEX[(c >> 8) & 15]}${HEX[(c >> 4) & 15]}${HEX[c & 15]}`;
+    from = i + 1;
+  }
+  parts[parts.length] = sliceOf(text, from, text.length);
+  let out = "";
+  for (let i = 0; i < parts.length; i++) out += parts[i];
+  newString(out.length);
+  return out;
+};
+
 meter(JSON, "stringify", () => ({
   stringify(value, replacer, space) {
     charge(COSTS.call);
@@ -250,8 +281,8 @@ meter(JSON, "stringify", () => ({
       else if (isArray(replacer)) list = propertyList(replacer);
     }
     const gap = gapOf(space);
-    if (list !== undefined) return stringifyListed(value, list, gap);
-    return stringifyHooked(value, replacerFn, gap);
+    if (list !== undefined) return escapeAsIost(stringifyListed(value, list, gap));
+    return escapeAsIost(stringifyHooked(value, replacerFn, gap));
   },
 }).stringify);
 
