@@ -64,6 +64,10 @@ pub struct Limits {
     /// hashes a longer string by its length alone, so keys of one length would all collide
     /// and each lookup would compare against all of them.
     pub max_key_chars: u64,
+    /// Most decimal digits a `BigNumber` operation may hold in one number (an operand aligned
+    /// to the other, a product, a numerator, a text): past it the operation throws a
+    /// `RangeError`, so no single call does unbounded work.
+    pub max_number_digits: u64,
     /// Largest JSON encoding of one action's arguments, in bytes.
     pub max_args_bytes: usize,
     /// Largest JSON encoding of a call's result, in bytes.
@@ -175,6 +179,7 @@ pub const PARAMS: Params = Params {
         max_bind_depth: 8,
         short_string: 64,
         max_key_chars: 16_383,
+        max_number_digits: 4096,
         max_args_bytes: 64 * 1024,
         max_result_bytes: 64 * 1024,
         max_key_bytes: 1024,

@@ -26,6 +26,7 @@ const RUNTIME_FILES: &[(&str, &str)] = runtime_files![
     "01-meter.js",
     "10-environment.js",
     "20-api.js",
+    "21-numbers.js",
     "30-strings.js",
     "31-regexp.js",
     "32-json.js",

@@ -1,5 +1,5 @@
-// The contract API, under IOST's names: `storage`, `blockchain`, `console`, and the parts of
-// IOST's library isovm does not have yet (which say so when called).
+// The contract API, under IOST's names: `storage`, `blockchain`, `IOSTCrypto`, `console`, and
+// the parts of IOST's library isovm does not have yet (which say so when called).
 
 // ---- The contract API (IOST names) --------------------------------------------------
 const notYet = (what) => unavailable(what, "not implemented in isovm yet");
@@ -51,10 +51,7 @@ G.blockchain = {
   }
 }
 
-// IOST's number and crypto libraries are not in isovm yet: say so rather than leave a
-// confusing ReferenceError.
-const NOT_YET = ["BigNumber", "Int64", "Float64"];
-for (let i = 0; i < NOT_YET.length; i++) G[NOT_YET[i]] = notYet(NOT_YET[i]);
+// IOST's number libraries (BigNumber, Int64, Float64): 21-numbers.js.
 G.IOSTCrypto = {
   sha3: natives.sha3,
   sha3Hex: natives.sha3Hex,
