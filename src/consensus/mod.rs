@@ -20,7 +20,8 @@ pub use builtins::BuiltinCosts;
 /// built-ins and memory were metered; 3 added `blockchain.blockInfo`, `txInfo`,
 /// `contextInfo`, `contractOwner`, three `IOSTCrypto` digests and IOST's deploy validation
 /// (`docs/gas.md`, "Consensus changes"); 4 added nested calls (`blockchain.call`,
-/// `callWithAuth`) and `blockchain.receipt`.
+/// `callWithAuth`), `blockchain.receipt`, IOST's storage key rule and map order, and
+/// `BigNumber`/`Int64`/`Float64`.
 pub const VERSION: u32 = 4;
 
 /// The whole table.
