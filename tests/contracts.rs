@@ -524,11 +524,11 @@ const CASES: &[Case] = &[
     Case {
         name: "unimplemented_api_says_so",
         code: r#"
-  xfer() { blockchain.transfer("a", "b", "1", ""); }
+  freeze() { return blockchain.call("token.iost", "transferFreeze", ["iost", "a", "b", "1", 0, ""]); }
   mod() { return require("fs"); }
   big() { return new BigNumber(1).toFraction(); }
   hash() { return IOSTCrypto.verify("ed25519", "", "", ""); }"#,
-        abi: &[("xfer", &[]), ("mod", &[]), ("big", &[]), ("hash", &[])],
+        abi: &[("freeze", &[]), ("mod", &[]), ("big", &[]), ("hash", &[])],
         calls: &[
             (
                 "big",
@@ -547,11 +547,11 @@ const CASES: &[Case] = &[
                 ),
             ),
             (
-                "xfer",
+                "freeze",
                 "[]",
                 Fails(
                     Status::RuntimeError,
-                    "blockchain.transfer is not available to contracts: not implemented in isovm yet",
+                    "token.iost.transferFreeze: transferFreeze is not implemented in isovm yet",
                 ),
             ),
             (

@@ -33,6 +33,22 @@ pub struct Params {
     pub host: HostCosts,
     pub builtins: BuiltinCosts,
     pub tx: TxCosts,
+    pub native_token: NativeToken,
+}
+
+/// The chain's own token in the built-in `token.iost` contract (IOST's `iost`): it exists from
+/// the first block, with these parameters, and only its issuer can issue it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct NativeToken {
+    pub symbol: &'static str,
+    pub issuer: &'static str,
+    /// Decimal places of an amount.
+    pub decimal: u32,
+    /// Most that can ever be issued, in whole units (`decimal` places included).
+    pub total_supply: i64,
+    /// Gas of any `token.iost` call, plus `host.read` per value read, `host.write` and
+    /// `host.per_byte_write` per value written, and a receipt's as an event.
+    pub call: u64,
 }
 
 /// Limits every transaction runs under, the same on every node.
@@ -228,6 +244,13 @@ pub const PARAMS: Params = Params {
         action: 100,
         deploy: 10_000,
         deploy_per_byte: 4,
+    },
+    native_token: NativeToken {
+        symbol: "iost",
+        issuer: "admin",
+        decimal: 8,
+        total_supply: 90_000_000_000 * 100_000_000,
+        call: 1_000,
     },
 };
 

@@ -22,13 +22,49 @@ pub enum Slot<'a> {
 #[error("host failure: {0}")]
 pub struct HostError(pub String);
 
-/// A contract a nested call (`blockchain.call`) runs: its code and its arguments, checked
-/// against its ABI.
-#[derive(Debug, Clone)]
-pub struct Callee {
-    pub code: super::ContractCode,
-    /// The arguments, an array.
-    pub args: serde_json::Value,
+/// A contract a nested call (`blockchain.call`) runs, with its arguments (an array, checked
+/// against its ABI).
+#[derive(Clone)]
+pub enum Callee {
+    /// A JavaScript contract: the engine instantiates its code.
+    Script {
+        code: super::ContractCode,
+        args: serde_json::Value,
+    },
+    /// A contract written in Rust (the native token): the engine calls it with the host the
+    /// call runs against.
+    Native {
+        contract: &'static dyn NativeContract,
+        args: serde_json::Value,
+    },
+}
+
+/// One call of a native contract.
+#[derive(Debug, Clone, Copy)]
+pub struct NativeCall<'a> {
+    pub method: &'a str,
+    /// The arguments, an array checked against the contract's ABI.
+    pub args: &'a serde_json::Value,
+    /// The transaction's publisher, and the contracts that lent their authority to this call
+    /// (see [`crate::contract::auth::authorized`]).
+    pub publisher: &'a str,
+    pub lent: &'a [String],
+    /// A read-only query: methods that write refuse.
+    pub read_only: bool,
+}
+
+/// What a native contract's call did: the gas it charges, and its result (the returns, a
+/// JSON array, as IOST's natives return them) or why it failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NativeOutcome {
+    pub gas: u64,
+    pub result: Result<serde_json::Value, String>,
+}
+
+/// A contract written in Rust, working through the [`Host`] like any call: its reads, writes
+/// and receipts go where the call's go (a trial host's copy, under `--verify-isolation`).
+pub trait NativeContract: Sync {
+    fn call(&self, host: &mut dyn Host, call: &NativeCall<'_>) -> Result<NativeOutcome, HostError>;
 }
 
 /// The world as one contract call sees it.

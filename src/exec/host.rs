@@ -225,6 +225,22 @@ impl Host for TxHost<'_> {
         if api == "init" {
             return refused("cannot call 'init' manually".into());
         }
+        if contract == super::token::TOKEN {
+            let Some(method) = super::token::abi().method(api) else {
+                return refused(format!("abi {api} not found"));
+            };
+            let args: serde_json::Value = match serde_json::from_str(args) {
+                Ok(args) => args,
+                Err(e) => return refused(format!("the arguments are not JSON: {e}")),
+            };
+            if let Err(reason) = method.check_args(&args) {
+                return refused(reason);
+            }
+            return Ok(Ok(Callee::Native {
+                contract: &super::token::TOKEN_CONTRACT,
+                args,
+            }));
+        }
         if contract == super::system::SYSTEM {
             return refused(format!(
                 "the system contract `{contract}` cannot be called from a contract"
@@ -245,7 +261,7 @@ impl Host for TxHost<'_> {
         }
         let code = loaded.code.clone();
         self.callees.insert(contract.to_string(), loaded);
-        Ok(Ok(Callee { code, args }))
+        Ok(Ok(Callee::Script { code, args }))
     }
 
     fn receipt(&mut self, contract: &str, api: &str, content: String) -> Result<(), HostError> {

@@ -19,6 +19,7 @@ mod pipeline;
 mod pool;
 mod query;
 mod system;
+mod token;
 mod tx;
 
 use std::collections::{HashMap, VecDeque};

@@ -84,8 +84,8 @@ pub(super) fn check_id(id: &str) -> Result<(), String> {
             "contract id {id:?} must be 1 to 64 characters of A-Z, a-z, 0-9, `_` and `.`"
         ));
     }
-    if id == SYSTEM {
-        return Err("contract id `system` is reserved".into());
+    if id == SYSTEM || id == super::token::TOKEN {
+        return Err(format!("contract id `{id}` is reserved"));
     }
     Ok(())
 }
@@ -218,7 +218,8 @@ mod tests {
 
     #[test]
     fn contract_ids_are_checked() {
-        assert!(check_id("token.iost").is_ok());
+        assert!(check_id("token.iost").unwrap_err().contains("reserved"));
+        assert!(check_id("exchange.v2").is_ok());
         assert!(check_id("Contract3yZe7d").is_ok());
         assert!(check_id("system").unwrap_err().contains("reserved"));
         assert!(check_id("").is_err());

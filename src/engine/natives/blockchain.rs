@@ -31,12 +31,7 @@ pub(super) fn publisher(scope: &mut v8::PinScope, _args: Args, mut rv: v8::Retur
     });
 }
 
-/// `blockchain.requireAuth(account, permission)`. isovm receives transactions already
-/// verified by the producer and knows one signer, the publisher, who signed with its `active`
-/// permission: an account is authorized for any permission but `owner` exactly when it is
-/// the publisher (IOST falls back from a permission an account lacks to `active`, and never
-/// from `owner`). A contract is authorized when a `callWithAuth` up the stack lent its
-/// authority (IOST's `auth_contract_list`).
+/// `blockchain.requireAuth(account, permission)`: `crate::contract::auth::authorized`.
 pub(super) fn require_auth(
     scope: &mut v8::PinScope,
     args: Args,
@@ -60,8 +55,9 @@ pub(super) fn require_auth(
             MAX_KEY_BYTES,
         )?;
         charge(state, cost::CALL)?;
-        let signed = account == state.publisher && permission != "owner";
-        Ok(bool_value(scope, signed || state.auth.contains(&account)))
+        let ok =
+            crate::contract::auth::authorized(&state.publisher, &state.auth, &account, &permission);
+        Ok(bool_value(scope, ok))
     });
 }
 

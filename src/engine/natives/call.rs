@@ -22,7 +22,7 @@ use super::{
     count, deliver, host_result, string_arg, string_units,
 };
 use crate::consensus::PARAMS;
-use crate::engine::host::Callee;
+use crate::engine::host::{Callee, NativeCall};
 use crate::engine::sandbox::Loader;
 use crate::engine::thrown;
 
@@ -91,26 +91,39 @@ pub(super) fn call_enter(scope: &mut v8::PinScope, args: Args, mut rv: v8::Retur
     }
     let entered = {
         let mut state = shared.borrow_mut();
-        enter_checks(scope, &args, &mut state, what)
+        enter_checks(scope, &args, &mut state, what, with_auth)
     };
-    let (callee, loader, api, record) = match entered {
-        Ok(entered) => entered,
+    let (code, args_value, loader, api, record) = match entered {
+        Ok(Entered::Script {
+            code,
+            args,
+            loader,
+            api,
+            record,
+        }) => (code, args, loader, api, record),
+        Ok(Entered::Ran(returns)) => {
+            // A native contract ran already: no frame, its returns are the result.
+            let Some(returns) = crate::engine::values::js(scope, &returns) else {
+                return;
+            };
+            let undefined = v8::undefined(scope).into();
+            let pair = v8::Array::new_with_elements(scope, &[undefined, returns]);
+            rv.set(pair.into());
+            return;
+        }
         Err(fail) => return deliver(scope, &mut rv, Err(fail)),
     };
     // Without the borrow: binding the wrapper runs its (empty) script.
-    let Some(wrapper) = loader.wrapper(scope, &callee.code) else {
+    let Some(wrapper) = loader.wrapper(scope, &code) else {
         return;
     };
-    let Some(argv) = crate::engine::values::js(scope, &callee.args) else {
+    let Some(argv) = crate::engine::values::js(scope, &args_value) else {
         return;
     };
     {
         let mut state = shared.borrow_mut();
-        let caller_contract = std::mem::replace(&mut state.contract, callee.code.id.clone());
-        let mut auth = state.auth.clone();
-        if with_auth && !auth.contains(&caller_contract) {
-            auth.push(caller_contract.clone());
-        }
+        let auth = lent_to_callee(&state, with_auth);
+        let caller_contract = std::mem::replace(&mut state.contract, code.id.clone());
         let caller = Caller {
             contract: caller_contract,
             method: std::mem::take(&mut state.method),
@@ -124,15 +137,37 @@ pub(super) fn call_enter(scope: &mut v8::PinScope, args: Args, mut rv: v8::Retur
     rv.set(pair.into());
 }
 
+/// What `callEnter` found: a script to instantiate (with the loader to bind it with, the
+/// method and its stack record), or the returns of a native contract it ran.
+enum Entered {
+    Script {
+        code: crate::engine::ContractCode,
+        args: serde_json::Value,
+        loader: Loader,
+        api: String,
+        record: String,
+    },
+    Ran(serde_json::Value),
+}
+
+/// The authority the callee has: the caller's, and with `callWithAuth` the caller's own.
+fn lent_to_callee(state: &CallState, with_auth: bool) -> Vec<String> {
+    let mut auth = state.auth.clone();
+    if with_auth && !auth.contains(&state.contract) {
+        auth.push(state.contract.clone());
+    }
+    auth
+}
+
 /// The checks of `callEnter` that need the call state: arguments, gas, IOST's stack rules,
-/// the callee. Returns the callee, the loader to bind it with, the method and its stack
-/// record.
+/// the callee; a native callee runs here.
 fn enter_checks(
     scope: &mut v8::PinScope,
     args: &Args,
     state: &mut CallState,
     what: &str,
-) -> Outcome<(Callee, Loader, String, String)> {
+    with_auth: bool,
+) -> Outcome<Entered> {
     let contract = string_arg(scope, args, 0, what, "contract", MAX_KEY_BYTES)?;
     let api = string_arg(scope, args, 1, what, "api", MAX_KEY_BYTES)?;
     let argv = string_arg(scope, args, 2, what, "args", PARAMS.limits.max_args_bytes)?;
@@ -152,10 +187,47 @@ fn enter_checks(
     let found = state.host().callee(&contract, &api, &argv);
     let callee = host_result(state, found)?.map_err(Fail::Error)?;
     count(state, string_units(argv.len()))?;
-    let Some(loader) = state.loader.clone() else {
-        return Err(Fail::Error(format!("{what} is not available here")));
-    };
-    Ok((callee, loader, api, record))
+    match callee {
+        Callee::Script { code, args } => {
+            let Some(loader) = state.loader.clone() else {
+                return Err(Fail::Error(format!("{what} is not available here")));
+            };
+            Ok(Entered::Script {
+                code,
+                args,
+                loader,
+                api,
+                record,
+            })
+        }
+        Callee::Native {
+            contract: native,
+            args,
+        } => {
+            let lent = lent_to_callee(state, with_auth);
+            let publisher = state.publisher.clone();
+            let call = NativeCall {
+                method: &api,
+                args: &args,
+                publisher: &publisher,
+                lent: &lent,
+                read_only: state.read_only,
+            };
+            let ran = native.call(state.host(), &call);
+            let outcome = host_result(state, ran)?;
+            charge(state, outcome.gas)?;
+            match outcome.result {
+                Ok(returns) => {
+                    count(state, string_units(returns.to_string().len()))?;
+                    Ok(Entered::Ran(returns))
+                }
+                Err(message) => {
+                    let thrown = thrown::Thrown::plain(format!("{contract}.{api}: {message}"));
+                    Err(fail_nested(state, thrown))
+                }
+            }
+        }
+    }
 }
 
 /// `callSettle(value)`: the callee's pending jobs run (under the callee); a promise it

@@ -11,6 +11,7 @@
 
 const LIMITS = freeze(params.limits);
 const COSTS = freeze(params.builtins);
+const NATIVE_TOKEN = freeze(params.native_token);
 const CODE = freeze(params.code);
 const SHORT_STRING = LIMITS.short_string;
 

@@ -37,12 +37,14 @@ G.blockchain = {
   // `[text]`, the callee's return value as IOST's sandbox writes it (99-internals.js).
   call: (contract, api, args) => callNested(contract, api, args, false),
   callWithAuth: (contract, api, args) => callNested(contract, api, args, true),
-  transfer: notYet("blockchain.transfer"),
-  withdraw: notYet("blockchain.withdraw"),
-  deposit: notYet("blockchain.deposit"),
+  // The chain's token (`token.iost`, `PARAMS.native_token`), with the running contract's
+  // authority, as IOST's blockchain.js: the amount through Float64, the memo as text.
+  transfer: (from, to, amount, memo) => nativeTransfer(from, to, amount, memo),
+  withdraw: (to, amount, memo) => nativeTransfer(natives.contractName(), to, amount, memo),
+  deposit: (from, amount, memo) => nativeTransfer(from, natives.contractName(), amount, memo),
 };
 {
-  const names = ["call", "callWithAuth"];
+  const names = ["call", "callWithAuth", "transfer", "withdraw", "deposit"];
   for (let i = 0; i < names.length; i++) {
     const fn = G.blockchain[names[i]];
     defineProperty(fn, "name", { value: names[i], configurable: true });
@@ -57,6 +59,15 @@ G.IOSTCrypto = {
   sha3Hex: natives.sha3Hex,
   ripemd160Hex: natives.ripemd160Hex,
   verify: notYet("IOSTCrypto.verify"),
+};
+
+const nativeTransfer = (from, to, amount, memo) => {
+  if (memo === undefined || memo === null) {
+    throw new TypeError(`Cannot read properties of ${memo} (reading 'toString')`);
+  }
+  const value = amount instanceof G.Float64 ? amount : new G.Float64(amount);
+  const args = [NATIVE_TOKEN.symbol, from, to, value.toString(), toStr(memo)];
+  return callNested("token.iost", "transfer", args, true);
 };
 
 // ---- console ---------------------------------------------------------------------------------
