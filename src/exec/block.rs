@@ -138,7 +138,8 @@ fn charge_fee(
         block: diff,
         tx: &none,
     };
-    let paid = match layers.get(&key).map_err(|e| HostError(e.to_string()))? {
+    let read = |k: &[u8]| layers.get(k).map_err(|e| HostError(e.to_string()));
+    let paid = match read(&key)? {
         None => 0,
         Some(bytes) => super::host::field_value(bytes)?
             .1
@@ -147,7 +148,7 @@ fn charge_fee(
     };
     // A map field like any other: contracts read it with `storage.globalMapGet`.
     let (seq, counter) =
-        super::host::field_seq(&layers, partition, super::system::SYSTEM, FEES_MAP, &key)?;
+        super::host::field_seq(&read, partition, super::system::SYSTEM, FEES_MAP, &key)?;
     let mut fee = WriteSet::default();
     if let Some((seq_key, next)) = counter {
         fee.put(seq_key, next);

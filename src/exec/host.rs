@@ -21,6 +21,9 @@ pub(super) struct TxHost<'a> {
     pub receipts: Vec<ContractReceipt>,
     /// The contracts nested calls ran, by id (to map their error locations to their source).
     pub callees: HashMap<String, Arc<Loaded>>,
+    /// What this transaction read below its own writes (the block's diff and the store do
+    /// not change while it runs): a field is read again when it is put, to keep its number.
+    reads: std::cell::RefCell<HashMap<Vec<u8>, Option<Vec<u8>>>>,
     ctx: &'a BlockCtx<'a>,
     /// The transaction (for log lines and `blockchain.txInfo()`).
     pub tx: &'a crate::schema::Tx,
@@ -44,6 +47,7 @@ impl<'a> TxHost<'a> {
             events: Vec::new(),
             receipts: Vec::new(),
             callees: HashMap::new(),
+            reads: Default::default(),
             ctx,
             tx,
             timestamp_ms: ctx.timestamp_ms,
@@ -61,7 +65,18 @@ impl<'a> TxHost<'a> {
 
     /// Reads a raw state key through all layers.
     pub fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>, HostError> {
-        self.layers().get(key).map_err(|e| HostError(e.to_string()))
+        if self.writes.contains(key) {
+            return self.layers().get(key).map_err(|e| HostError(e.to_string()));
+        }
+        if let Some(value) = self.reads.borrow().get(key) {
+            return Ok(value.clone());
+        }
+        let value = self
+            .layers()
+            .get(key)
+            .map_err(|e| HostError(e.to_string()))?;
+        self.reads.borrow_mut().insert(key.to_vec(), value.clone());
+        Ok(value)
     }
 
     fn key(&self, slot: &Slot<'_>) -> Vec<u8> {
@@ -83,13 +98,12 @@ pub(super) type SeqWrite = (Vec<u8>, Vec<u8>);
 /// `contract`) gives it: its own while it exists, else the map's next, with the map's
 /// counter to write.
 pub(super) fn field_seq(
-    layers: &Layers<'_>,
+    read: &dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, HostError>,
     partition: u32,
     contract: &str,
     map: &str,
     field_key: &[u8],
 ) -> Result<(u64, Option<SeqWrite>), HostError> {
-    let read = |key: &[u8]| layers.get(key).map_err(|e| HostError(e.to_string()));
     if let Some(old) = read(field_key)? {
         return Ok((seq_of(&old)?, None));
     }
@@ -148,7 +162,7 @@ impl Host for TxHost<'_> {
                 contract, key: map, ..
             } => {
                 let (seq, counter) =
-                    field_seq(&self.layers(), self.partition, contract, map, &key)?;
+                    field_seq(&|k| self.read(k), self.partition, contract, map, &key)?;
                 if let Some((seq_key, next)) = counter {
                     self.writes.put(seq_key, next);
                 }
