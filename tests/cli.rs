@@ -26,6 +26,76 @@ fn blocks(lines: &[Value]) -> Vec<&Value> {
 }
 
 #[test]
+fn the_exchange_example_trades_through_three_contracts() {
+    let db = tempfile::tempdir().unwrap();
+    let dir = root().join("examples/exchange");
+    let (setup, trades) = (dir.join("01-setup.json"), dir.join("02-trades.json"));
+    // The batches embed the contract sources: they must be what make-batches.py writes.
+    for name in ["ledger", "market"] {
+        let source = std::fs::read_to_string(dir.join(format!("{name}.js"))).unwrap();
+        let batch: Value = serde_json::from_str(&std::fs::read_to_string(&setup).unwrap()).unwrap();
+        let embedded = batch["txs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["actions"][0]["args"][2] == name)
+            .map(|t| t["actions"][0]["args"][0].as_str().unwrap().to_string());
+        assert_eq!(
+            embedded.as_deref(),
+            Some(source.as_str()),
+            "run make-batches.py: {name}.js changed"
+        );
+    }
+    let (ok, stdout, stderr) = exec(db.path(), &[&setup, &trades]);
+    assert!(ok, "isovm exec failed: {stderr}");
+    let lines = json_lines(&stdout);
+    let receipts: Vec<&Value> = lines.iter().filter(|l| l.get("status").is_some()).collect();
+    let statuses: Vec<&str> = receipts
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses[..7], ["success"; 7], "{stdout}");
+    assert_eq!(
+        statuses[7..],
+        [
+            "success",
+            "runtime_error",
+            "success",
+            "runtime_error",
+            "runtime_error",
+            "success",
+            "success",
+            "success",
+            "success",
+            "success"
+        ],
+        "{stdout}"
+    );
+    let message = |i: usize| receipts[i]["message"].as_str().unwrap();
+    assert_eq!(
+        message(8),
+        "token.iost.transfer: balance not enough 10 < 12.5"
+    );
+    assert!(message(10).contains("only the market may record a sale"));
+    let returned = |i: usize| receipts[i]["returns"][0].as_str().unwrap();
+    // Sale 1 and sale 2 (bob's failed purchase moved nothing and recorded nothing).
+    assert_eq!((returned(7), returned(9)), ("1", "2"));
+    assert_eq!(returned(13), r#"{"gold":"94","iost":"3","price":"2.5"}"#);
+    assert_eq!((returned(14), returned(15)), (r#""4""#, r#""5""#));
+    assert_eq!(returned(16), r#"["alice","bob"]"#);
+    // One purchase: the buyer's payment, the market's gold, the ledger's event.
+    let sale = receipts[7];
+    let names: Vec<&str> = sale["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["func_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["token.iost/transfer", "token.iost/transfer"]);
+    assert_eq!(sale["events"][0]["contract"], "ledger");
+}
+
+#[test]
 fn the_token_example_runs_end_to_end() {
     let db = tempfile::tempdir().unwrap();
     let (deploy, transfers) = (example("01-deploy.json"), example("02-transfers.json"));

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Writes the exchange example's batch files from its contract sources: run it after editing
+ledger.js or market.js (the batches embed the sources). Standard library only."""
+import json
+import pathlib
+
+here = pathlib.Path(__file__).resolve().parent
+time0 = 1767225600000
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def tx_hash(height, i):
+    # A readable, unique base58 hash per transaction.
+    return "Ex" + B58[height] + B58[i] + "ch"
+
+
+def tx(height, i, publisher, contract, method, args, gas=2_000_000):
+    return {
+        "hash": tx_hash(height, i),
+        "publisher": publisher,
+        "gas_limit": gas,
+        "actions": [{"contract": contract, "method": method, "args": args}],
+    }
+
+
+def deploy(name):
+    code = (here / f"{name}.js").read_text()
+    abi = (here / f"{name}.abi.json").read_text()
+    return [code, json.dumps(json.loads(abi), separators=(",", ":")), name]
+
+
+def batch(height, txs):
+    return {
+        "partition": 0,
+        "height": height,
+        "timestamp_ms": time0 + 3000 * height,
+        "producer": "producer-1",
+        "txs": [tx(height, i, *t) for i, t in enumerate(txs)],
+    }
+
+
+setup = batch(1, [
+    ("carol", "system", "deploy", deploy("ledger")),
+    ("carol", "system", "deploy", deploy("market")),
+    # carol issues her token, gold, and stocks the market with it.
+    ("carol", "token.iost", "create", ["gold", "carol", 1000, "{\"decimal\": 0, \"fullName\": \"Gold\"}"]),
+    ("carol", "token.iost", "issue", ["gold", "market", "100"]),
+    ("carol", "market", "setPrice", ["2.5"]),
+    # The chain's token comes from its issuer (consensus parameters: native_token).
+    ("admin", "token.iost", "issue", ["iost", "alice", "1000"]),
+    ("admin", "token.iost", "issue", ["iost", "bob", "10"]),
+])
+
+trades = batch(2, [
+    ("alice", "market", "buy", ["4"]),          # pays 10 iost, gets 4 gold: sale 1
+    ("bob", "market", "buy", ["5"]),            # would cost 12.5 iost; bob has 10: fails, nothing moves
+    ("bob", "market", "buy", ["2"]),            # 5 iost: sale 2
+    ("alice", "ledger", "record", ["alice", "99", "0"]),  # refused: only the market records
+    ("bob", "market", "setPrice", ["0.01"]),    # refused: bob is not the owner
+    ("carol", "market", "withdraw", ["12"]),   # carol takes 12 of the 15 iost
+    ("alice", "market", "stock", []),
+    ("alice", "token.iost", "balanceOf", ["gold", "alice"]),
+    ("alice", "token.iost", "balanceOf", ["iost", "bob"]),
+    ("alice", "ledger", "buyers", []),
+])
+
+for name, content in [("01-setup.json", setup), ("02-trades.json", trades)]:
+    (here / name).write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n")
