@@ -8,6 +8,8 @@ cd "$isovm_root"
 isovm_apt_install clang libclang-dev rabbitmq-server nodejs
 isovm_v8_archive
 isovm_rabbitmq
+# TypeScript, for the SDK's test (tests/sdk.rs): the version sdk/package.json pins.
+[ -x sdk/node_modules/.bin/tsc ] || (cd sdk && npm install --no-audit --no-fund --loglevel=error)
 cargo test --release "$@"
 # The contract, hostile, determinism and built-in suites and the leak corpus once more, with
 # every call run both in the worker's reused context and in a fresh one, compared
