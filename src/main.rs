@@ -153,6 +153,18 @@ enum Command {
         timeout: u64,
         request: String,
     },
+    /// Make one deployable package of a contract's modules: DIR's `package.json` `main` (else
+    /// `index.js`), every module it requires (relative files, JSON files, CommonJS
+    /// dependencies under `node_modules`), and DIR/abi.json. Writes MessagePack to `-o FILE`
+    /// and prints a summary line; without `-o`, prints the package as JSON, the form a deploy
+    /// action's first argument takes (`{"contract":"system","method":"deploy","args":[PACKAGE,
+    /// null, ID]}`)
+    Package {
+        dir: PathBuf,
+        /// Where to write the package (MessagePack).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
     /// Print the consensus parameters (costs and limits every receipt follows from) as JSON,
     /// with their version: nodes agree on receipts only if they run the same table.
     Params,
@@ -435,6 +447,21 @@ fn main() -> ExitCode {
                 let reply = cmd::rpc::run(&request, &bus.config()?, timeout, &mut stdout).await?;
                 if matches!(reply, RpcReply::Error(_)) {
                     return Ok(ExitCode::FAILURE);
+                }
+            }
+            Command::Package { dir, out } => {
+                let package = cmd::package::build(&dir)?;
+                match out {
+                    None => println!("{}", serde_json::to_string(&package)?),
+                    Some(out) => {
+                        std::fs::write(&out, isovm::schema::to_msgpack(&package))
+                            .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+                        let summary = serde_json::json!({
+                            "package": out, "main": package.main,
+                            "modules": package.modules.len(), "hash": package.hash,
+                        });
+                        println!("{summary}");
+                    }
                 }
             }
             Command::Params => println!("{}", isovm::consensus::to_json()),

@@ -30,22 +30,33 @@ fn the_exchange_example_trades_through_three_contracts() {
     let db = tempfile::tempdir().unwrap();
     let dir = root().join("examples/exchange");
     let (setup, trades) = (dir.join("01-setup.json"), dir.join("02-trades.json"));
-    // The batches embed the contract sources: they must be what make-batches.py writes.
-    for name in ["ledger", "market"] {
-        let source = std::fs::read_to_string(dir.join(format!("{name}.js"))).unwrap();
-        let batch: Value = serde_json::from_str(&std::fs::read_to_string(&setup).unwrap()).unwrap();
-        let embedded = batch["txs"]
+    // The batches embed the contracts: they must be what make-batches.py writes, the ledger's
+    // source and the market's package as `isovm package` makes it.
+    let batch: Value = serde_json::from_str(&std::fs::read_to_string(&setup).unwrap()).unwrap();
+    let embedded = |name: &str| {
+        batch["txs"]
             .as_array()
             .unwrap()
             .iter()
             .find(|t| t["actions"][0]["args"][2] == name)
-            .map(|t| t["actions"][0]["args"][0].as_str().unwrap().to_string());
-        assert_eq!(
-            embedded.as_deref(),
-            Some(source.as_str()),
-            "run make-batches.py: {name}.js changed"
-        );
-    }
+            .map(|t| t["actions"][0]["args"][0].clone())
+            .unwrap()
+    };
+    let ledger = std::fs::read_to_string(dir.join("ledger.js")).unwrap();
+    assert_eq!(
+        embedded("ledger"),
+        Value::from(ledger),
+        "run make-batches.py: ledger.js changed"
+    );
+    let (ok, package, stderr) = isovm(&["package", dir.join("market").to_str().unwrap()]);
+    assert!(ok, "isovm package failed: {stderr}");
+    let package: Value = serde_json::from_str(&package).unwrap();
+    assert_eq!(
+        embedded("market"),
+        package,
+        "run make-batches.py: the market package changed"
+    );
+    assert_eq!(package["modules"].as_object().unwrap().len(), 5);
     let (ok, stdout, stderr) = exec(db.path(), &[&setup, &trades]);
     assert!(ok, "isovm exec failed: {stderr}");
     let lines = json_lines(&stdout);

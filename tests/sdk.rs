@@ -97,7 +97,7 @@ async fn the_example_compiled_to_javascript_trades_on_the_engine() {
         .deploy(&read("ledger.js"), &read("ledger.abi.json"), "ledger")
         .await;
     chain
-        .deploy(&market, &read("market.abi.json"), "market")
+        .deploy(&market, &read("market/abi.json"), "market")
         .await;
     let issuer = isovm::consensus::PARAMS.native_token.issuer;
     let gold = r#"{"decimal": 0}"#;

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes the exchange example's batch files from its contract sources: run it after editing
-ledger.js or market.js (the batches embed the sources). Standard library only."""
+ledger.js or the market package (market/), with isovm built (the market is deployed as the
+package `isovm package market` makes; the batches embed the sources). Standard library only."""
 import json
 import pathlib
+import subprocess
 
 here = pathlib.Path(__file__).resolve().parent
 time0 = 1767225600000
@@ -29,6 +31,14 @@ def deploy(name):
     return [code, json.dumps(json.loads(abi), separators=(",", ":")), name]
 
 
+def deploy_package(name):
+    isovm = here.parent.parent / "target" / "release" / "isovm"
+    out = subprocess.run([str(isovm), "package", str(here / name)], check=True,
+                         capture_output=True, text=True).stdout
+    # The package's own ABI (its abi.json): null as the deploy's second argument.
+    return [json.loads(out), None, name]
+
+
 def batch(height, txs):
     return {
         "partition": 0,
@@ -41,7 +51,7 @@ def batch(height, txs):
 
 setup = batch(1, [
     ("carol", "system", "deploy", deploy("ledger")),
-    ("carol", "system", "deploy", deploy("market")),
+    ("carol", "system", "deploy", deploy_package("market")),
     # carol issues her token, gold, and stocks the market with it.
     ("carol", "token.iost", "create", ["gold", "carol", 1000, "{\"decimal\": 0, \"fullName\": \"Gold\"}"]),
     ("carol", "token.iost", "issue", ["gold", "market", "100"]),

@@ -1,4 +1,4 @@
-// The exchange example's market (examples/exchange/market.js) in TypeScript, type-checked
+// The exchange example's market (examples/exchange/market/, a package there) as one TypeScript file, type-checked
 // against sdk/isovm.d.ts by tests/sdk.rs, which also compiles it to JavaScript and runs it.
 
 const GOLD = "gold";

@@ -7,6 +7,7 @@
 pub mod abi;
 pub mod auth;
 pub mod instrument;
+pub mod package;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,25 @@ pub struct Compiled {
 /// Checks and instruments a contract. Deep nesting makes parsing recursive, so this runs on
 /// a thread with a large stack (the engine's sandbox threads).
 pub fn compile(source: &str, abi_json: &str) -> Result<Compiled, CompileError> {
+    compile_with(source, abi_json, None)
+}
+
+/// Checks and instruments a package's bundle (`package.rs`): the main module is validated by
+/// IOST's rules on its own source, the bundle is what runs.
+pub fn compile_package(
+    package: &package::Package,
+    bundle: &str,
+    abi_json: &str,
+) -> Result<Compiled, CompileError> {
+    let main = &package.modules[&package.main];
+    compile_with(bundle, abi_json, Some(main))
+}
+
+fn compile_with(
+    source: &str,
+    abi_json: &str,
+    validated: Option<&str>,
+) -> Result<Compiled, CompileError> {
     if source.len() > MAX_SOURCE_BYTES {
         return Err(CompileError::TooLarge {
             size: source.len(),
@@ -79,7 +99,15 @@ pub fn compile(source: &str, abi_json: &str) -> Result<Compiled, CompileError> {
     }
     let abi = Abi::parse(abi_json).map_err(CompileError::Abi)?;
     let instrumented = instrument::instrument(source)?;
-    validate::check(&instrumented.exported, &abi).map_err(CompileError::Abi)?;
+    let main_exported;
+    let exported = match validated {
+        None => &instrumented.exported,
+        Some(main) => {
+            main_exported = instrument::instrument(main)?.exported;
+            &main_exported
+        }
+    };
+    validate::check(exported, &abi).map_err(CompileError::Abi)?;
     let code_hash = Sha256::digest(instrumented.code.as_bytes()).into();
     Ok(Compiled {
         abi,

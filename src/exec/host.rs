@@ -91,6 +91,9 @@ impl<'a> TxHost<'a> {
     }
 }
 
+/// A read of a raw state key.
+pub(super) type RawRead<'a> = dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, HostError> + 'a;
+
 /// A map's counter key and its new value.
 pub(super) type SeqWrite = (Vec<u8>, Vec<u8>);
 
@@ -98,7 +101,7 @@ pub(super) type SeqWrite = (Vec<u8>, Vec<u8>);
 /// `contract`) gives it: its own while it exists, else the map's next, with the map's
 /// counter to write.
 pub(super) fn field_seq(
-    read: &dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, HostError>,
+    read: &RawRead<'_>,
     partition: u32,
     contract: &str,
     map: &str,

@@ -3,7 +3,7 @@
 use super::tx::{self, Abandon, BlockCtx};
 use super::{ExecError, ExecOptions, ledger, system};
 use crate::consensus::PARAMS;
-use crate::contract::{self, ContractRecord};
+use crate::contract::ContractRecord;
 use crate::engine::Sandbox;
 use crate::schema::{Action, Query, QueryReply, Tx};
 use crate::state::{BlockDiff, keys};
@@ -121,16 +121,26 @@ fn validate_action(
             Ok(args) => args,
             Err(reason) => return Ok(Err(reason)),
         };
-        let id = args.id.unwrap_or_else(|| format!("Contract{}", tx.hash));
+        let id = args
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("Contract{}", tx.hash));
         if let Err(reason) = system::check_id(&id) {
             return Ok(Err(reason));
         }
         if base.get(&keys::contract_key(partition, &id))?.is_some() {
             return Ok(Err(format!("contract `{id}` already exists")));
         }
-        return Ok(contract::compile(&args.source, &args.abi_json)
-            .map(|_| ())
-            .map_err(|e| e.to_string()));
+        return Ok(args.compile().map(|_| ()).map_err(|e| e.to_string()));
+    }
+    if action.contract == super::token::TOKEN {
+        return Ok(match super::token::abi().method(&action.method) {
+            Some(method) => method.check_args(&action.args),
+            None => Err(format!(
+                "contract `{}` has no method `{}` in its ABI",
+                action.contract, action.method
+            )),
+        });
     }
     let Some(bytes) = base.get(&keys::contract_key(partition, &action.contract))? else {
         return Ok(Err(format!(

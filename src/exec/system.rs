@@ -34,9 +34,22 @@ pub(super) fn call(
 
 /// The arguments of a deploy, checked.
 pub(super) struct DeployArgs {
+    /// The contract's source: the single source given, or a package's bundle.
     pub source: String,
     pub abi_json: String,
     pub id: Option<String>,
+    /// The package the source was bundled from, when a package was deployed.
+    pub package: Option<contract::package::Package>,
+}
+
+impl DeployArgs {
+    /// The compile stage for what was given: a single source, or a package's bundle.
+    pub fn compile(&self) -> Result<contract::Compiled, contract::CompileError> {
+        match &self.package {
+            Some(package) => contract::compile_package(package, &self.source, &self.abi_json),
+            None => contract::compile(&self.source, &self.abi_json),
+        }
+    }
 }
 
 pub(super) fn deploy_args(args: &Value) -> Result<DeployArgs, String> {
@@ -47,13 +60,31 @@ pub(super) fn deploy_args(args: &Value) -> Result<DeployArgs, String> {
             args.len()
         ));
     }
-    let source = args[0]
-        .as_str()
-        .ok_or("system.deploy: argument 1 (code) must be a string")?
-        .to_string();
-    let abi_json = match &args[1] {
-        Value::String(text) => text.clone(),
-        object @ Value::Object(_) => object.to_string(),
+    let package = match &args[0] {
+        Value::String(_) => None,
+        object @ Value::Object(_) => {
+            let package: contract::package::Package = serde_json::from_value(object.clone())
+                .map_err(|e| format!("system.deploy: argument 1 is not a package: {e}"))?;
+            package
+                .check()
+                .map_err(|e| format!("system.deploy: argument 1 is not a valid package: {e}"))?;
+            Some(package)
+        }
+        _ => {
+            return Err(
+                "system.deploy: argument 1 (code) must be the source as a string, or a package (`isovm package`)"
+                    .into(),
+            );
+        }
+    };
+    let source = match &package {
+        Some(package) => package.bundle(),
+        None => args[0].as_str().unwrap_or_default().to_string(),
+    };
+    let abi_json = match (&args[1], &package) {
+        (Value::Null, Some(package)) => package.abi.to_string(),
+        (Value::String(text), _) => text.clone(),
+        (object @ Value::Object(_), _) => object.to_string(),
         _ => {
             return Err(
                 "system.deploy: argument 2 (abi) must be the ABI as a JSON string or object".into(),
@@ -69,6 +100,7 @@ pub(super) fn deploy_args(args: &Value) -> Result<DeployArgs, String> {
         source,
         abi_json,
         id,
+        package,
     })
 }
 
@@ -104,6 +136,7 @@ fn deploy(
     // As IOST does: `Contract` + the transaction hash (already base58).
     let id = args
         .id
+        .clone()
         .unwrap_or_else(|| format!("Contract{}", run.tx.hash));
     if let Err(message) = check_id(&id) {
         return invalid(message);
@@ -116,7 +149,7 @@ fn deploy(
     if load_contract(host, &id)?.is_some() {
         return invalid(format!("contract `{id}` already exists"));
     }
-    let compiled = match contract::compile(&args.source, &args.abi_json) {
+    let compiled = match args.compile() {
         Ok(compiled) => compiled,
         Err(e) => return invalid(e.to_string()),
     };
