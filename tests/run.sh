@@ -17,5 +17,6 @@ cargo test --release "$@"
 if [ $# -eq 0 ]; then
   ISOVM_VERIFY_ISOLATION=1 cargo test --release --test contracts --test hostile \
     --test determinism --test isolation --test builtins_strings --test builtins_objects \
-    --test instrumented_semantics --test nested_calls --test iost_numbers --test native_token --test package
+    --test instrumented_semantics --test nested_calls --test iost_numbers --test native_token \
+    --test package --test update
 fi

@@ -20,8 +20,8 @@ pub use builtins::BuiltinCosts;
 /// built-ins and memory were metered; 3 added `blockchain.blockInfo`, `txInfo`,
 /// `contextInfo`, `contractOwner`, three `IOSTCrypto` digests and IOST's deploy validation
 /// (`docs/gas.md`, "Consensus changes"); 4 added nested calls (`blockchain.call`,
-/// `callWithAuth`), `blockchain.receipt`, IOST's storage key rule and map order, and
-/// `BigNumber`/`Int64`/`Float64`.
+/// `callWithAuth`), `blockchain.receipt`, IOST's storage key rule and map order,
+/// `BigNumber`/`Int64`/`Float64`, the native token and `system.updateCode`.
 pub const VERSION: u32 = 4;
 
 /// The whole table.
@@ -178,7 +178,7 @@ pub struct HostCosts {
 pub struct TxCosts {
     /// Every action, before it runs, plus one per byte of its JSON arguments.
     pub action: u64,
-    /// A deploy, plus `deploy_per_byte` per byte of source.
+    /// A deploy or an update (`system.updateCode`), plus `deploy_per_byte` per byte of source.
     pub deploy: u64,
     pub deploy_per_byte: u64,
 }

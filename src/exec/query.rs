@@ -111,27 +111,7 @@ fn validate_action(
         )));
     }
     if action.contract == system::SYSTEM {
-        if action.method != "deploy" {
-            return Ok(Err(format!(
-                "the system contract has no method `{}`; it has `deploy`",
-                action.method
-            )));
-        }
-        let args = match system::deploy_args(&action.args) {
-            Ok(args) => args,
-            Err(reason) => return Ok(Err(reason)),
-        };
-        let id = args
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("Contract{}", tx.hash));
-        if let Err(reason) = system::check_id(&id) {
-            return Ok(Err(reason));
-        }
-        if base.get(&keys::contract_key(partition, &id))?.is_some() {
-            return Ok(Err(format!("contract `{id}` already exists")));
-        }
-        return Ok(args.compile().map(|_| ()).map_err(|e| e.to_string()));
+        return validate_system(base, partition, tx, action);
     }
     if action.contract == super::token::TOKEN {
         return Ok(match super::token::abi().method(&action.method) {
@@ -156,4 +136,54 @@ fn validate_action(
         )));
     };
     Ok(method.check_args(&action.args))
+}
+
+/// A deploy or an update, checked as far as it can be without running contract code: the
+/// arguments, the id, the record it needs (or must not find), and the new code's compile.
+fn validate_system(
+    base: &dyn ReadView,
+    partition: u32,
+    tx: &Tx,
+    action: &Action,
+) -> Result<Result<(), String>, ExecError> {
+    let code = match action.method.as_str() {
+        "deploy" => {
+            let args = match system::deploy_args(&action.args) {
+                Ok(args) => args,
+                Err(reason) => return Ok(Err(reason)),
+            };
+            let id = args
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("Contract{}", tx.hash));
+            if let Err(reason) = system::check_id(&id) {
+                return Ok(Err(reason));
+            }
+            if base.get(&keys::contract_key(partition, &id))?.is_some() {
+                return Ok(Err(format!("contract `{id}` already exists")));
+            }
+            args.code
+        }
+        "updateCode" => {
+            let args = match system::update_args(&action.args) {
+                Ok(args) => args,
+                Err(reason) => return Ok(Err(reason)),
+            };
+            let Some(bytes) = base.get(&keys::contract_key(partition, &args.id))? else {
+                return Ok(Err(system::not_exists(&args.id)));
+            };
+            let record = ContractRecord::decode(&bytes).map_err(ExecError::Corrupt)?;
+            if let Err(reason) = system::check_update(&record, &args, &tx.publisher) {
+                return Ok(Err(reason));
+            }
+            args.code
+        }
+        other => {
+            return Ok(Err(format!(
+                "the system contract has no method `{other}`; it has {}",
+                system::METHODS
+            )));
+        }
+    };
+    Ok(code.compile().map(|_| ()).map_err(|e| e.to_string()))
 }
