@@ -527,8 +527,8 @@ const CASES: &[Case] = &[
   freeze() { return blockchain.call("token.iost", "transferFreeze", ["iost", "a", "b", "1", 0, ""]); }
   mod() { return require("fs"); }
   big() { return new BigNumber(1).toFraction(); }
-  hash() { return IOSTCrypto.verify("ed25519", "", "", ""); }"#,
-        abi: &[("freeze", &[]), ("mod", &[]), ("big", &[]), ("hash", &[])],
+"#,
+        abi: &[("freeze", &[]), ("mod", &[]), ("big", &[])],
         calls: &[
             (
                 "big",
@@ -536,14 +536,6 @@ const CASES: &[Case] = &[
                 Fails(
                     Status::RuntimeError,
                     "BigNumber.prototype.toFraction is not implemented in isovm yet",
-                ),
-            ),
-            (
-                "hash",
-                "[]",
-                Fails(
-                    Status::RuntimeError,
-                    "IOSTCrypto.verify is not available to contracts: not implemented in isovm yet",
                 ),
             ),
             (
@@ -992,6 +984,407 @@ module.exports = Crypto;
         long.gas_used > short.gas_used + 10_000 * 2,
         "{} vs {}",
         long.gas_used,
+        short.gas_used
+    );
+}
+
+/// RFC 8032, section 7.1, TESTS 1 to 3: (public key, message, signature), in hex.
+const RFC8032: [(&str, &str, &str); 3] = [
+    (
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        "",
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+    ),
+    (
+        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+        "72",
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+    ),
+    (
+        "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
+        "af82",
+        "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a",
+    ),
+];
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn b58(bytes: &[u8]) -> String {
+    bs58::encode(bytes).into_string()
+}
+
+/// The same bytes with one bit of byte `at` flipped.
+fn flipped(bytes: &[u8], at: usize) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out[at] ^= 1;
+    out
+}
+
+#[tokio::test]
+async fn iost_crypto_verify() {
+    use k256::ecdsa::signature::hazmat::PrehashSigner;
+    use sha3::Digest;
+
+    let source = r#"
+class Crypto {
+  init() {}
+  verify(algo, msg, sig, pubkey) { return IOSTCrypto.verify(algo, msg, sig, pubkey); }
+  notText() { return IOSTCrypto.verify("ed25519", 1, "", ""); }
+  type() { return typeof IOSTCrypto.verify("rsa", "", "", ""); }
+}
+module.exports = Crypto;
+"#;
+    let mut chain = Chain::new();
+    let methods: &[(&str, &[&str])] = &[
+        ("verify", &["string", "string", "string", "string"]),
+        ("notText", &[]),
+        ("type", &[]),
+    ];
+    chain.deploy(source, &abi(methods), "crypto").await;
+
+    // (what, algo, msg, sig, pubkey, IOST's answer), all but algo base58 as IOST takes them.
+    let mut cases: Vec<(String, String, String, String, String, &str)> = Vec::new();
+    let mut case = |what: &str, algo: &str, msg: &[u8], sig: &[u8], pubkey: &[u8], want| {
+        let (msg, sig, pubkey) = (b58(msg), b58(sig), b58(pubkey));
+        cases.push((what.into(), algo.into(), msg, sig, pubkey, want));
+    };
+    for (i, (pubkey, msg, sig)) in RFC8032.iter().enumerate() {
+        let (pubkey, msg, sig) = (unhex(pubkey), unhex(msg), unhex(sig));
+        let test = format!("RFC 8032 TEST {}", i + 1);
+        case(&test, "ed25519", &msg, &sig, &pubkey, "1");
+        case(
+            &format!("{test}, R tampered"),
+            "ed25519",
+            &msg,
+            &flipped(&sig, 3),
+            &pubkey,
+            "0",
+        );
+        case(
+            &format!("{test}, S tampered"),
+            "ed25519",
+            &msg,
+            &flipped(&sig, 40),
+            &pubkey,
+            "0",
+        );
+        case(
+            &format!("{test}, message tampered"),
+            "ed25519",
+            &[msg.clone(), vec![0]].concat(),
+            &sig,
+            &pubkey,
+            "0",
+        );
+        case(
+            &format!("{test}, key tampered"),
+            "ed25519",
+            &msg,
+            &sig,
+            &flipped(&pubkey, 0),
+            "0",
+        );
+        case(
+            &format!("{test}, key cut"),
+            "ed25519",
+            &msg,
+            &sig,
+            &pubkey[..31],
+            "0",
+        );
+        case(
+            &format!("{test}, as secp256k1"),
+            "secp256k1",
+            &msg,
+            &sig,
+            &pubkey,
+            "0",
+        );
+        case(
+            &format!("{test}, algorithm unknown"),
+            "Ed25519",
+            &msg,
+            &sig,
+            &pubkey,
+            "0",
+        );
+    }
+    // S + L (the group order) is the same scalar, but not canonical: refused, as Go does.
+    let (pubkey, msg, sig) = (
+        unhex(RFC8032[1].0),
+        unhex(RFC8032[1].1),
+        unhex(RFC8032[1].2),
+    );
+    let order = unhex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+    let mut unreduced = sig.clone();
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let sum = unreduced[32 + i] as u16 + order[i] as u16 + carry;
+        unreduced[32 + i] = sum as u8;
+        carry = sum >> 8;
+    }
+    case(
+        "RFC 8032 TEST 2, S + L",
+        "ed25519",
+        &msg,
+        &unreduced,
+        &pubkey,
+        "0",
+    );
+    // The identity as the key (small order), R the identity, S = 0: [0]B = R + [k]A for any
+    // message. Go's check accepts it, so isovm does (`verify_strict` would not).
+    let identity = [&[1u8][..], &[0u8; 31]].concat();
+    let forged = [identity.clone(), vec![0; 32]].concat();
+    case(
+        "small-order key and R, S = 0",
+        "ed25519",
+        b"any message",
+        &forged,
+        &identity,
+        "1",
+    );
+
+    // secp256k1: a key of our own, the message a SHA3-256 digest signed as it is (RFC 6979
+    // nonces, low S), as IOST signs a transaction's hash.
+    let secret: [u8; 32] = sha3::Sha3_256::digest(b"isovm secp256k1 test key").into();
+    let signer = k256::ecdsa::SigningKey::from_bytes(&secret.into()).unwrap();
+    let digest = sha3::Sha3_256::digest(b"hello world").to_vec();
+    let signature: k256::ecdsa::Signature = signer.sign_prehash(&digest).unwrap();
+    let sig = signature.to_bytes().to_vec();
+    let key = signer.verifying_key();
+    let compressed = key.to_encoded_point(true).as_bytes().to_vec();
+    let uncompressed = key.to_encoded_point(false).as_bytes().to_vec();
+    let odd = uncompressed[64] & 1;
+    let hybrid = [&[6 | odd][..], &uncompressed[1..]].concat();
+    let hybrid_wrong = [&[7 - odd][..], &uncompressed[1..]].concat();
+    let (r, s) = signature.split_scalars();
+    let high_s = k256::ecdsa::Signature::from_scalars(r, -*s)
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    let k = "secp256k1";
+    case("secp256k1", k, &digest, &sig, &compressed, "1");
+    case(
+        "secp256k1, uncompressed key",
+        k,
+        &digest,
+        &sig,
+        &uncompressed,
+        "1",
+    );
+    case("secp256k1, hybrid key", k, &digest, &sig, &hybrid, "1");
+    case(
+        "secp256k1, hybrid key of the other parity",
+        k,
+        &digest,
+        &sig,
+        &hybrid_wrong,
+        "0",
+    );
+    case(
+        "secp256k1, high S (the same signature, malleated)",
+        k,
+        &digest,
+        &high_s,
+        &compressed,
+        "0",
+    );
+    case(
+        "secp256k1, r tampered",
+        k,
+        &digest,
+        &flipped(&sig, 5),
+        &compressed,
+        "0",
+    );
+    case(
+        "secp256k1, s tampered",
+        k,
+        &digest,
+        &flipped(&sig, 60),
+        &compressed,
+        "0",
+    );
+    case(
+        "secp256k1, digest tampered",
+        k,
+        &flipped(&digest, 0),
+        &sig,
+        &compressed,
+        "0",
+    );
+    case(
+        "secp256k1, the text, not its digest",
+        k,
+        b"hello world",
+        &sig,
+        &compressed,
+        "0",
+    );
+    case(
+        "secp256k1, bytes after the first 32 ignored",
+        k,
+        &[digest.clone(), vec![1, 2, 3]].concat(),
+        &sig,
+        &compressed,
+        "1",
+    );
+    case(
+        "secp256k1, key tampered",
+        k,
+        &digest,
+        &sig,
+        &flipped(&compressed, 10),
+        "0",
+    );
+    case(
+        "secp256k1, as ed25519",
+        "ed25519",
+        &digest,
+        &sig,
+        &compressed,
+        "0",
+    );
+    case(
+        "secp256k1, signature cut",
+        k,
+        &digest,
+        &sig[..63],
+        &compressed,
+        "0",
+    );
+    // Text that is not base58 is read as no bytes, as IOST's decoder answers: TEST 1 signs
+    // the empty message, so any such text verifies in its place.
+    let test1 = (b58(&unhex(RFC8032[0].2)), b58(&unhex(RFC8032[0].0)));
+    let bad = [
+        (
+            "message not base58 (0)",
+            "0",
+            test1.0.clone(),
+            test1.1.clone(),
+            "1",
+        ),
+        (
+            "message not base58 (l)",
+            "2yl",
+            test1.0.clone(),
+            test1.1.clone(),
+            "1",
+        ),
+        (
+            "signature not base58",
+            "",
+            "0OIl".to_string(),
+            test1.1.clone(),
+            "0",
+        ),
+        (
+            "key not base58",
+            "",
+            test1.0.clone(),
+            format!("{}0", test1.1),
+            "0",
+        ),
+        (
+            "signature not ASCII",
+            "",
+            format!("{}é", test1.0),
+            test1.1.clone(),
+            "0",
+        ),
+        ("all empty", "", String::new(), String::new(), "0"),
+    ];
+    for (what, msg, sig, pubkey, want) in bad {
+        cases.push((what.into(), "ed25519".into(), msg.into(), sig, pubkey, want));
+    }
+
+    let txs = cases
+        .iter()
+        .map(|(_, algo, msg, sig, pubkey, _)| {
+            tx(
+                "bob",
+                vec![call(
+                    "crypto",
+                    "verify",
+                    serde_json::json!([algo, msg, sig, pubkey]),
+                )],
+            )
+        })
+        .collect();
+    let results = chain.block(txs).await;
+    for ((what, .., want), receipt) in cases.iter().zip(&results.receipts) {
+        assert_eq!(
+            receipt.status,
+            Status::Success,
+            "{what}: {}",
+            receipt.message
+        );
+        assert_eq!(receipt.returns, vec![want.to_string()], "{what}");
+    }
+
+    // A number, as IOST's native returns; arguments are strings; lengths are capped.
+    let (sig2, key2) = (b58(&unhex(RFC8032[1].2)), b58(&unhex(RFC8032[1].0)));
+    let long = |n: usize| "z".repeat(n);
+    let refused = [
+        (
+            serde_json::json!(["ed25519", long(1025), sig2, key2]),
+            "Error: IOSTCrypto.verify: msg is longer than 1024 bytes",
+        ),
+        (
+            serde_json::json!(["ed25519", "2y", long(129), key2]),
+            "Error: IOSTCrypto.verify: sig is longer than 128 bytes",
+        ),
+        (
+            serde_json::json!(["ed25519", "2y", sig2, long(129)]),
+            "Error: IOSTCrypto.verify: pubkey is longer than 128 bytes",
+        ),
+        (
+            serde_json::json!([long(129), "2y", sig2, key2]),
+            "Error: IOSTCrypto.verify: algo is longer than 128 bytes",
+        ),
+    ];
+    for (args, message) in refused {
+        let receipt = chain.run("bob", vec![call("crypto", "verify", args)]).await;
+        assert_eq!(receipt.status, Status::RuntimeError);
+        assert!(receipt.message.contains(message), "{}", receipt.message);
+    }
+    let receipt = chain
+        .run(
+            "bob",
+            vec![call("crypto", "notText", serde_json::json!([]))],
+        )
+        .await;
+    assert!(
+        receipt
+            .message
+            .contains("TypeError: IOSTCrypto.verify: msg must be a string, got number"),
+        "{}",
+        receipt.message
+    );
+    let receipt = chain
+        .run("bob", vec![call("crypto", "type", serde_json::json!([]))])
+        .await;
+    assert_eq!(receipt.returns, vec![r#""number""#.to_string()]);
+
+    // Paid by size, whatever the answer: the longest message costs 1,000 × per_byte_verify
+    // more than a 24-character one (and the action 1 gas per byte of its JSON arguments).
+    let gas = |msg: String| {
+        let args = serde_json::json!(["ed25519", msg, sig2, key2]);
+        vec![call("crypto", "verify", args)]
+    };
+    let short = chain.run("bob", gas(long(24))).await;
+    let longest = chain.run("bob", gas(long(1024))).await;
+    let per_byte = isovm::consensus::PARAMS.host.per_byte_verify;
+    let more = longest.gas_used - short.gas_used;
+    assert!(
+        (1000 * per_byte..=1000 * per_byte + 2000).contains(&more),
+        "{} vs {}",
+        longest.gas_used,
         short.gas_used
     );
 }

@@ -34,6 +34,21 @@ const WORKLOADS: &[(&str, &str)] = &[
         r#"let n = 0; for (let i = 0; i < 20000; i++) n += IOSTCrypto.sha3Hex("00ff").length; return n;"#,
     ),
     (
+        // RFC 8032's TEST 2, valid: the whole check runs.
+        "verify (ed25519)",
+        r#"let n = 0; for (let i = 0; i < 200; i++) n += IOSTCrypto.verify("ed25519", "2y", "3w2b4gJH2VXfrwycUgMiE3TZJTztazKppFVojCQ9NDMDHq8PVTHxQdQovxMFxqeqeQf1xaADvhkj2nMuB1kzouA7", "586Z7H2vpX9qNhN2T4e9Utugie3ogjbxzGaMtM3E6HR5"); return n;"#,
+    ),
+    (
+        // The generator as the key, r = s = 1, a 32-byte digest: the whole check runs (and fails).
+        "verify (secp256k1)",
+        r#"let n = 0; for (let i = 0; i < 200; i++) n += IOSTCrypto.verify("secp256k1", "7kWonUYJpjrBsCGs64MYogcJ8aWTv5Ro7XwyahMmfEy5", "1111111111111111111111111111111JEKNVnkbo3jma5nREBBJCDoXFVeKkD56V3xKrvRmWxFJ", "jesTu2BpszP8DKSoi1R5G6ggjHrsrVnboLdx6V47vkoR"); return n;"#,
+    ),
+    (
+        // The longest message (1,024 characters, 750 bytes of base58 to decode).
+        "verify (ed25519, 1 KiB msg)",
+        r#"const m = "z".repeat(1024); let n = 0; for (let i = 0; i < 200; i++) n += IOSTCrypto.verify("ed25519", m, "3w2b4gJH2VXfrwycUgMiE3TZJTztazKppFVojCQ9NDMDHq8PVTHxQdQovxMFxqeqeQf1xaADvhkj2nMuB1kzouA7", "586Z7H2vpX9qNhN2T4e9Utugie3ogjbxzGaMtM3E6HR5"); return n;"#,
+    ),
+    (
         "string read (indexOf)",
         r#"const s = "x".repeat(1e6) + "y"; let n = 0; for (let i = 0; i < 200; i++) n += s.indexOf("y"); return n;"#,
     ),

@@ -97,6 +97,12 @@ pub struct Limits {
     pub max_written_key_bytes: usize,
     /// Largest storage value or event, in bytes.
     pub max_value_bytes: usize,
+    /// Largest `msg` of `IOSTCrypto.verify`, in bytes of base58 text: decoding base58 is
+    /// quadratic in its length, and a signed message is normally a digest (44 characters).
+    pub max_verify_message_bytes: usize,
+    /// Largest `algo`, `sig` and `pubkey` of `IOSTCrypto.verify`, in bytes: a signature or a
+    /// key is at most 89 characters of base58, so a longer one could never verify.
+    pub max_verify_key_bytes: usize,
     /// Largest contract source accepted at deploy, in bytes.
     pub max_source_bytes: usize,
     /// An exception's message is cut to this many bytes in a receipt.
@@ -168,6 +174,11 @@ pub struct HostCosts {
     /// byte of input (and `per_byte_read` per byte of its text).
     pub hash: u64,
     pub per_byte_hash: u64,
+    /// `IOSTCrypto.verify`: decoding its base58 arguments and checking the signature (either
+    /// algorithm, or none), plus `per_byte_verify` per byte of its four arguments (base58
+    /// decoding, paid at its dearest, the message's hash).
+    pub verify: u64,
+    pub per_byte_verify: u64,
     /// A nested call (`blockchain.call`, `callWithAuth`): finding the callee and making a
     /// fresh module instance of it, plus `per_byte_read` per byte of its JSON arguments.
     pub nested_call: u64,
@@ -202,6 +213,8 @@ pub const PARAMS: Params = Params {
         max_key_bytes: 1024,
         max_written_key_bytes: 64,
         max_value_bytes: 64 * 1024,
+        max_verify_message_bytes: 1024,
+        max_verify_key_bytes: 128,
         max_source_bytes: 256 * 1024,
         max_message_bytes: 4096,
         max_call_height: 5,
@@ -237,6 +250,8 @@ pub const PARAMS: Params = Params {
         log: 20,
         hash: 1_600,
         per_byte_hash: 2,
+        verify: 75_000,
+        per_byte_verify: 250,
         nested_call: 5_000,
     },
     builtins: builtins::COSTS,

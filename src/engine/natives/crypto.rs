@@ -1,12 +1,18 @@
-//! `IOSTCrypto`'s digests, as IOST's `vm/v8vm/crypto.go` computes them:
+//! `IOSTCrypto`'s digests and signature check, as IOST's `vm/v8vm/crypto.go` computes them:
 //! - `sha3(text)`: SHA3-256 of the text's UTF-8 bytes, in base58;
 //! - `sha3Hex(hex)`, `ripemd160Hex(hex)`: SHA3-256 / RIPEMD-160 of the bytes the hex text
 //!   spells, in lowercase hex; `""` when the text is not hex (odd length or another
 //!   character), as IOST answers.
+//! - `verify(algo, msg, sig, pubkey)`: 1 when `sig` is `pubkey`'s signature of `msg` under
+//!   `algo` (`"ed25519"` or `"secp256k1"`), else 0 (an unknown algorithm too). The three are
+//!   base58, and text that is not base58 is read as no bytes, as IOST's decoder answers.
+//!   What each algorithm accepts is Go's, byte for byte ([`ed25519`], [`secp256k1`]).
 //!
-//! Each pays `host.call + host.hash`, `per_byte_read` per byte of its argument and
+//! Each digest pays `host.call + host.hash`, `per_byte_read` per byte of its argument and
 //! `per_byte_hash` per byte hashed, and counts the string it returns. Arguments are limited
-//! to `max_value_bytes` (IOST sets no limit).
+//! to `max_value_bytes` (IOST sets no limit). `verify` pays `host.call + host.verify` and
+//! `per_byte_verify` per byte of its four arguments, whatever they hold; `msg` is limited to
+//! `max_verify_message_bytes`, the others to `max_verify_key_bytes` (IOST sets no limits).
 
 use sha3::Digest;
 
@@ -14,6 +20,7 @@ use super::{
     Args, MAX_VALUE_BYTES, Outcome, charge, cost, count, js_string, native, string_arg,
     string_units,
 };
+use crate::consensus::PARAMS;
 
 fn digest_native<'s>(
     scope: &mut v8::PinScope<'s, '_>,
@@ -107,6 +114,99 @@ pub(super) fn ripemd160_hex(
     });
 }
 
+/// `IOSTCrypto.verify(algo, msg, sig, pubkey)`: 1 or 0, a number, as IOST returns.
+pub(super) fn verify(scope: &mut v8::PinScope, args: Args, mut rv: v8::ReturnValue<v8::Value>) {
+    const WHAT: &str = "IOSTCrypto.verify";
+    let key_bytes = PARAMS.limits.max_verify_key_bytes;
+    let message_bytes = PARAMS.limits.max_verify_message_bytes;
+    native(scope, &mut rv, |scope, state| {
+        let algo = string_arg(scope, &args, 0, WHAT, "algo", key_bytes)?;
+        let msg = string_arg(scope, &args, 1, WHAT, "msg", message_bytes)?;
+        let sig = string_arg(scope, &args, 2, WHAT, "sig", key_bytes)?;
+        let pubkey = string_arg(scope, &args, 3, WHAT, "pubkey", key_bytes)?;
+        let bytes = algo.len() + msg.len() + sig.len() + pubkey.len();
+        charge(
+            state,
+            cost::CALL + cost::VERIFY + bytes as u64 * cost::PER_BYTE_VERIFY,
+        )?;
+        let valid = signature_valid(&algo, &msg, &sig, &pubkey);
+        Ok(Some(v8::Integer::new(scope, i32::from(valid)).into()))
+    });
+}
+
+/// IOST's answer for base58 `msg`, `sig` and `pubkey` under `algo`.
+fn signature_valid(algo: &str, msg: &str, sig: &str, pubkey: &str) -> bool {
+    let verify = match algo {
+        "ed25519" => ed25519,
+        "secp256k1" => secp256k1,
+        _ => return false,
+    };
+    verify(&unbase58(msg), &unbase58(sig), &unbase58(pubkey))
+}
+
+/// The bytes base58 `text` spells (Bitcoin's alphabet, a leading `1` per zero byte), or none
+/// when a character is not in the alphabet: IOST's `common.Base58Decode` (btcutil) answers
+/// `[]byte("")` then, and verifies against that.
+fn unbase58(text: &str) -> Vec<u8> {
+    bs58::decode(text).into_vec().unwrap_or_default()
+}
+
+/// Go's `crypto/ed25519.Verify` (RFC 8032's cofactorless check): a 32-byte key that decodes
+/// to a point (non-canonical encodings and small-order points accepted, hashed as given), a
+/// 64-byte signature whose `S` is below the group order, and `R` equal, as an encoding, to
+/// `[S]B - [k]A`. `ed25519-dalek`'s `verify` (without `legacy_compatibility`) is that check;
+/// its `verify_strict` would refuse small-order keys and `R`s that IOST accepts.
+fn ed25519(msg: &[u8], sig: &[u8], pubkey: &[u8]) -> bool {
+    use ed25519_dalek::Verifier;
+    let Ok(pubkey) = <&[u8; 32]>::try_from(pubkey) else {
+        return false; // Go panics; IOST recovers and answers false
+    };
+    let (Ok(key), Ok(sig)) = (
+        ed25519_dalek::VerifyingKey::from_bytes(pubkey),
+        ed25519_dalek::Signature::from_slice(sig),
+    ) else {
+        return false;
+    };
+    key.verify(msg, &sig).is_ok()
+}
+
+/// IOST's secp256k1 backend (dcrd's `secp256k1/v4`): `sig` is `r ‖ s`, 32 bytes each, both in
+/// `[1, n)`, and `s` at most `n/2` (low-S, so a signature cannot be made into a second
+/// one); the key is SEC 1, compressed, uncompressed or hybrid (`06`/`07`, whose tag must
+/// match `y`'s parity); `msg` is the hash itself, not hashed again: its first 32 bytes as a
+/// big-endian number (shorter ones padded on the left), reduced modulo `n`.
+fn secp256k1(msg: &[u8], sig: &[u8], pubkey: &[u8]) -> bool {
+    use k256::ecdsa::signature::hazmat::PrehashVerifier;
+    use k256::elliptic_curve::scalar::IsHigh;
+    if sig.len() != 64 {
+        return false;
+    }
+    let mut key = pubkey.to_vec();
+    match (key.len(), key.first()) {
+        (33, Some(2 | 3)) | (65, Some(4)) => {}
+        (65, Some(&tag @ (6 | 7))) => {
+            if (key[64] & 1) != (tag & 1) {
+                return false;
+            }
+            key[0] = 4;
+        }
+        _ => return false,
+    }
+    let (Ok(key), Ok(sig)) = (
+        k256::ecdsa::VerifyingKey::from_sec1_bytes(&key),
+        k256::ecdsa::Signature::from_slice(sig),
+    ) else {
+        return false;
+    };
+    if bool::from(sig.s().is_high()) {
+        return false;
+    }
+    let mut hash = [0u8; 32];
+    let first = &msg[..msg.len().min(32)];
+    hash[32 - first.len()..].copy_from_slice(first);
+    key.verify_prehash(&hash, &sig).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +218,33 @@ mod tests {
         assert_eq!(unhex("abc"), None);
         assert_eq!(unhex("zz"), None);
         assert_eq!(hex(&[0x0f, 0xa0]), "0fa0");
+    }
+
+    #[test]
+    fn base58_as_btcutil_reads_it() {
+        assert_eq!(unbase58(""), Vec::<u8>::new());
+        assert_eq!(unbase58("11"), vec![0, 0]);
+        assert_eq!(unbase58("112"), vec![0, 0, 1]);
+        assert_eq!(unbase58("z"), vec![57]);
+        assert_eq!(unbase58("21"), vec![58]);
+        // A character outside the alphabet: no bytes at all, as `base58.Decode` answers.
+        for bad in ["0", "O", "I", "l", "2y0", "é", "2 y"] {
+            assert_eq!(unbase58(bad), Vec::<u8>::new(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secp256k1_keys_of_a_wrong_length_or_tag_are_refused_before_parsing() {
+        let sig = [1u8; 64];
+        for key in [
+            &[2u8; 32][..],
+            &[5u8; 33],
+            &[4u8; 33],
+            &[2u8; 65],
+            &[0u8; 1],
+            &[],
+        ] {
+            assert!(!secp256k1(&[0; 32], &sig, key));
+        }
     }
 }

@@ -27,7 +27,7 @@ use blockchain::{
 };
 use call::{call_enter, call_failed, call_leave, call_settle};
 use console::log;
-use crypto::{ripemd160_hex, sha3, sha3_hex};
+use crypto::{ripemd160_hex, sha3, sha3_hex, verify};
 use gas::{memory_limit, out_of_gas};
 use storage::{
     del, get, global_get, global_has, global_map_get, global_map_has, global_map_keys,
@@ -49,6 +49,8 @@ pub(super) mod cost {
     pub const LOG: u64 = PARAMS.host.log;
     pub const HASH: u64 = PARAMS.host.hash;
     pub const PER_BYTE_HASH: u64 = PARAMS.host.per_byte_hash;
+    pub const VERIFY: u64 = PARAMS.host.verify;
+    pub const PER_BYTE_VERIFY: u64 = PARAMS.host.per_byte_verify;
     pub const NESTED_CALL: u64 = PARAMS.host.nested_call;
 }
 
@@ -332,6 +334,7 @@ natives! {
     "sha3" => sha3,
     "sha3Hex" => sha3_hex,
     "ripemd160Hex" => ripemd160_hex,
+    "verify" => verify,
 }
 
 /// The external references a snapshot is created and loaded with: the same list, in the

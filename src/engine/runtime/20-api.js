@@ -58,7 +58,7 @@ G.IOSTCrypto = {
   sha3: natives.sha3,
   sha3Hex: natives.sha3Hex,
   ripemd160Hex: natives.ripemd160Hex,
-  verify: notYet("IOSTCrypto.verify"),
+  verify: natives.verify,
 };
 
 const nativeTransfer = (from, to, amount, memo) => {
