@@ -1,8 +1,7 @@
-// The contract API, under IOST's names: `storage`, `blockchain`, `IOSTCrypto`, `console`, and
-// the parts of IOST's library isovm does not have yet (which say so when called).
+// The contract API, under IOST's names: `storage`, `blockchain`, `IOSTCrypto`, `console`.
+// BigNumber, Int64 and Float64 are in 21-numbers.js.
 
 // ---- The contract API (IOST names) --------------------------------------------------
-const notYet = (what) => unavailable(what, "not implemented in isovm yet");
 
 G.storage = {
   put: natives.put,
