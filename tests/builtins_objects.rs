@@ -186,13 +186,13 @@ const DIFFERENCES: &[(&str, Expect)] = &[
     (
         "let o = [1]; for (let i = 0; i < 2000; i++) o = [o]; try { o.flat(Infinity); } catch (e) { return String(e); }",
         Returns(
-            r#""RangeError: Maximum call stack size exceeded: contracts may nest calls 1000 deep""#,
+            r#""RangeError: Maximum call stack size exceeded: contracts may nest calls 1100 deep""#,
         ),
     ),
     (
         "let o = [1]; for (let i = 0; i < 2000; i++) o = [o]; try { String(o); } catch (e) { return String(e); }",
         Returns(
-            r#""RangeError: Maximum call stack size exceeded: contracts may nest calls 1000 deep""#,
+            r#""RangeError: Maximum call stack size exceeded: contracts may nest calls 1100 deep""#,
         ),
     ),
     (
@@ -391,11 +391,11 @@ const ADVERSARIAL: &[(&str, Expect)] = &[
     ),
     (
         "let o = [1]; for (let i = 0; i < 1e5; i++) o = [o]; return o.flat(Infinity).length;",
-        Fails(Status::RuntimeError, "contracts may nest calls 1000 deep"),
+        Fails(Status::RuntimeError, "contracts may nest calls 1100 deep"),
     ),
     (
         "let o = [1]; for (let i = 0; i < 1e5; i++) o = [o]; return String(o).length;",
-        Fails(Status::RuntimeError, "contracts may nest calls 1000 deep"),
+        Fails(Status::RuntimeError, "contracts may nest calls 1100 deep"),
     ),
     (
         "const m = new Map(); for (let i = 0; i < 1e5; i++) m.set(i, i); let n = 0; for (let k = 0; k < 1e4; k++) n += Array.from(m).length; return n;",

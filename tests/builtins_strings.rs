@@ -1040,12 +1040,12 @@ const ADVERSARIAL: &[(&str, u64, Expect)] = &[
     (
         "let o = 1; for (let i = 0; i < 5000; i++) o = [o]; return JSON.stringify(o).length;",
         1_000_000,
-        Fails(Status::RuntimeError, "contracts may nest calls 1000 deep"),
+        Fails(Status::RuntimeError, "contracts may nest calls 1100 deep"),
     ),
     (
         "const t = \"[\".repeat(5000) + \"]\".repeat(5000); return JSON.parse(t, (k, v) => v).length;",
         1_000_000,
-        Fails(Status::RuntimeError, "contracts may nest calls 1000 deep"),
+        Fails(Status::RuntimeError, "contracts may nest calls 1100 deep"),
     ),
     (
         "return parseInt(\" \".repeat(1e6) + \"1\");",

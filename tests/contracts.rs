@@ -128,6 +128,27 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        // IOST's json test (test/v8vm/test_data/json.js, stringify30 and stringify31): a value
+        // nested 1,000 deep, returned (and so serialized), and built by hand by recursion.
+        name: "iost_json_depth",
+        code: r#"
+  nested() { let a = "a"; for (let i = 0; i < 1000; i++) { a = { a: a }; } return JSON.stringify(a).length; }
+  byHand() {
+    let a = "a";
+    for (let i = 0; i < 1000; i++) { a = { a: a }; }
+    const str = function (a) {
+      if (typeof a === "object") { return '{"a":' + str(a['a']) + '}'; }
+      return '"' + a + '"';
+    };
+    return str(a).length;
+  }"#,
+        abi: &[("nested", &[]), ("byHand", &[])],
+        calls: &[
+            ("byHand", "[]", Returns("6003")),
+            ("nested", "[]", Returns("6003")),
+        ],
+    },
+    Case {
         name: "storage_key_rules",
         code: r#"
   put(k) { storage.put(k, "v"); return storage.get(k); }

@@ -44,28 +44,28 @@ const CASES: &[(&str, &str, Expect)] = &[
         "return this.recurse();",
         Fails(
             Status::RuntimeError,
-            "RangeError: Maximum call stack size exceeded: contracts may nest calls 1000 deep",
+            "RangeError: Maximum call stack size exceeded: contracts may nest calls 1100 deep",
         ),
     ),
     (
         "recurseArrow",
         "const f = (n) => f(n + 1); return f(0);",
-        Fails(Status::RuntimeError, "contracts may nest calls 1000 deep"),
+        Fails(Status::RuntimeError, "contracts may nest calls 1100 deep"),
     ),
     (
         "recurseViaDefault",
         "function f(a = f()) { return a; } return f();",
-        Fails(Status::RuntimeError, "contracts may nest calls 1000 deep"),
+        Fails(Status::RuntimeError, "contracts may nest calls 1100 deep"),
     ),
     (
         "recurseViaField",
         "class A { x = new A(); } return new A();",
-        Fails(Status::RuntimeError, "contracts may nest calls 1000 deep"),
+        Fails(Status::RuntimeError, "contracts may nest calls 1100 deep"),
     ),
     (
         "recurseViaGetter",
         "const o = { get x() { return o.x; } }; return o.x;",
-        Fails(Status::RuntimeError, "contracts may nest calls 1000 deep"),
+        Fails(Status::RuntimeError, "contracts may nest calls 1100 deep"),
     ),
     (
         "recurseCatching",

@@ -8,11 +8,11 @@ use std::thread::JoinHandle;
 /// pages a call touches are ever committed.
 ///
 /// The real stack is a safety net, never a limit a contract can reach: the counted limits
-/// (call depth 1000, the stack units of `crate::consensus`, at most 10,000 arguments spread
+/// (call depth 1,100, the stack units of `crate::consensus`, at most 10,000 arguments spread
 /// into one frame) bound what a call within them can put on it, and where V8 would overflow
 /// depends on how it compiled each frame (interpreter, baseline or optimized), which differs
-/// between nodes. The worst a counted call can do is 1000 frames of 10,000 spread arguments,
-/// 80 MB of arguments alone, plus interpreter frames of up to the stack-unit budget (16 MiB of
+/// between nodes. The worst a counted call can do is 1,100 frames of 10,000 spread arguments,
+/// 88 MB of arguments alone, plus interpreter frames of up to the stack-unit budget (16 MiB of
 /// modelled slots) and the native frames of the metered built-ins that call back: 240 MiB is
 /// about twice all of that, so the counters always strike first.
 pub const SANDBOX_THREAD_STACK: usize = 256 * 1024 * 1024;
