@@ -181,6 +181,25 @@ async fn a_tampered_package_or_a_bad_main_module_is_refused_at_deploy() {
         "{}",
         receipt.message
     );
+    // An update takes a package as a deploy does: a tampered one is refused the same way.
+    let receipt = chain
+        .run(
+            "alice",
+            vec![call(
+                "system",
+                "updateCode",
+                json!([tampered, null, "t1", ""]),
+            )],
+        )
+        .await;
+    assert_eq!(receipt.status, Status::InvalidInput);
+    assert!(
+        receipt
+            .message
+            .contains("system.updateCode: argument 1 is not a valid package"),
+        "{}",
+        receipt.message
+    );
     // IOST's validation applies to the main module: its ABI must match its class.
     let abi = r#"{"lang":"javascript","version":"1.0.0","abi":[{"name":"nope","args":[]}]}"#;
     let receipt = chain

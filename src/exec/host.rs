@@ -91,6 +91,22 @@ impl<'a> TxHost<'a> {
     }
 }
 
+/// The arguments (JSON text) of a nested call of `api`, parsed and checked against `abi`; or
+/// why not, in IOST's words where it has them.
+fn nested_args(
+    abi: &crate::contract::Abi,
+    api: &str,
+    args: &str,
+) -> Result<serde_json::Value, String> {
+    let Some(method) = abi.method(api) else {
+        return Err(format!("abi {api} not found"));
+    };
+    let args: serde_json::Value =
+        serde_json::from_str(args).map_err(|e| format!("the arguments are not JSON: {e}"))?;
+    method.check_args(&args)?;
+    Ok(args)
+}
+
 /// A read of a raw state key.
 pub(super) type RawRead<'a> = dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, HostError> + 'a;
 
@@ -243,16 +259,10 @@ impl Host for TxHost<'_> {
             return refused("cannot call 'init' manually".into());
         }
         if contract == super::token::TOKEN {
-            let Some(method) = super::token::abi().method(api) else {
-                return refused(format!("abi {api} not found"));
-            };
-            let args: serde_json::Value = match serde_json::from_str(args) {
+            let args = match nested_args(super::token::abi(), api, args) {
                 Ok(args) => args,
-                Err(e) => return refused(format!("the arguments are not JSON: {e}")),
+                Err(why) => return refused(why),
             };
-            if let Err(reason) = method.check_args(&args) {
-                return refused(reason);
-            }
             return Ok(Ok(Callee::Native {
                 contract: &super::token::TOKEN_CONTRACT,
                 args,
@@ -266,16 +276,10 @@ impl Host for TxHost<'_> {
         let Some(loaded) = super::tx::load_callee(self.ctx, self, contract)? else {
             return refused(format!("contract {contract} not found"));
         };
-        let Some(method) = loaded.record.abi.method(api) else {
-            return refused(format!("abi {api} not found"));
-        };
-        let args: serde_json::Value = match serde_json::from_str(args) {
+        let args = match nested_args(&loaded.record.abi, api, args) {
             Ok(args) => args,
-            Err(e) => return refused(format!("the arguments are not JSON: {e}")),
+            Err(why) => return refused(why),
         };
-        if let Err(reason) = method.check_args(&args) {
-            return refused(reason);
-        }
         let code = loaded.code.clone();
         self.callees.insert(contract.to_string(), loaded);
         Ok(Ok(Callee::Script { code, args }))

@@ -191,6 +191,16 @@ impl Run<'_, '_> {
         }
     }
 
+    /// IOST's message for a balance below an amount.
+    fn not_enough(&mut self, symbol: &str, balance: i64, units: i64) -> Result<Refused, HostError> {
+        let decimal = self.decimal(symbol)?;
+        Ok(format!(
+            "balance not enough {} < {}",
+            format_decimal(balance, decimal),
+            format_decimal(units, decimal)
+        ))
+    }
+
     fn set_balance(&mut self, symbol: &str, account: &str, units: i64) -> Result<(), HostError> {
         self.put(&format!("{BALANCE}{account}"), symbol, units.to_string())
     }
@@ -357,12 +367,7 @@ impl Run<'_, '_> {
         let from_balance = self.balance(symbol, from)?;
         let to_balance = self.balance(symbol, to)?;
         if from_balance < units {
-            let decimal = self.decimal(symbol)?;
-            return Ok(Err(format!(
-                "balance not enough {} < {}",
-                format_decimal(from_balance, decimal),
-                format_decimal(units, decimal)
-            )));
+            return Ok(Err(self.not_enough(symbol, from_balance, units)?));
         }
         let Some(to_after) = to_balance.checked_add(units) else {
             return Ok(Err("overflow error".into()));
@@ -391,12 +396,7 @@ impl Run<'_, '_> {
         };
         let balance = self.balance(symbol, from)?;
         if balance < units {
-            let decimal = self.decimal(symbol)?;
-            return Ok(Err(format!(
-                "balance not enough {} < {}",
-                format_decimal(balance, decimal),
-                format_decimal(units, decimal)
-            )));
+            return Ok(Err(self.not_enough(symbol, balance, units)?));
         }
         self.set_balance(symbol, from, balance - units)?;
         let supply = self.int_info(symbol, SUPPLY)?;

@@ -366,17 +366,8 @@ fn run_action(
         }
     };
     let record = &loaded.record;
-    let Some(method) = record.abi.method(&action.method) else {
-        return Ok(Err(Failed::new(
-            Status::InvalidInput,
-            format!(
-                "contract `{}` has no method `{}` in its ABI",
-                action.contract, action.method
-            ),
-        )));
-    };
-    if let Err(reason) = method.check_args(&action.args) {
-        return Ok(Err(Failed::new(Status::InvalidInput, reason)));
+    if let Err(failed) = check_action(&record.abi, action) {
+        return Ok(Err(failed));
     }
     let callee = Callee {
         code: loaded.code.clone(),
@@ -390,21 +381,28 @@ fn run_action(
     run.call(sandbox, host, &callee, &action.method, &action.args, mode)
 }
 
-/// An action of the built-in token contract: run in Rust against the transaction's host, the
-/// publisher its one signer. Its return value is the first of IOST's returns (`null` when
-/// there are none, as for a transfer).
-fn native_action(run: &mut TxRun<'_>, host: &mut TxHost<'_>, action: &Action) -> ActionResult {
-    let Some(method) = token::abi().method(&action.method) else {
-        return Ok(Err(Failed::new(
+/// An action's method must be in the contract's ABI, with arguments that fit it.
+fn check_action(abi: &crate::contract::Abi, action: &Action) -> Result<(), Failed> {
+    let Some(method) = abi.method(&action.method) else {
+        return Err(Failed::new(
             Status::InvalidInput,
             format!(
                 "contract `{}` has no method `{}` in its ABI",
                 action.contract, action.method
             ),
-        )));
+        ));
     };
-    if let Err(reason) = method.check_args(&action.args) {
-        return Ok(Err(Failed::new(Status::InvalidInput, reason)));
+    method
+        .check_args(&action.args)
+        .map_err(|reason| Failed::new(Status::InvalidInput, reason))
+}
+
+/// An action of the built-in token contract: run in Rust against the transaction's host, the
+/// publisher its one signer. Its return value is the first of IOST's returns (`null` when
+/// there are none, as for a transfer).
+fn native_action(run: &mut TxRun<'_>, host: &mut TxHost<'_>, action: &Action) -> ActionResult {
+    if let Err(failed) = check_action(token::abi(), action) {
+        return Ok(Err(failed));
     }
     let call = NativeCall {
         method: &action.method,
