@@ -93,20 +93,7 @@ impl WarmContext {
         // SAFETY: only the lifetime is erased; the state holding the pointer leaves the
         // isolate's slot below, before `refuse` goes out of scope.
         let host: *mut (dyn Host + 'static) = unsafe { std::mem::transmute(host) };
-        let state: SharedCallState = Rc::new(RefCell::new(CallState {
-            host,
-            contract: String::new(),
-            publisher: String::new(),
-            method: String::new(),
-            now_ms: 0.0,
-            read_only: true,
-            gas,
-            stop: None,
-            loader: None,
-            callers: Vec::new(),
-            records: Vec::new(),
-            auth: Vec::new(),
-        }));
+        let state: SharedCallState = Rc::new(RefCell::new(CallState::idle(host, gas)));
         isolate.set_slot(state.clone());
         {
             v8::scope!(let scope, isolate);

@@ -350,26 +350,22 @@ impl Sandbox {
         // the duration of this method and removed below, before `host`'s borrow ends; natives
         // dereference it only while JS runs inside `self.run_*`.
         let host_ptr: *mut (dyn Host + 'static) = unsafe { std::mem::transmute(host_ptr) };
+        let loader = Loader {
+            engine: self.engine.clone(),
+            scripts: self.scripts.clone(),
+            wrappers: match (&self.warm, place) {
+                (Some(warm), Place::Warm) => Some(warm.wrappers.clone()),
+                _ => None,
+            },
+        };
         let state: SharedCallState = Rc::new(RefCell::new(CallState {
-            host: host_ptr,
             contract: input.contract.id.clone(),
             publisher: input.publisher.to_string(),
             method: input.method.to_string(),
             now_ms: input.now_ms,
             read_only: matches!(input.mode, CallMode::Query),
-            gas: GasCell::new(gas_store.clone()),
-            stop: None,
-            loader: Some(Loader {
-                engine: self.engine.clone(),
-                scripts: self.scripts.clone(),
-                wrappers: match (&self.warm, place) {
-                    (Some(warm), Place::Warm) => Some(warm.wrappers.clone()),
-                    _ => None,
-                },
-            }),
-            callers: Vec::new(),
-            records: Vec::new(),
-            auth: Vec::new(),
+            loader: Some(loader),
+            ..CallState::idle(host_ptr, GasCell::new(gas_store.clone()))
         }));
         self.isolate.set_slot(state.clone());
 
@@ -910,6 +906,11 @@ fn compile<'s>(
     Some((unbound, cache))
 }
 
+/// Why a call whose method returned a promise still pending after its jobs ran fails (an
+/// action's, and a nested call's).
+pub(super) const NEVER_SETTLED: &str =
+    "the method returned a promise that never settled: contract calls are synchronous";
+
 /// Runs the contract: instantiates its module, calls the method, settles a returned promise,
 /// encodes the result. `None` when something threw or execution was terminated.
 fn invoke<'s>(
@@ -957,9 +958,7 @@ fn invoke<'s>(
                 return None;
             }
             v8::PromiseState::Pending => {
-                return Some(Ran::Threw(Thrown::plain(
-                    "the method returned a promise that never settled: contract calls are synchronous",
-                )));
+                return Some(Ran::Threw(Thrown::plain(NEVER_SETTLED)));
             }
         },
         Err(_) => value,

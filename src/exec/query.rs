@@ -114,13 +114,7 @@ fn validate_action(
         return validate_system(base, partition, tx, action);
     }
     if action.contract == super::token::TOKEN {
-        return Ok(match super::token::abi().method(&action.method) {
-            Some(method) => method.check_args(&action.args),
-            None => Err(format!(
-                "contract `{}` has no method `{}` in its ABI",
-                action.contract, action.method
-            )),
-        });
+        return Ok(tx::action_fits(super::token::abi(), action));
     }
     let Some(bytes) = base.get(&keys::contract_key(partition, &action.contract))? else {
         return Ok(Err(format!(
@@ -129,13 +123,7 @@ fn validate_action(
         )));
     };
     let record = ContractRecord::decode(&bytes).map_err(ExecError::Corrupt)?;
-    let Some(method) = record.abi.method(&action.method) else {
-        return Ok(Err(format!(
-            "contract `{}` has no method `{}` in its ABI",
-            action.contract, action.method
-        )));
-    };
-    Ok(method.check_args(&action.args))
+    Ok(tx::action_fits(&record.abi, action))
 }
 
 /// A deploy or an update, checked as far as it can be without running contract code: the
@@ -152,10 +140,7 @@ fn validate_system(
                 Ok(args) => args,
                 Err(reason) => return Ok(Err(reason)),
             };
-            let id = args
-                .id
-                .clone()
-                .unwrap_or_else(|| format!("Contract{}", tx.hash));
+            let id = args.id_for(&tx.hash);
             if let Err(reason) = system::check_id(&id) {
                 return Ok(Err(reason));
             }

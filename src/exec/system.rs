@@ -97,6 +97,16 @@ pub(super) struct DeployArgs {
     pub id: Option<String>,
 }
 
+impl DeployArgs {
+    /// The new contract's id: the one given, or as IOST names it, `Contract` + the
+    /// transaction hash (already base58).
+    pub fn id_for(&self, tx_hash: &str) -> String {
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("Contract{tx_hash}"))
+    }
+}
+
 pub(super) fn deploy_args(args: &Value) -> Result<DeployArgs, String> {
     let args = args.as_array().ok_or("args must be a JSON array")?;
     if !(2..=3).contains(&args.len()) {
@@ -200,11 +210,7 @@ fn deploy(
         Ok(args) => args,
         Err(message) => return Ok(Err(Failed::new(Status::InvalidInput, message))),
     };
-    // As IOST does: `Contract` + the transaction hash (already base58).
-    let id = args
-        .id
-        .clone()
-        .unwrap_or_else(|| format!("Contract{}", run.tx.hash));
+    let id = args.id_for(&run.tx.hash);
     if let Err(message) = check_id(&id) {
         return invalid(message);
     }

@@ -381,20 +381,20 @@ fn run_action(
     run.call(sandbox, host, &callee, &action.method, &action.args, mode)
 }
 
-/// An action's method must be in the contract's ABI, with arguments that fit it.
-fn check_action(abi: &crate::contract::Abi, action: &Action) -> Result<(), Failed> {
+/// An action's method must be in the contract's ABI, with arguments that fit it: why not, if
+/// not (what a transaction's `invalid_input` receipt and a validation reply both say).
+pub(super) fn action_fits(abi: &crate::contract::Abi, action: &Action) -> Result<(), String> {
     let Some(method) = abi.method(&action.method) else {
-        return Err(Failed::new(
-            Status::InvalidInput,
-            format!(
-                "contract `{}` has no method `{}` in its ABI",
-                action.contract, action.method
-            ),
+        return Err(format!(
+            "contract `{}` has no method `{}` in its ABI",
+            action.contract, action.method
         ));
     };
-    method
-        .check_args(&action.args)
-        .map_err(|reason| Failed::new(Status::InvalidInput, reason))
+    method.check_args(&action.args)
+}
+
+fn check_action(abi: &crate::contract::Abi, action: &Action) -> Result<(), Failed> {
+    action_fits(abi, action).map_err(|reason| Failed::new(Status::InvalidInput, reason))
 }
 
 /// An action of the built-in token contract: run in Rust against the transaction's host, the

@@ -260,9 +260,7 @@ pub(super) fn call_settle(
             let message = v8::Exception::create_message(scope, reason);
             thrown::describe(scope, message)
         }
-        v8::PromiseState::Pending => thrown::Thrown::plain(
-            "the method returned a promise that never settled: contract calls are synchronous",
-        ),
+        v8::PromiseState::Pending => thrown::Thrown::plain(crate::engine::sandbox::NEVER_SETTLED),
     };
     let fail = fail_nested(&mut shared.borrow_mut(), thrown);
     deliver(scope, &mut rv, Err(fail));

@@ -109,6 +109,25 @@ pub(super) struct Caller {
 }
 
 impl CallState {
+    /// A state with no contract, read-only, with no loader and no nested call: the fence's,
+    /// and the base a call's is made from (`CallState { contract, …, ..CallState::idle() }`).
+    pub fn idle(host: *mut (dyn Host + 'static), gas: GasCell) -> CallState {
+        CallState {
+            host,
+            contract: String::new(),
+            publisher: String::new(),
+            method: String::new(),
+            now_ms: 0.0,
+            read_only: true,
+            gas,
+            stop: None,
+            loader: None,
+            callers: Vec::new(),
+            records: Vec::new(),
+            auth: Vec::new(),
+        }
+    }
+
     fn host(&mut self) -> &mut dyn Host {
         // SAFETY: see the field's contract: the pointer is valid for as long as this state is
         // in the isolate's slot, and `&mut self` makes this the only live reference.
