@@ -137,7 +137,8 @@ enum Command {
         /// while tail is not running, instead of a private one.
         #[arg(long)]
         queue: Option<String>,
-        /// Exit after this many messages (a block result counts as one).
+        /// Exit after this many messages (a block result counts as one, and so do one
+        /// contract's events of one block).
         #[arg(long)]
         count: Option<u64>,
     },

@@ -95,21 +95,32 @@ async fn published_batches_are_committed_and_their_results_and_events_arrive() {
     keys.dedup();
     assert_eq!(keys.len(), expected_events, "each event once");
 
-    // What a validator sees: one line per receipt, one per block, one per event.
-    let mut tail = Command::new(isovm())
+    // What a validator sees: one line per receipt, one per block, one per event. One message
+    // carries a block's events of one contract: two messages are heights 1 and 2.
+    let tail = Command::new(isovm())
         .args(["tail", "--config", &config_file, "--queue", &tail_queue])
-        .args(["--source", "events", "--count", "3"])
+        .args(["--source", "events", "--count", "2"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let lines = read_lines(&mut tail, 3);
-    let status = tail.wait().unwrap();
-    assert!(status.success(), "tail --count 3 exited with {status}");
-    let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
-    assert_eq!(first["kind"], "event");
-    assert_eq!(first["height"], 1);
-    assert_eq!(first["contract"], "token");
+    let output = tail.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "tail --count 2 exited with {}",
+        output.status
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let first_two = evs.iter().filter(|e| e.height <= 2).count();
+    assert_eq!(lines.len(), first_two, "{lines:?}");
+    assert_eq!(lines[0]["kind"], "event");
+    assert_eq!(lines[0]["height"], 1);
+    assert_eq!(lines[0]["contract"], "token");
+    assert_eq!(lines.last().unwrap()["height"], 2);
 
     // SIGTERM: exit 0 after finishing what is in hand.
     let status = serve.terminate(WAIT);

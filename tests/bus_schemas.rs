@@ -3,8 +3,8 @@
 //! refuse the types refuse too.
 
 use isovm::schema::{
-    self, Action, ContractEvent, Format, Halted, HeadReply, HeadRequest, Query, QueryReply,
-    RpcError, RpcErrorKind, RpcReply, RpcRequest, SafetyNet, Status, Tx, ValidateReply,
+    self, Action, BlockEvent, ContractEvents, Format, Halted, HeadReply, HeadRequest, Query,
+    QueryReply, RpcError, RpcErrorKind, RpcReply, RpcRequest, SafetyNet, Status, Tx, ValidateReply,
     ValidateRequest,
 };
 use serde_json::{Value, json};
@@ -44,25 +44,32 @@ fn tx() -> Tx {
 
 #[test]
 fn contract_events_match_their_schema() {
-    let (schemas, schema) = (Schemas::load(), "contract_event.schema.json");
-    let event = ContractEvent {
+    let (schemas, schema) = (Schemas::load(), "contract_events.schema.json");
+    let message = ContractEvents {
         partition: 0,
         height: 3,
-        tx_hash: "3yZe7d".into(),
-        index: 0,
         contract: "token".into(),
-        data: "{}".into(),
+        events: vec![BlockEvent {
+            tx_hash: "3yZe7d".into(),
+            index: 0,
+            data: "{}".into(),
+        }],
     };
-    let value = as_json(&event);
-    check(&schemas, schema, "event", &value, true);
+    let value = as_json(&message);
+    check(&schemas, schema, "events", &value, true);
     let mut extra = value.clone();
     extra["extra"] = json!(1);
-    check(&schemas, schema, "event with extra", &extra, false);
-    assert!(schema::decode::<ContractEvent>(extra.to_string().as_bytes(), Format::Json).is_err());
+    check(&schemas, schema, "events with extra", &extra, false);
+    assert!(schema::decode::<ContractEvents>(extra.to_string().as_bytes(), Format::Json).is_err());
     let mut missing = value;
-    missing.as_object_mut().unwrap().remove("index");
-    check(&schemas, schema, "event without index", &missing, false);
-    assert!(schema::decode::<ContractEvent>(missing.to_string().as_bytes(), Format::Json).is_err());
+    missing["events"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("index");
+    check(&schemas, schema, "an event without index", &missing, false);
+    assert!(
+        schema::decode::<ContractEvents>(missing.to_string().as_bytes(), Format::Json).is_err()
+    );
 }
 
 #[test]

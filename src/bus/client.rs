@@ -18,7 +18,7 @@ use super::error::{BusError, amqp};
 use super::publisher::{JSON, MSGPACK, Outgoing, Publisher, persistent, position_headers};
 use super::rpc;
 use super::topology::Plan;
-use crate::schema::{self, Batch, BlockResult, ContractEvent, Format, RpcReply, RpcRequest};
+use crate::schema::{self, Batch, BlockResult, ContractEvents, Format, RpcReply, RpcRequest};
 
 /// Messages a subscriber may have unacked at once.
 const SUBSCRIBER_PREFETCH: u16 = 256;
@@ -65,7 +65,8 @@ pub enum BusMessage {
         /// The batch had been committed before: this is a republication.
         replayed: bool,
     },
-    Event(ContractEvent),
+    /// One contract's events of one block.
+    Events(ContractEvents),
     Dead(DeadLetter),
 }
 
@@ -352,13 +353,13 @@ impl Subscriber {
             );
             BusMessage::Result { result, replayed }
         } else if exchange == self.names.events_exchange {
-            let event = schema::decode(&delivery.data, Format::MsgPack).map_err(|error| {
+            let events = schema::decode(&delivery.data, Format::MsgPack).map_err(|error| {
                 BusError::Decode {
-                    what: what("contract event"),
+                    what: what("contract events message"),
                     error,
                 }
             })?;
-            BusMessage::Event(event)
+            BusMessage::Events(events)
         } else {
             let text = |key: &str| match header(&delivery, key) {
                 Some(AMQPValue::LongString(s)) => String::from_utf8_lossy(s.as_bytes()).into(),

@@ -14,7 +14,7 @@ use lapin::{BasicProperties, Channel, Confirmation, Connection};
 use super::config::{Names, event_key, result_key};
 use super::error::{BusError, amqp};
 use crate::exec::Executed;
-use crate::schema::{self, ContractEvent, Format};
+use crate::schema::{self, BlockEvent, ContractEvents, Format};
 
 /// AMQP delivery mode of messages that must survive a broker restart.
 const PERSISTENT: u8 = 2;
@@ -185,7 +185,8 @@ pub(super) fn position_headers(partition: u32, height: u64) -> FieldTable {
 }
 
 /// The messages that report a committed batch: its block result on the results exchange,
-/// then each contract event of its receipts on the events exchange, in block order.
+/// then one message per contract that emitted events, with that contract's events in block
+/// order, on the events exchange (contracts in the order of their first event).
 pub(super) fn result_messages(names: &Names, executed: &Executed) -> Vec<Outgoing> {
     let result = &executed.result;
     let (partition, height) = (result.partition, result.height);
@@ -206,31 +207,47 @@ pub(super) fn result_messages(names: &Names, executed: &Executed) -> Vec<Outgoin
         ),
         mandatory: false,
     }];
-    let mut index = 0u32;
-    for receipt in &result.receipts {
-        for event in &receipt.events {
-            let message = ContractEvent {
-                partition,
-                height,
-                tx_hash: receipt.tx_hash.clone(),
-                index,
-                contract: event.contract.clone(),
-                data: event.data.clone(),
-            };
-            messages.push(Outgoing {
-                what: format!("event {index} of partition {partition}, height {height}"),
-                exchange: names.events_exchange.clone(),
-                routing_key: event_key(partition, &event.contract),
-                body: schema::to_msgpack(&message),
-                properties: persistent(
-                    "contract_event",
-                    format!("event/{partition}/{height}/{index}"),
-                    headers.clone(),
-                ),
-                mandatory: false,
-            });
-            index += 1;
-        }
+    let mut by_contract: Vec<ContractEvents> = Vec::new();
+    let events = result
+        .receipts
+        .iter()
+        .flat_map(|r| r.events.iter().map(move |e| (r, e)));
+    for (index, (receipt, event)) in (0u32..).zip(events) {
+        let group = match by_contract
+            .iter()
+            .position(|g| g.contract == event.contract)
+        {
+            Some(at) => &mut by_contract[at],
+            None => {
+                by_contract.push(ContractEvents {
+                    partition,
+                    height,
+                    contract: event.contract.clone(),
+                    events: Vec::new(),
+                });
+                by_contract.last_mut().expect("just pushed")
+            }
+        };
+        group.events.push(BlockEvent {
+            tx_hash: receipt.tx_hash.clone(),
+            index,
+            data: event.data.clone(),
+        });
+    }
+    for group in by_contract {
+        let contract = &group.contract;
+        messages.push(Outgoing {
+            what: format!("the events of {contract} in partition {partition}, height {height}"),
+            exchange: names.events_exchange.clone(),
+            routing_key: event_key(partition, contract),
+            body: schema::to_msgpack(&group),
+            properties: persistent(
+                "contract_events",
+                format!("events/{partition}/{height}/{contract}"),
+                headers.clone(),
+            ),
+            mandatory: false,
+        });
     }
     messages
 }
@@ -241,7 +258,7 @@ mod tests {
     use crate::schema::{BlockResult, Event, Receipt, Status};
 
     #[test]
-    fn a_result_and_its_events_in_block_order() {
+    fn a_result_then_one_message_per_contract_with_its_events_in_block_order() {
         let receipt = |hash: &str, events: &[&str]| Receipt {
             tx_hash: hash.into(),
             status: Status::Success,
@@ -269,14 +286,24 @@ mod tests {
         let names = crate::bus::BusConfig::default().names();
         let messages = result_messages(&names, &executed);
         let keys: Vec<&str> = messages.iter().map(|m| m.routing_key.as_str()).collect();
+        assert_eq!(keys, ["result.3", "event.3.token", "event.3.nft"]);
+        let token: ContractEvents = schema::decode(&messages[1].body, Format::MsgPack).unwrap();
+        let at: Vec<(&str, u32)> = token
+            .events
+            .iter()
+            .map(|e| (e.tx_hash.as_str(), e.index))
+            .collect();
+        assert_eq!(at, [("a", 0), ("b", 2)]);
+        assert_eq!((token.partition, token.height), (3, 9));
+        let nft: ContractEvents = schema::decode(&messages[2].body, Format::MsgPack).unwrap();
+        assert_eq!((nft.contract.as_str(), nft.events[0].index), ("nft", 1));
         assert_eq!(
-            keys,
-            ["result.3", "event.3.token", "event.3.nft", "event.3.token"]
-        );
-        let last: ContractEvent = schema::decode(&messages[3].body, Format::MsgPack).unwrap();
-        assert_eq!(
-            (last.tx_hash.as_str(), last.index, last.height),
-            ("b", 2, 9)
+            messages[2]
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|s| s.as_str()),
+            Some("events/3/9/nft")
         );
         assert_eq!(
             messages[0]

@@ -9,7 +9,7 @@ use tracing::info;
 
 use super::BusCommandError;
 use crate::bus::{BusConfig, BusMessage, Client, Subscription};
-use crate::schema::{self, ContractEvent, Receipt};
+use crate::schema::{self, ContractEvents, Receipt};
 
 /// One output line.
 #[derive(Serialize)]
@@ -32,7 +32,15 @@ enum Line<'a> {
         receipts: usize,
         replayed: bool,
     },
-    Event(&'a ContractEvent),
+    /// One contract event, with the block and contract of its message.
+    Event {
+        partition: u32,
+        height: u64,
+        tx_hash: &'a str,
+        index: u32,
+        contract: &'a str,
+        data: &'a str,
+    },
     Dead {
         reason: &'a str,
         error: &'a str,
@@ -73,6 +81,22 @@ pub async fn run(
     Ok(())
 }
 
+/// A line per event: what a validator subscribed to one contract reads.
+fn write_events(message: &ContractEvents, out: &mut dyn Write) -> std::io::Result<()> {
+    for event in &message.events {
+        let line = Line::Event {
+            partition: message.partition,
+            height: message.height,
+            tx_hash: &event.tx_hash,
+            index: event.index,
+            contract: &message.contract,
+            data: &event.data,
+        };
+        writeln!(out, "{}", schema::to_json(&line))?;
+    }
+    Ok(())
+}
+
 fn write_message(message: &BusMessage, out: &mut dyn Write) -> std::io::Result<()> {
     match message {
         BusMessage::Result { result, replayed } => {
@@ -94,7 +118,7 @@ fn write_message(message: &BusMessage, out: &mut dyn Write) -> std::io::Result<(
             };
             writeln!(out, "{}", schema::to_json(&line))
         }
-        BusMessage::Event(event) => writeln!(out, "{}", schema::to_json(&Line::Event(event))),
+        BusMessage::Events(events) => write_events(events, out),
         BusMessage::Dead(dead) => {
             let line = Line::Dead {
                 reason: &dead.reason,

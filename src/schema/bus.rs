@@ -8,19 +8,29 @@ use serde::{Deserialize, Serialize};
 
 use super::wire::{Query, QueryReply, Tx};
 
-/// One contract event of a committed block, published on its own so a validator can
-/// subscribe to one contract. `(partition, height, index)` identifies it: results are
-/// delivered at least once, so validators deduplicate by that key.
+/// The events one contract emitted in a committed block, published together (one message per
+/// block and contract, not one per event: a confirmed message per event bounds a busy block by
+/// the broker's round trips), so a validator can still subscribe to one contract.
+/// `(partition, height, contract)` identifies it: results are delivered at least once, so
+/// validators deduplicate by that key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ContractEvent {
+pub struct ContractEvents {
     pub partition: u32,
     pub height: u64,
+    pub contract: String,
+    /// In block order.
+    pub events: Vec<BlockEvent>,
+}
+
+/// One event of a [`ContractEvents`] message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockEvent {
     /// The transaction that emitted the event.
     pub tx_hash: String,
-    /// Position of the event among all events of its block, from 0.
+    /// Position of the event among all events of its block (of every contract), from 0.
     pub index: u32,
-    pub contract: String,
     pub data: String,
 }
 

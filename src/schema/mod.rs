@@ -6,7 +6,8 @@ mod bus;
 mod codec;
 mod wire;
 
-pub use bus::ContractEvent;
+pub use bus::BlockEvent;
+pub use bus::ContractEvents;
 pub use bus::Halted;
 pub use bus::HeadReply;
 pub use bus::HeadRequest;

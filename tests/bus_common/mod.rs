@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use isovm::bus::{BusConfig, BusMessage, Client, Source, Subscription};
-use isovm::schema::{BlockResult, ContractEvent};
+use isovm::schema::BlockResult;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -441,12 +441,35 @@ pub fn results(messages: &[BusMessage]) -> Vec<(&BlockResult, bool)> {
         .collect()
 }
 
-pub fn events(messages: &[BusMessage]) -> Vec<&ContractEvent> {
+/// One contract event as a validator sees it: an event of a `ContractEvents` message, with
+/// the message's block and contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenEvent<'a> {
+    pub partition: u32,
+    pub height: u64,
+    pub contract: &'a str,
+    pub tx_hash: &'a str,
+    pub index: u32,
+    pub data: &'a str,
+}
+
+/// Every event among `messages`, message by message.
+pub fn events(messages: &[BusMessage]) -> Vec<SeenEvent<'_>> {
     messages
         .iter()
         .filter_map(|m| match m {
-            BusMessage::Event(e) => Some(e),
+            BusMessage::Events(e) => Some(e),
             _ => None,
+        })
+        .flat_map(|m| {
+            m.events.iter().map(move |e| SeenEvent {
+                partition: m.partition,
+                height: m.height,
+                contract: &m.contract,
+                tx_hash: &e.tx_hash,
+                index: e.index,
+                data: &e.data,
+            })
         })
         .collect()
 }
