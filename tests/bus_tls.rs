@@ -78,7 +78,10 @@ fn tls_toml(ca: &Path, client: Option<(&Path, &Path)>) -> String {
 async fn refused(config: &BusConfig) -> String {
     match Client::connect(config).await {
         Ok(_) => panic!("{} connected, but must be refused", config.amqp_url),
-        Err(error @ BusError::Tls { .. }) => error.to_string(),
+        Err(error @ BusError::Tls { .. }) => {
+            eprintln!("refused, as it must be: {error}");
+            error.to_string()
+        }
         Err(other) => panic!("expected a TLS error, got: {other} ({other:?})"),
     }
 }

@@ -40,7 +40,7 @@ impl Tls {
             .with_root_certificates(roots);
         let client = match (&config.client_cert_file, &config.client_key_file) {
             (Some(cert), Some(key)) => {
-                let chain = certificates(cert)?;
+                let chain = certificates("client_cert_file", cert)?;
                 let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
                     BusError::Config(format!(
                         "client_key_file {}: no usable private key: {e}",
@@ -107,9 +107,9 @@ impl Tls {
     }
 }
 
-/// The certificates of a PEM file, at least one.
-fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, BusError> {
-    let fail = |m: String| BusError::Config(format!("{}: {m}", path.display()));
+/// The certificates of the PEM file `path` (the setting `key` names it), at least one.
+fn certificates(key: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, BusError> {
+    let fail = |m: String| BusError::Config(format!("{key} {}: {m}", path.display()));
     let certs = CertificateDer::pem_file_iter(path)
         .map_err(|e| fail(format!("cannot read certificates: {e}")))?
         .collect::<Result<Vec<_>, _>>()
@@ -123,7 +123,7 @@ fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, BusError> {
 /// Every certificate of the CA file, each of which must be usable as a trust anchor.
 fn ca_file(path: &Path) -> Result<RootCertStore, BusError> {
     let mut store = RootCertStore::empty();
-    for (i, cert) in certificates(path)?.into_iter().enumerate() {
+    for (i, cert) in certificates("ca_file", path)?.into_iter().enumerate() {
         store.add(cert).map_err(|e| {
             BusError::Config(format!(
                 "ca_file {}: certificate {} is not a usable CA certificate: {e}",
