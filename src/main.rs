@@ -177,6 +177,10 @@ enum Command {
         /// Virtual host of the definitions.
         #[arg(long, default_value = "/")]
         vhost: String,
+        /// Also one broker user per role (isovm, producer, validator) with least
+        /// permissions, without passwords (set them with `rabbitmqctl change_password`).
+        #[arg(long)]
+        roles: bool,
     },
 }
 
@@ -198,6 +202,17 @@ struct BusArgs {
     /// Broker URL [default: amqp://guest:guest@127.0.0.1:5672/%2f].
     #[arg(long, env = "ISOVM_AMQP_URL")]
     amqp_url: Option<String>,
+    /// PEM CA certificate(s) an amqps:// broker's certificate must chain to (instead of the
+    /// system's root certificates).
+    #[arg(long, env = "ISOVM_AMQP_CA_FILE")]
+    amqp_ca_file: Option<PathBuf>,
+    /// PEM client certificate for brokers that verify clients (mutual TLS); with
+    /// --amqp-client-key.
+    #[arg(long, env = "ISOVM_AMQP_CLIENT_CERT", requires = "amqp_client_key")]
+    amqp_client_cert: Option<PathBuf>,
+    /// PEM private key of --amqp-client-cert.
+    #[arg(long, env = "ISOVM_AMQP_CLIENT_KEY", requires = "amqp_client_cert")]
+    amqp_client_key: Option<PathBuf>,
     /// Prefix of every exchange and queue name [default: isovm].
     #[arg(long, env = "ISOVM_BUS_PREFIX")]
     prefix: Option<String>,
@@ -211,6 +226,9 @@ impl BusArgs {
         BusOverrides {
             config_file: self.config,
             amqp_url: self.amqp_url,
+            ca_file: self.amqp_ca_file,
+            client_cert_file: self.amqp_client_cert,
+            client_key_file: self.amqp_client_key,
             prefix: self.prefix,
             prefetch: self.prefetch,
         }
@@ -466,8 +484,13 @@ fn main() -> ExitCode {
                 }
             }
             Command::Params => println!("{}", isovm::consensus::to_json()),
-            Command::Topology { bus, vhost } => {
-                let definitions = isovm::bus::definitions(&bus.config()?, &vhost);
+            Command::Topology { bus, vhost, roles } => {
+                let config = bus.config()?;
+                let definitions = if roles {
+                    isovm::bus::definitions_with_roles(&config, &vhost)
+                } else {
+                    isovm::bus::definitions(&config, &vhost)
+                };
                 println!("{}", serde_json::to_string_pretty(&definitions)?);
             }
         }

@@ -10,10 +10,12 @@ use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions,
     QueueBindOptions, QueueDeclareOptions,
 };
+use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
+use lapin::{BasicProperties, Channel, Connection, Consumer};
 
-use super::config::{BusConfig, Names, batch_key, redact_url};
+use super::config::{BusConfig, Names, batch_key};
+use super::connect;
 use super::error::{BusError, amqp};
 use super::publisher::{JSON, MSGPACK, Outgoing, Publisher, persistent, position_headers};
 use super::rpc;
@@ -114,14 +116,7 @@ impl Client {
     /// Connects once (no retry: tools report the failure).
     pub async fn connect(config: &BusConfig) -> Result<Client, BusError> {
         config.check()?;
-        let properties =
-            ConnectionProperties::default().with_connection_name("isovm client".into());
-        let conn = Connection::connect(&config.amqp_url, properties)
-            .await
-            .map_err(|error| BusError::Connect {
-                url: redact_url(&config.amqp_url),
-                error,
-            })?;
+        let conn = connect::connect(config, "isovm client").await?;
         let publisher = Publisher::open(&conn, config.confirm_timeout()).await?;
         Ok(Client {
             conn,
@@ -299,19 +294,7 @@ impl Client {
             .map_err(amqp(format!("declaring the subscriber queue `{name}`")))?;
         let queue = queue.name().to_string();
         for (exchange, key) in bindings {
-            // The exchanges may not exist yet if no `isovm serve` has run.
-            channel
-                .exchange_declare(
-                    exchange.as_str().into(),
-                    lapin::ExchangeKind::Topic,
-                    ExchangeDeclareOptions {
-                        durable: true,
-                        ..ExchangeDeclareOptions::default()
-                    },
-                    FieldTable::default(),
-                )
-                .await
-                .map_err(amqp(format!("declaring exchange {exchange}")))?;
+            self.ensure_exchange(exchange).await?;
             channel
                 .queue_bind(
                     queue.as_str().into(),
@@ -325,6 +308,47 @@ impl Client {
         }
         Ok(queue)
     }
+}
+
+impl Client {
+    /// Makes sure `exchange` exists before binding to it. A passive declare needs no
+    /// permission (a validator has none to configure isovm's exchanges); only when the
+    /// exchange is missing (no `isovm serve` has run yet) is it declared, which needs one.
+    /// Each try has its own channel: the broker closes a channel whose declare fails.
+    async fn ensure_exchange(&self, exchange: &str) -> Result<(), BusError> {
+        let declare = async |passive| {
+            let channel = self.channel().await?;
+            let options = ExchangeDeclareOptions {
+                passive,
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            };
+            let declared = channel
+                .exchange_declare(
+                    exchange.into(),
+                    lapin::ExchangeKind::Topic,
+                    options,
+                    FieldTable::default(),
+                )
+                .await;
+            if declared.is_ok() {
+                let _ = channel.close(200, "declared".into()).await;
+            }
+            Ok::<_, BusError>(declared)
+        };
+        match declare(true).await? {
+            Ok(()) => Ok(()),
+            Err(error) if is_not_found(&error) => declare(false)
+                .await?
+                .map_err(amqp(format!("declaring exchange {exchange}"))),
+            Err(error) => Err(amqp(format!("checking exchange {exchange}"))(error)),
+        }
+    }
+}
+
+fn is_not_found(error: &lapin::Error) -> bool {
+    matches!(error.kind(), lapin::ErrorKind::ProtocolError(e)
+        if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::NOTFOUND)))
 }
 
 impl Subscriber {

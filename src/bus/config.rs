@@ -4,6 +4,7 @@
 //! `[bus]` table of the TOML config file, then command-line flags and environment variables
 //! (the last two applied by `cmd`).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -14,8 +15,20 @@ use super::BusError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BusConfig {
-    /// `amqp://user:password@host:port/vhost` (vhost `/` is `%2f`); `amqps://` for TLS.
+    /// `amqp://user:password@host:port/vhost` (vhost `/` is `%2f`); `amqps://` for TLS,
+    /// which verifies the broker's certificate and that it is valid for `host`.
     pub amqp_url: String,
+    /// PEM file of the CA certificate(s) an `amqps://` broker's certificate must chain to.
+    /// When set, only these are trusted; when not, the system's root certificates are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// PEM certificate (chain) isovm shows the broker, for brokers that verify clients
+    /// (mutual TLS, e.g. RabbitMQ's `ssl_options.fail_if_no_peer_cert`). With `client_key_file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cert_file: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `client_cert_file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_key_file: Option<PathBuf>,
     /// Prefix of every exchange and queue name, e.g. `isovm` gives `isovm.batches`.
     pub prefix: String,
     /// Names that do not follow the prefix.
@@ -110,6 +123,9 @@ impl Default for BusConfig {
     fn default() -> Self {
         BusConfig {
             amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            ca_file: None,
+            client_cert_file: None,
+            client_key_file: None,
             prefix: "isovm".into(),
             names: NameOverrides::default(),
             batch_bindings: vec!["batch.#".into()],
@@ -136,6 +152,16 @@ impl BusConfig {
                 "amqp_url must start with amqp:// or amqps://, got {}",
                 redact_url(&self.amqp_url)
             ));
+        }
+        let tls_files = self.ca_file.is_some() || self.client_cert_file.is_some();
+        if tls_files && !self.amqp_url.starts_with("amqps://") {
+            return fail(format!(
+                "ca_file and client_cert_file are for amqps:// brokers, but amqp_url is {}",
+                redact_url(&self.amqp_url)
+            ));
+        }
+        if self.client_cert_file.is_some() != self.client_key_file.is_some() {
+            return fail("client_cert_file and client_key_file must be set together".into());
         }
         if self.prefetch == 0 || self.rpc_prefetch == 0 {
             return fail("prefetch and rpc_prefetch must be at least 1 (0 means unbounded)".into());
@@ -279,6 +305,15 @@ mod tests {
             },
             BusConfig {
                 batch_bindings: vec![],
+                ..BusConfig::default()
+            },
+            BusConfig {
+                ca_file: Some("ca.pem".into()),
+                ..BusConfig::default()
+            },
+            BusConfig {
+                amqp_url: "amqps://h/%2f".into(),
+                client_cert_file: Some("client.pem".into()),
                 ..BusConfig::default()
             },
         ];

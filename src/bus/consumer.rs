@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
 use lapin::types::FieldTable;
-use lapin::{Channel, Connection, ConnectionProperties, Consumer, Event};
+use lapin::{Channel, Connection, Consumer, Event};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
@@ -28,12 +28,10 @@ use super::error::{BusError, amqp};
 use super::lane::{self, Job, Lane};
 use super::publisher::{JSON, Publisher};
 use super::topology::Plan;
-use super::{retry, rpc};
+use super::{connect, retry, rpc};
 use crate::exec::Executor;
 use crate::schema::{self, Format};
 
-/// How long connecting may take before it counts as a failed attempt.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long closing a connection may take at the end of a session.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -83,6 +81,8 @@ pub async fn serve(
     config.check()?;
     let url = redact_url(&config.amqp_url);
     let mut policy = retry::policy(config.reconnect_max());
+    // Sessions in a row that ended in an error without acking a batch.
+    let mut failures = 0u64;
     loop {
         let (outcome, progressed) = session(&executor, &config, &shutdown).await;
         match outcome {
@@ -93,8 +93,10 @@ pub async fn serve(
             Err(error) if retry::is_retriable(&error) => {
                 if progressed {
                     retry::reset(&mut policy);
+                    failures = 0;
                 }
-                warn!(%error, url, "bus session ended; reconnecting");
+                failures += 1;
+                warn!(%error, url, failures, "bus session ended; reconnecting");
                 if !retry::pause(&mut policy, &shutdown).await {
                     info!("bus stopped while reconnecting");
                     return Ok(());
@@ -149,17 +151,7 @@ async fn open(
     shutdown: &CancellationToken,
 ) -> Result<Session, BusError> {
     let url = redact_url(&config.amqp_url);
-    let properties = ConnectionProperties::default().with_connection_name("isovm serve".into());
-    let conn = tokio::time::timeout(
-        CONNECT_TIMEOUT,
-        Connection::connect(&config.amqp_url, properties),
-    )
-    .await
-    .map_err(|_| BusError::ConnectionLost(format!("connecting to {url} timed out")))?
-    .map_err(|error| BusError::Connect {
-        url: url.clone(),
-        error,
-    })?;
+    let conn = connect::connect(config, "isovm serve").await?;
     let names = config.names();
     let batch_channel = conn
         .create_channel()

@@ -20,6 +20,22 @@ pub enum BusError {
         url: String,
         error: lapin::Error,
     },
+    /// The broker refused the login: the user name or the password is wrong (or the user
+    /// does not exist). Retried: the operator may fix the password in the broker.
+    #[error("broker {url} refused user `{user}`: wrong user name or password")]
+    LoginRefused { url: String, user: String },
+    /// The login worked but the user may not use the virtual host.
+    #[error("broker {url} refused user `{user}` the virtual host `{vhost}` (no permissions there, or no such vhost): {reply}")]
+    VhostRefused {
+        url: String,
+        user: String,
+        vhost: String,
+        reply: String,
+    },
+    /// The TLS handshake failed: the broker's certificate did not check out, or the broker
+    /// refused isovm's.
+    #[error("TLS with {url}: {problem}")]
+    Tls { url: String, problem: String },
     #[error("{what}: {error}")]
     Amqp { what: String, error: lapin::Error },
     #[error("the connection to the broker was lost: {0}")]

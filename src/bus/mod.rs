@@ -11,16 +11,21 @@
 //! Files: `config` (names, bounds, TOML), `topology` (what is declared), `consumer` (the
 //! serve loop and its sessions), `lane` (one partition's batches, parking, dead letters),
 //! `publisher` (confirmed publishing), `rpc` (queries and validation), `retry` (the one
-//! backoff policy and `is_retriable`), `client` (producer, validator and RPC ends).
+//! backoff policy and `is_retriable`), `client` (producer, validator and RPC ends),
+//! `connect` (the one way to connect, and the broker's refusals in words), `tls` (what
+//! `amqps://` trusts and shows), `roles` (the broker users and their least permissions).
 
 mod client;
 mod config;
+mod connect;
 mod consumer;
 mod error;
 mod lane;
 mod publisher;
 mod retry;
+mod roles;
 mod rpc;
+mod tls;
 mod topology;
 
 pub use client::BusMessage;
@@ -36,10 +41,23 @@ pub use config::Names;
 pub use config::QueueType;
 pub use config::redact_url;
 pub use consumer::serve;
+pub use roles::validator_queue_prefix;
 pub use error::BusError;
 
 /// The default topology as a RabbitMQ definitions document (what `deploy/definitions.json`
 /// holds), for a broker preloaded with isovm's exchanges and queues.
 pub fn definitions(config: &BusConfig, vhost: &str) -> serde_json::Value {
     topology::Plan::new(config).definitions(vhost)
+}
+
+/// [`definitions`] plus one broker user per role (`isovm`, `producer`, `validator`) with
+/// least permissions for `config`'s names (what `deploy/rabbitmq/definitions.json` holds, but
+/// without passwords: set them with `rabbitmqctl change_password`).
+pub fn definitions_with_roles(config: &BusConfig, vhost: &str) -> serde_json::Value {
+    let mut doc = definitions(config, vhost);
+    let roles = roles::definitions(&roles::roles(config), vhost);
+    if let (Some(doc), serde_json::Value::Object(roles)) = (doc.as_object_mut(), roles) {
+        doc.extend(roles);
+    }
+    doc
 }

@@ -42,12 +42,16 @@ pub(super) fn reset(policy: &mut ExponentialBackoff) {
 }
 
 /// Whether doing the same thing again later may succeed. Connection trouble, timeouts,
-/// nacks and node-side executor trouble are; mistakes in configuration (bad credentials,
-/// a queue declared elsewhere with other arguments) and producer bugs are not.
+/// nacks and node-side executor trouble are; so are the broker's refusals of the login, the
+/// virtual host or the TLS handshake, which an operator fixes in the broker (a password set,
+/// a certificate renewed) while isovm waits. Mistakes in isovm's own configuration (an
+/// unreadable CA file, a queue declared elsewhere with other arguments, a permission the
+/// broker denies an operation) and producer bugs are not.
 pub(super) fn is_retriable(error: &BusError) -> bool {
     match error {
         BusError::Config(_) | BusError::Decode { .. } => false,
         BusError::Connect { error, .. } | BusError::Amqp { error, .. } => !is_permanent_amqp(error),
+        BusError::LoginRefused { .. } | BusError::VhostRefused { .. } | BusError::Tls { .. } => true,
         BusError::ConnectionLost(_)
         | BusError::Nacked { .. }
         | BusError::ConfirmTimeout { .. }
@@ -122,6 +126,14 @@ mod tests {
             kind: crate::engine::FaultKind::Watchdog,
         })));
         assert!(!is_retriable(&BusError::Config("x".into())));
+        assert!(is_retriable(&BusError::LoginRefused {
+            url: "amqp://u:***@h".into(),
+            user: "u".into()
+        }));
+        assert!(is_retriable(&BusError::Tls {
+            url: "amqps://h".into(),
+            problem: "expired".into()
+        }));
         assert!(is_retriable(&BusError::Nacked { what: "x".into() }));
         assert!(is_retriable(&BusError::ConnectionLost("x".into())));
     }

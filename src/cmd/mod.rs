@@ -159,6 +159,9 @@ impl ConfigFile {
 pub struct BusOverrides {
     pub config_file: Option<PathBuf>,
     pub amqp_url: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    pub client_cert_file: Option<PathBuf>,
+    pub client_key_file: Option<PathBuf>,
     pub prefix: Option<String>,
     pub prefetch: Option<u16>,
 }
@@ -172,6 +175,15 @@ impl BusOverrides {
         };
         if let Some(url) = self.amqp_url {
             config.amqp_url = url;
+        }
+        if let Some(path) = self.ca_file {
+            config.ca_file = Some(path);
+        }
+        if let Some(path) = self.client_cert_file {
+            config.client_cert_file = Some(path);
+        }
+        if let Some(path) = self.client_key_file {
+            config.client_key_file = Some(path);
         }
         if let Some(prefix) = self.prefix {
             config.prefix = prefix;

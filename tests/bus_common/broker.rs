@@ -24,7 +24,8 @@ fn script(name: &str) -> PathBuf {
     }
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on at the moment.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -35,12 +36,17 @@ fn free_port() -> u16 {
 impl PrivateBroker {
     /// Starts the node and waits (bounded) until it accepts connections.
     pub fn start(name: &str) -> PrivateBroker {
+        PrivateBroker::start_with_config(name, "")
+    }
+
+    /// [`PrivateBroker::start`] with `config` as its rabbitmq.conf (e.g. a TLS listener).
+    pub fn start_with_config(name: &str, config: &str) -> PrivateBroker {
         let dir = tempfile::tempdir().unwrap();
         let node = format!("isovm-test-{}-{name}@localhost", std::process::id());
         let port = free_port();
         let broker = PrivateBroker { node, port, dir };
         let conf = broker.dir.path().join("rabbitmq.conf");
-        std::fs::write(&conf, "").unwrap();
+        std::fs::write(&conf, config).unwrap();
         let status = Command::new(script("rabbitmq-server"))
             .arg("-detached")
             .envs(broker.env())
@@ -103,13 +109,27 @@ impl PrivateBroker {
             }
             assert!(
                 Instant::now() < deadline,
-                "RabbitMQ node {} did not start within {timeout:?}: {}{}",
+                "RabbitMQ node {} did not start within {timeout:?}: {}{}\nits log ends:\n{}",
                 self.node,
                 String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                String::from_utf8_lossy(&out.stderr),
+                self.log_tail(4000)
             );
             std::thread::sleep(Duration::from_millis(250));
         }
+    }
+
+    /// The last `n` bytes of the node's log files, for failure messages.
+    pub fn log_tail(&self, n: usize) -> String {
+        let mut text = String::new();
+        if let Ok(entries) = std::fs::read_dir(self.dir.path().join("log")) {
+            for entry in entries.flatten() {
+                text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+        let start = text.len().saturating_sub(n);
+        let start = (start..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text[start..].to_string()
     }
 
     /// Stops the RabbitMQ application: connections are closed, the port refuses.
