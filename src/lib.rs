@@ -5,6 +5,7 @@
 //!   every layer reads.
 //! - [`schema`]: wire types (batches, receipts, block results) and their encodings.
 //! - [`contract`]: the compile stage: ABI checks and gas instrumentation of contract source.
+//! - [`crypto`]: signature checks (ed25519, secp256k1, batch verification) and key pairs.
 //! - [`engine`]: V8: isolates, the startup snapshot, host functions, limits. The only user
 //!   of `v8` and of `unsafe`.
 //! - [`state`]: write sets, block diffs, key layout, state root. No I/O.
@@ -18,6 +19,7 @@ pub mod bus;
 pub mod cmd;
 pub mod consensus;
 pub mod contract;
+pub mod crypto;
 pub mod engine;
 pub mod exec;
 pub mod schema;

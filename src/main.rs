@@ -74,6 +74,11 @@ enum Command {
         /// reused context, the contract in a plain loop); needs `node` on PATH for those.
         #[arg(long, conflicts_with = "families")]
         throughput: bool,
+        /// Measure instead signature verification: ed25519 one by one and in batches,
+        /// secp256k1, on one thread and on every core, and the check of a batch of signed
+        /// transfers per transaction against 100,000 tx/s.
+        #[arg(long, conflicts_with_all = ["families", "throughput"])]
+        signatures: bool,
         /// Holders of the throughput workload.
         #[arg(long, default_value_t = 10_000, requires = "throughput")]
         accounts: usize,
@@ -166,6 +171,37 @@ enum Command {
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
+    /// Make and manage signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Sign the transactions of batch files with a key file, filling their hashes: as the
+    /// publisher (`--publisher ACCOUNT`: the transactions ACCOUNT publishes) or as a declared
+    /// signer (`--signer ACCOUNT@PERMISSION`: the transactions that list it in `signers`).
+    /// Signers sign first; the publisher's signature covers theirs. Each file is rewritten in
+    /// place in its own format (or written to `-o` with one file); one JSON line per file.
+    Sign {
+        /// Key file (`isovm keys new`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Sign as the publisher of the transactions this account publishes.
+        #[arg(
+            long,
+            value_name = "ACCOUNT",
+            required_unless_present = "signer",
+            conflicts_with = "signer"
+        )]
+        publisher: Option<String>,
+        /// Sign as this declared signer.
+        #[arg(long, value_name = "ACCOUNT@PERMISSION")]
+        signer: Option<String>,
+        /// Where to write the signed batch (one file only).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Print the consensus parameters (costs and limits every receipt follows from) as JSON,
     /// with their version: nodes agree on receipts only if they run the same table.
     Params,
@@ -182,6 +218,25 @@ enum Command {
         #[arg(long)]
         roles: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new key pair: writes a key file (JSON: algorithm, public and secret key in
+    /// IOST's base58 forms; mode 0600) and prints its public key.
+    New {
+        #[arg(long, value_enum, default_value_t = KeyAlgorithm::Ed25519)]
+        algorithm: KeyAlgorithm,
+        /// Key file to write (never over an existing one) [default: PUBLIC_KEY.json].
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KeyAlgorithm {
+    Ed25519,
+    Secp256k1,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -272,6 +327,12 @@ struct VmArgs {
     /// per call (about 350 µs each): for testing and audits, not for production.
     #[arg(long, env = "ISOVM_VERIFY_ISOLATION", value_parser = clap::builder::BoolishValueParser::new())]
     verify_isolation: bool,
+    /// DEVELOPMENT ONLY, INSECURE: run transactions that carry no signature at all, as if
+    /// their publisher had signed them (anyone who can publish a batch can then act for any
+    /// account). Signed transactions are verified either way. Off by default; receipts
+    /// differ from a node without it, so never on a chain anyone relies on.
+    #[arg(long, env = "ISOVM_INSECURE_ACCEPT_UNSIGNED_TRANSACTIONS", value_parser = clap::builder::BoolishValueParser::new())]
+    insecure_accept_unsigned_transactions: bool,
 }
 
 impl VmArgs {
@@ -285,6 +346,7 @@ impl VmArgs {
             heap_bytes: self.heap_mib.saturating_mul(1 << 20),
             fault_retries: self.fault_retries,
             verify_isolation: self.verify_isolation,
+            insecure_accept_unsigned_transactions: self.insecure_accept_unsigned_transactions,
         }
     }
 }
@@ -389,6 +451,14 @@ fn main() -> ExitCode {
             }
             Command::Bench {
                 json,
+                signatures: true,
+                ..
+            } => {
+                let report = cmd::signatures::measure(20_000, 3)?;
+                print_report(&report, json, cmd::signatures::write_table)?;
+            }
+            Command::Bench {
+                json,
                 throughput: true,
                 accounts,
                 batches,
@@ -482,6 +552,30 @@ fn main() -> ExitCode {
                         println!("{summary}");
                     }
                 }
+            }
+            Command::Keys {
+                command: KeysCommand::New { algorithm, out },
+            } => {
+                let algorithm = match algorithm {
+                    KeyAlgorithm::Ed25519 => isovm::schema::Algorithm::Ed25519,
+                    KeyAlgorithm::Secp256k1 => isovm::schema::Algorithm::Secp256k1,
+                };
+                cmd::sign::new_key(algorithm, out.as_deref(), &mut std::io::stdout())?;
+            }
+            Command::Sign {
+                key,
+                publisher,
+                signer,
+                out,
+                files,
+            } => {
+                let role = match (publisher, signer) {
+                    (Some(account), _) => cmd::sign::Role::Publisher(account),
+                    (None, Some(signer)) => cmd::sign::Role::Signer(signer),
+                    (None, None) => unreachable!("clap requires one"),
+                };
+                let mut stdout = std::io::stdout();
+                cmd::sign::run(&key, &role, &files, out.as_deref(), &mut stdout)?;
             }
             Command::Params => println!("{}", isovm::consensus::to_json()),
             Command::Topology { bus, vhost, roles } => {

@@ -1148,6 +1148,7 @@ fn exec_with_tz(tz: &str) -> String {
         .arg("exec")
         .arg("--db")
         .arg(dir.path().join("db"))
+        .arg("--insecure-accept-unsigned-transactions")
         .arg(&path)
         .env("TZ", tz)
         .env("ISOVM_LOG", "warn")

@@ -52,12 +52,12 @@ fn validate(method: &str, args: serde_json::Value, gas_limit: u64) -> RpcRequest
             hash: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin".into(),
             publisher: "bob".into(),
             gas_limit,
-            time_ms: None,
             actions: vec![Action {
                 contract: "token".into(),
                 method: method.into(),
                 args,
             }],
+            ..Tx::default()
         },
     })
 }

@@ -33,12 +33,12 @@ fn tx() -> Tx {
         hash: "3yZe7d".into(),
         publisher: "alice".into(),
         gas_limit: 100,
-        time_ms: None,
         actions: vec![Action {
             contract: "token".into(),
             method: "balanceOf".into(),
             args: json!(["alice"]),
         }],
+        ..Tx::default()
     }
 }
 

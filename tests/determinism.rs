@@ -264,8 +264,8 @@ fn tx(n: u64, gas_limit: u64, actions: Vec<Action>) -> Tx {
         hash: hash(n),
         publisher: "mallory".into(),
         gas_limit,
-        time_ms: None,
         actions,
+        ..Tx::default()
     }
 }
 
@@ -406,6 +406,8 @@ fn run(condition: &Condition, warm: &Path, files: &[PathBuf]) -> Vec<Value> {
         .arg(cache.path())
         .arg("--workers")
         .arg(condition.workers)
+        // The suite's batches are unsigned (tests/signatures.rs has signed ones).
+        .arg("--insecure-accept-unsigned-transactions")
         .env("TZ", condition.tz)
         .env("ISOVM_LOG", "error");
     if let Some(heap) = condition.heap_mib {

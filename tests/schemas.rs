@@ -102,6 +102,9 @@ fn the_status_enum_matches() {
         Status::ResultTooLarge,
         Status::InvalidInput,
         Status::InvalidContract,
+        Status::InvalidSignature,
+        Status::Duplicate,
+        Status::Expired,
     ];
     let in_code: Vec<String> = all
         .iter()

@@ -8,6 +8,8 @@ pub mod package;
 pub mod publish;
 pub mod rpc;
 pub mod serve;
+pub mod sign;
+pub mod signatures;
 pub mod tail;
 pub mod throughput;
 
@@ -79,6 +81,9 @@ pub struct VmOptions {
     pub fault_retries: u32,
     /// Every call also in a fresh context, compared (`EngineOptions::verify_isolation`).
     pub verify_isolation: bool,
+    /// Development only: run unsigned transactions
+    /// (`ExecOptions::insecure_accept_unsigned_transactions`).
+    pub insecure_accept_unsigned_transactions: bool,
 }
 
 impl VmOptions {
@@ -106,6 +111,14 @@ impl VmOptions {
                  that abandons the batch"
             );
         }
+        if self.insecure_accept_unsigned_transactions {
+            tracing::warn!(
+                "INSECURE: --insecure-accept-unsigned-transactions is on: transactions without \
+                 signatures run as if their publisher had signed them, so anyone who can \
+                 publish a batch can act for any account. For local development only; never \
+                 on a node of a chain anyone relies on (receipts differ from nodes without it)"
+            );
+        }
         Ok(ExecOptions {
             engine: EngineOptions {
                 limits,
@@ -120,6 +133,7 @@ impl VmOptions {
                 ..PoolOptions::default()
             },
             fault_retries: self.fault_retries,
+            insecure_accept_unsigned_transactions: self.insecure_accept_unsigned_transactions,
             ..ExecOptions::default()
         })
     }

@@ -300,8 +300,8 @@ impl Batches {
                     hash: bs58::encode(id.to_be_bytes()).into_string(),
                     publisher,
                     gas_limit,
-                    time_ms: None,
                     actions: vec![action],
+                    ..Tx::default()
                 }
             })
             .collect();
@@ -387,7 +387,11 @@ fn failures(receipts: &[crate::schema::Receipt]) -> usize {
 async fn isovm_exec(w: &Workload, partitions: u32) -> Result<Variant, BenchError> {
     let dir = tempfile::tempdir().map_err(fail)?;
     let store = RocksStore::open(dir.path()).map_err(fail)?;
-    let executor = Executor::new(Arc::new(store), ExecOptions::default()).map_err(fail)?;
+    let options = ExecOptions {
+        insecure_accept_unsigned_transactions: true,
+        ..ExecOptions::default()
+    };
+    let executor = Executor::new(Arc::new(store), options).map_err(fail)?;
     let (setup, transfers) = batches_of(w, partitions);
     let bar = progress(setup.len() as u64, &format!("{}: isovm setup", w.name));
     for b in setup {
@@ -495,6 +499,7 @@ async fn isovm_serve(w: &Workload, amqp_url: &str, partitions: u32) -> Result<Va
             heap_bytes: crate::engine::Limits::DEFAULT_HEAP_BYTES,
             fault_retries: ExecOptions::default().fault_retries,
             verify_isolation: false,
+            insecure_accept_unsigned_transactions: true,
         };
         let shutdown = tokio_util::sync::CancellationToken::new();
         let server = {

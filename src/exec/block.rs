@@ -2,6 +2,8 @@
 //! (made here, written by the pipeline: `pipeline.rs`).
 
 use super::ledger::{self, CommittedBlock, Head};
+use super::replay;
+use super::signatures::Verdict;
 use super::tx::{self, Abandon, BlockCtx};
 use super::{ExecError, Executed};
 use crate::engine::{HostError, Sandbox};
@@ -44,14 +46,16 @@ pub(super) struct Prepared {
 }
 
 /// Runs `batch`, the next height after `head`, against `base` (the committed state with the
-/// partition's pending blocks over it), and assembles its commit.
+/// partition's pending blocks over it), and assembles its commit. `verdicts` are its
+/// transactions' signature checks (`signatures.rs`), one each, in order.
 pub(super) fn prepare(
     sandbox: &mut Sandbox,
     base: &dyn ReadView,
     head: &Head,
     batch: &Batch,
+    verdicts: &[Verdict],
 ) -> Result<Prepared, ExecError> {
-    let (diff, receipts, code_caches) = run_txs(sandbox, base, batch, head)?;
+    let (diff, receipts, code_caches) = run_txs(sandbox, base, batch, head, verdicts)?;
     let partition = batch.partition;
     let root = head.root().next(partition, batch.height, &diff);
     let committed = CommittedBlock {
@@ -84,7 +88,13 @@ fn run_txs(
     base: &dyn ReadView,
     batch: &Batch,
     head: &Head,
+    verdicts: &[Verdict],
 ) -> Result<TxsOutput, ExecError> {
+    assert_eq!(
+        verdicts.len(),
+        batch.txs.len(),
+        "one verdict per transaction"
+    );
     let ctx = BlockCtx::new(
         batch.partition,
         batch.height,
@@ -97,19 +107,36 @@ fn run_txs(
     let mut diff = BlockDiff::default();
     let mut receipts = Vec::with_capacity(batch.txs.len());
     let mut code_caches = Vec::new();
-    for tx in &batch.txs {
-        let out = tx::run_tx(sandbox, &ctx, &diff, tx).map_err(|abandon| match abandon {
-            Abandon::Host(e) => ExecError::Host(e),
-            Abandon::NodeFault(kind) => ExecError::NodeFault {
-                partition: batch.partition,
-                height: batch.height,
-                tx_hash: tx.hash.clone(),
-                kind,
-            },
-        })?;
+    for (tx, verdict) in batch.txs.iter().zip(verdicts) {
+        let admitted = replay::admit(
+            base,
+            &diff,
+            batch.partition,
+            batch.timestamp_ms,
+            tx,
+            verdict,
+        )?;
+        let proof = match admitted {
+            Ok(proof) => proof,
+            Err(refused) => {
+                receipts.push(refused);
+                continue;
+            }
+        };
+        let out =
+            tx::run_tx(sandbox, &ctx, &diff, tx, &proof).map_err(|abandon| match abandon {
+                Abandon::Host(e) => ExecError::Host(e),
+                Abandon::NodeFault(kind) => ExecError::NodeFault {
+                    partition: batch.partition,
+                    height: batch.height,
+                    tx_hash: tx.hash.clone(),
+                    kind,
+                },
+            })?;
         if let Some(writes) = out.writes {
             diff.apply(writes);
         }
+        replay::record(&mut diff, batch.partition, &tx.hash, batch.height);
         charge_fee(
             &mut diff,
             base,

@@ -18,6 +18,8 @@ mod ledger;
 mod pipeline;
 mod pool;
 mod query;
+mod replay;
+mod signatures;
 mod system;
 mod token;
 mod tx;
@@ -40,6 +42,8 @@ pub use pipeline::Committing;
 use pipeline::{Pending, PendingView};
 pub use pool::PoolOptions;
 pub use pool::PoolStats;
+pub use signatures::Verdict;
+pub use signatures::check as check_signatures;
 pub use system::SYSTEM;
 
 /// Everything the executor can be tuned with.
@@ -53,6 +57,11 @@ pub struct ExecOptions {
     /// its partition is halted. A fault that came from the isolate's history or a moment of
     /// load passes on a retry; one that repeats needs an operator.
     pub fault_retries: u32,
+    /// Development only: run transactions that carry no signature at all, their publisher
+    /// taken at its word (`Proof::unsigned`), as before signatures existed. Off by default;
+    /// signed transactions are verified either way. Receipts depend on it, so every node of
+    /// a network must agree: never on for a chain anyone relies on.
+    pub insecure_accept_unsigned_transactions: bool,
 }
 
 impl Default for ExecOptions {
@@ -62,6 +71,7 @@ impl Default for ExecOptions {
             pool: PoolOptions::default(),
             query_gas_limit: 10_000_000,
             fault_retries: 1,
+            insecure_accept_unsigned_transactions: false,
         }
     }
 }
@@ -317,7 +327,9 @@ impl Executor {
             });
         }
         let pending: Vec<Arc<Pending>> = chain.iter().cloned().collect();
-        let prepared = self.prepare(Arc::new(batch), head, pending.clone()).await?;
+        let batch = Arc::new(batch);
+        let verdicts = self.check_signatures(batch.clone()).await?;
+        let prepared = self.prepare(batch, verdicts, head, pending.clone()).await?;
         let (done, outcome) = tokio::sync::watch::channel(None);
         let id = self.inner.next_job.fetch_add(1, Ordering::Relaxed);
         let block = Arc::new(Pending {
@@ -343,11 +355,22 @@ impl Executor {
         ))
     }
 
+    /// The signature check of every transaction of `batch` (`signatures.rs`), spread over
+    /// every core, off the async threads.
+    async fn check_signatures(&self, batch: Arc<Batch>) -> Result<Arc<Vec<Verdict>>, ExecError> {
+        let accept_unsigned = self.inner.options.insecure_accept_unsigned_transactions;
+        tokio::task::spawn_blocking(move || signatures::check(&batch, accept_unsigned))
+            .await
+            .map(Arc::new)
+            .map_err(|e| ExecError::Engine(format!("the signature check stopped: {e}")))
+    }
+
     /// Runs `batch` on a worker, retrying node faults on fresh isolates, and halts the
     /// partition when they repeat.
     async fn prepare(
         &self,
         batch: Arc<Batch>,
+        verdicts: Arc<Vec<Verdict>>,
         head: ledger::Head,
         chain: Vec<Arc<Pending>>,
     ) -> Result<block::Prepared, ExecError> {
@@ -357,13 +380,14 @@ impl Executor {
         let mut attempt = 1;
         loop {
             let (store, this, chain) = (self.inner.store.clone(), batch.clone(), chain.clone());
+            let verdicts = verdicts.clone();
             let ran = self
                 .run(attempt > 1, move |sandbox| {
                     let view = PendingView {
                         store: &*store,
                         chain: &chain,
                     };
-                    block::prepare(sandbox, &view, &head, &this)
+                    block::prepare(sandbox, &view, &head, &this, &verdicts)
                 })
                 .await;
             let Err(ExecError::NodeFault {
@@ -426,8 +450,11 @@ impl Executor {
     /// Checks whether `tx` could run on `partition`; `Ok(Err(reason))` if not.
     pub async fn validate(&self, partition: u32, tx: Tx) -> Result<Result<(), String>, ExecError> {
         let store = self.inner.store.clone();
-        self.run(false, move |_| query::validate(&*store, partition, &tx))
-            .await
+        let accept_unsigned = self.inner.options.insecure_accept_unsigned_transactions;
+        self.run(false, move |_| {
+            query::validate(&*store, partition, &tx, accept_unsigned)
+        })
+        .await
     }
 
     /// Why `partition` is halted, if it is.

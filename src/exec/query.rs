@@ -1,9 +1,10 @@
 //! The read-only entry points: queries and transaction validation, against committed state.
 
 use super::tx::{self, Abandon, BlockCtx};
-use super::{ExecError, ExecOptions, ledger, system};
+use super::{ExecError, ExecOptions, ledger, replay, signatures, system};
 use crate::consensus::PARAMS;
 use crate::contract::ContractRecord;
+use crate::contract::auth::Proof;
 use crate::engine::Sandbox;
 use crate::schema::{Action, Query, QueryReply, Tx};
 use crate::state::{BlockDiff, keys};
@@ -29,17 +30,21 @@ pub(super) fn query(
         true,
     );
     let tx = Tx {
-        hash: String::new(),
         publisher: q.publisher.clone(),
         gas_limit: options.query_gas_limit,
-        time_ms: None,
         actions: vec![Action {
             contract: q.contract.clone(),
             method: q.method.clone(),
             args: q.args.clone(),
         }],
+        ..Tx::default()
     };
-    let mut receipt = tx::run_tx(sandbox, &ctx, &BlockDiff::default(), &tx)
+    // A query proves nothing: who asks is taken at its word, and it can change nothing.
+    let asker = Proof {
+        unsigned: true,
+        ..Proof::default()
+    };
+    let mut receipt = tx::run_tx(sandbox, &ctx, &BlockDiff::default(), &tx, &asker)
         .map_err(|abandon| match abandon {
             Abandon::Host(e) => ExecError::Host(e),
             // A query makes no receipt and commits nothing: the caller is told to retry.
@@ -57,12 +62,15 @@ pub(super) fn query(
     })
 }
 
-/// Checks that `tx` could run: sane gas limit, contracts that exist, methods in their ABIs,
-/// arguments of the right types, deploys that compile. `Ok(Err(reason))` if it could not.
+/// Checks that `tx` could run: signatures that prove it (as the node would check them in a
+/// batch), a hash not yet run and a time not past its expiration (against the head), sane
+/// gas limit, contracts that exist, methods in their ABIs, arguments of the right types,
+/// deploys that compile. `Ok(Err(reason))` if it could not.
 pub(super) fn validate(
     store: &dyn Store,
     partition: u32,
     tx: &Tx,
+    accept_unsigned: bool,
 ) -> Result<Result<(), String>, ExecError> {
     let one = crate::schema::Batch {
         partition,
@@ -73,6 +81,27 @@ pub(super) fn validate(
     };
     if let Err(e) = crate::schema::check_batch(&one) {
         return Ok(Err(e.to_string().replace("txs[0].", "")));
+    }
+    if let Some(Err(reason)) = signatures::check(&one, accept_unsigned).pop() {
+        return Ok(Err(format!("invalid signature: {reason}")));
+    }
+    let snapshot = store.snapshot();
+    if let Some(height) =
+        replay::committed_at(&*snapshot, &BlockDiff::default(), partition, &tx.hash)?
+    {
+        return Ok(Err(format!(
+            "duplicate: transaction {} already ran in partition {partition}, at height {height}",
+            tx.hash
+        )));
+    }
+    let head_time = ledger::head(&*snapshot, partition)?.timestamp_ms;
+    if let Some(expiration) = tx.expiration_ms
+        && head_time >= expiration
+    {
+        return Ok(Err(format!(
+            "expired: the transaction expired at {expiration} ms, and the partition's last \
+             block is at {head_time} ms"
+        )));
     }
     if tx.gas_limit > PARAMS.limits.max_gas_limit {
         return Ok(Err(format!(
@@ -88,7 +117,6 @@ pub(super) fn validate(
             tx.actions.len()
         )));
     }
-    let snapshot = store.snapshot();
     for (i, action) in tx.actions.iter().enumerate() {
         if let Err(reason) = validate_action(&*snapshot, partition, tx, action)? {
             return Ok(Err(format!("action {}: {reason}", i + 1)));

@@ -256,12 +256,15 @@ impl TxRun<'_> {
     }
 }
 
-/// Runs `tx` against `block` (the diff of the transactions before it).
+/// Runs `tx` against `block` (the diff of the transactions before it). `_proof` is what its
+/// signatures proved (`signatures.rs`), for `requireAuth` to judge against accounts
+/// (`auth.iost`); until accounts exist the publisher is trusted as before.
 pub(super) fn run_tx(
     sandbox: &mut Sandbox,
     ctx: &BlockCtx<'_>,
     block: &BlockDiff,
     tx: &Tx,
+    _proof: &crate::contract::auth::Proof,
 ) -> Result<TxOutput, Abandon> {
     let mut host = TxHost::new(ctx, block, tx);
     let mut run = TxRun {

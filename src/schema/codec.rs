@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::wire::Batch;
+use super::wire::{Batch, Signature};
 
 /// How a message is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,8 +174,25 @@ pub fn check_batch(batch: &Batch) -> Result<(), DecodeError> {
         if tx.gas_limit == 0 {
             return Err(field(format!("txs[{i}].gas_limit"), "must be at least 1"));
         }
+        if tx.signers.len() > MAX_SIGNERS {
+            return Err(field(format!("txs[{i}].signers"), "must be at most 32"));
+        }
+        if tx.signatures.len() > MAX_SIGNERS {
+            return Err(field(format!("txs[{i}].signatures"), "must be at most 32"));
+        }
         if tx.actions.is_empty() {
             return Err(field(format!("txs[{i}].actions"), "must not be empty"));
+        }
+        for (j, signer) in tx.signers.iter().enumerate() {
+            check_signer(signer).map_err(|m| field(format!("txs[{i}].signers[{j}]"), m))?;
+        }
+        for (j, sig) in tx.signatures.iter().enumerate() {
+            check_signature(sig)
+                .map_err(|(f, m)| field(format!("txs[{i}].signatures[{j}].{f}"), m))?;
+        }
+        if let Some(sig) = &tx.publisher_signature {
+            check_signature(sig)
+                .map_err(|(f, m)| field(format!("txs[{i}].publisher_signature.{f}"), m))?;
         }
         for (j, action) in tx.actions.iter().enumerate() {
             let at = |f: &str| format!("txs[{i}].actions[{j}].{f}");
@@ -184,6 +201,34 @@ pub fn check_batch(batch: &Batch) -> Result<(), DecodeError> {
             if !action.args.is_array() {
                 return Err(field(at("args"), "must be a JSON array"));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Most signers a transaction may declare, and most signatures it may carry.
+pub const MAX_SIGNERS: usize = 32;
+
+/// `account@permission`, both names.
+fn check_signer(signer: &str) -> Result<(), &'static str> {
+    let Some((account, permission)) = signer.split_once('@') else {
+        return Err("must be account@permission");
+    };
+    check_name(account).and(check_name(permission))
+}
+
+/// A signature's texts are base58 of at most [`MAX_HASH_LEN`] characters (whether they are a
+/// key and a signature is the verification's question, answered with a receipt).
+fn check_signature(sig: &Signature) -> Result<(), (&'static str, &'static str)> {
+    for (name, text) in [
+        ("public_key", &sig.public_key),
+        ("signature", &sig.signature),
+    ] {
+        if text.is_empty() || text.len() > MAX_HASH_LEN {
+            return Err((name, "must be 1 to 128 characters"));
+        }
+        if bs58::decode(text).into_vec().is_err() {
+            return Err((name, "must be base58"));
         }
     }
     Ok(())
@@ -257,6 +302,27 @@ mod tests {
                 GOOD.replace(r#""txs""#, r#""extra":1,"txs""#),
                 "extra",
                 "unknown field",
+            ),
+            (
+                GOOD.replace(r#""gas_limit":100,"#, r#""gas_limit":100,"signers":["bob"],"#),
+                "txs[0].signers[0]",
+                "account@permission",
+            ),
+            (
+                GOOD.replace(
+                    r#""gas_limit":100,"#,
+                    r#""gas_limit":100,"publisher_signature":{"algorithm":"ed25519","public_key":"0x","signature":"2"},"#,
+                ),
+                "txs[0].publisher_signature.public_key",
+                "base58",
+            ),
+            (
+                GOOD.replace(
+                    r#""gas_limit":100,"#,
+                    r#""gas_limit":100,"signatures":[{"algorithm":"rsa","public_key":"2","signature":"2"}],"#,
+                ),
+                "txs[0].signatures[0].algorithm",
+                "unknown variant",
             ),
         ];
         for (text, path, needle) in cases {

@@ -4,6 +4,7 @@
 
 mod bus;
 mod codec;
+mod signing;
 mod wire;
 
 pub use bus::BlockEvent;
@@ -22,12 +23,18 @@ pub use codec::DecodeError;
 pub use codec::Format;
 pub use codec::MAX_HASH_LEN;
 pub use codec::MAX_NAME_LEN;
+pub use codec::MAX_SIGNERS;
 pub use codec::check_batch;
 pub use codec::decode;
 pub use codec::decode_batch;
 pub use codec::to_json;
 pub use codec::to_msgpack;
+pub use signing::publish_digest;
+pub use signing::signed_bytes;
+pub use signing::tx_digest;
+pub use signing::tx_hash;
 pub use wire::Action;
+pub use wire::Algorithm;
 pub use wire::Batch;
 pub use wire::BlockResult;
 pub use wire::ContractReceipt;
@@ -35,5 +42,6 @@ pub use wire::Event;
 pub use wire::Query;
 pub use wire::QueryReply;
 pub use wire::Receipt;
+pub use wire::Signature;
 pub use wire::Status;
 pub use wire::Tx;

@@ -26,10 +26,17 @@ pub struct Batch {
 }
 
 /// One transaction: a list of actions run in order, atomically, under one gas limit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Signed as IOST signs (`docs/transactions.md`): the signers sign the digest of the
+/// transaction's signed bytes (`signing::signed_bytes`: every field but `hash` and the
+/// signatures), whose base58 is `hash`; the publisher signs the digest of those bytes followed
+/// by the signers' signatures. The signature fields are optional, so unsigned batches still
+/// decode (and run only where the node accepts unsigned transactions: a development mode).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tx {
-    /// Transaction hash, base58 (as IOST displays it).
+    /// Transaction hash, base58 (as IOST displays it): in a signed transaction the base58
+    /// SHA3-256 of its signed bytes. A hash committed in the partition never runs again.
     pub hash: String,
     /// Account that signed and pays for the transaction.
     pub publisher: String,
@@ -37,7 +44,76 @@ pub struct Tx {
     /// Transaction time in milliseconds (`tx.time`); defaults to the batch's timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_ms: Option<u64>,
+    /// Block time (ms) from which the transaction no longer runs: in a batch whose
+    /// `timestamp_ms` is at or past it, its receipt is `expired`. None: it never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_ms: Option<u64>,
     pub actions: Vec<Action>,
+    /// Who else signs, `account@permission` (IOST's `Signers`): what `requireAuth` may find
+    /// proven besides the publisher.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signers: Vec<String>,
+    /// The signers' signatures over the hash (IOST's `Signs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<Signature>,
+    /// The publisher's signature over the hash and the signers' signatures (IOST's
+    /// `PublishSigns`; one is enough).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher_signature: Option<Signature>,
+}
+
+/// A signature algorithm IOST signs transactions with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    Ed25519,
+    Secp256k1,
+}
+
+impl Algorithm {
+    /// IOST's number for it (`crypto.Algorithm`), what a signature's bytes start with.
+    pub fn code(self) -> u8 {
+        match self {
+            Algorithm::Secp256k1 => 1,
+            Algorithm::Ed25519 => 2,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Ed25519 => "ed25519",
+            Algorithm::Secp256k1 => "secp256k1",
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Algorithm, String> {
+        match s {
+            "ed25519" => Ok(Algorithm::Ed25519),
+            "secp256k1" => Ok(Algorithm::Secp256k1),
+            other => Err(format!("unknown algorithm `{other}`: ed25519 or secp256k1")),
+        }
+    }
+}
+
+/// One signature, in IOST's text forms: base58 of the raw bytes. An ed25519 key is 32 bytes
+/// and its signature 64; a secp256k1 key 33 (compressed) or 65 and its signature 64 (`r ‖
+/// s`, `s` low).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    pub algorithm: Algorithm,
+    pub public_key: String,
+    pub signature: String,
 }
 
 /// A call of one contract method, or of the built-in `system` contract.
@@ -71,11 +147,30 @@ pub enum Status {
     InvalidInput,
     /// A deploy was refused: syntax error, reserved name, bad ABI, `init()` failed.
     InvalidContract,
+    /// The transaction's signatures do not prove it: its hash is not its signed bytes' hash,
+    /// the publisher's signature is missing, or a signature does not verify. Nothing ran,
+    /// nothing was charged.
+    InvalidSignature,
+    /// A transaction with this hash is already committed in the partition (or came earlier
+    /// in the batch). Nothing ran, nothing was charged.
+    Duplicate,
+    /// The batch's time is at or past the transaction's `expiration_ms`. Nothing ran,
+    /// nothing was charged.
+    Expired,
 }
 
 impl Status {
     pub fn is_success(self) -> bool {
         self == Status::Success
+    }
+
+    /// Whether the transaction was turned away before it ran (its proof, its hash or its
+    /// time): then it changed nothing, not even its publisher's fees.
+    pub fn is_refused(self) -> bool {
+        matches!(
+            self,
+            Status::InvalidSignature | Status::Duplicate | Status::Expired
+        )
     }
 }
 

@@ -18,6 +18,7 @@ const KIND_VALUE: u8 = b'v';
 const KIND_MAP: u8 = b'm';
 const KIND_CONTRACT: u8 = b'c';
 const KIND_MAP_SEQ: u8 = b'n';
+const KIND_TX: u8 = b't';
 
 fn push_part(out: &mut Vec<u8>, part: &[u8]) {
     out.extend_from_slice(&(part.len() as u32).to_be_bytes());
@@ -68,6 +69,17 @@ pub fn contract_key(partition: u32, id: &str) -> Vec<u8> {
     state_prefix(partition, KIND_CONTRACT, id)
 }
 
+/// The record of a committed transaction `hash` (the height it was committed at): replay
+/// protection, covered by the state root like everything in the `STATE` space.
+pub fn tx_key(partition: u32, hash: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(10 + hash.len());
+    out.push(STATE);
+    out.extend_from_slice(&partition.to_be_bytes());
+    out.push(KIND_TX);
+    out.extend_from_slice(hash.as_bytes());
+    out
+}
+
 /// The committed [`crate::schema::BlockResult`] of `height`.
 pub fn result_key(partition: u32, height: u64) -> Vec<u8> {
     let mut out = vec![RESULT];
@@ -104,5 +116,7 @@ mod tests {
         assert!(map_field_key(0, "t", "bal", "alice").starts_with(&prefix));
         assert!(!map_field_key(0, "t", "balance", "x").starts_with(&prefix));
         assert!(!contract_key(0, "t").starts_with(&prefix));
+        assert_ne!(tx_key(0, "t"), contract_key(0, "t"));
+        assert_ne!(tx_key(0, "ab"), tx_key(1, "ab"));
     }
 }

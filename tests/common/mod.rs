@@ -29,8 +29,8 @@ pub fn tx(publisher: &str, actions: Vec<Action>) -> Tx {
         hash: tx_hash(),
         publisher: publisher.to_string(),
         gas_limit: 10_000_000,
-        time_ms: None,
         actions,
+        ..Tx::default()
     }
 }
 
@@ -63,6 +63,8 @@ pub fn options() -> ExecOptions {
     options.pool.min_workers = 1;
     options.pool.max_workers = 2;
     options.engine.verify_isolation = verify_isolation();
+    // The suites' transactions are unsigned; tests/signatures.rs turns this off.
+    options.insecure_accept_unsigned_transactions = true;
     options
 }
 
@@ -127,12 +129,15 @@ impl Chain {
         executed.result
     }
 
-    /// Runs one transaction in its own block and returns its receipt.
+    /// Runs one transaction in its own block and returns its receipt. Its hash is the
+    /// chain's own (from the partition and height, as no other helper makes them), so chains
+    /// fed the same calls record the same hashes and agree on their roots.
     pub async fn run(&mut self, publisher: &str, actions: Vec<Action>) -> Receipt {
-        self.block(vec![tx(publisher, actions)])
-            .await
-            .receipts
-            .remove(0)
+        let mut one = tx(publisher, actions);
+        let mut at = self.partition.to_be_bytes().to_vec();
+        at.extend_from_slice(&(self.height + 1).to_be_bytes());
+        one.hash = bs58::encode(at).into_string();
+        self.block(vec![one]).await.receipts.remove(0)
     }
 
     /// Deploys `code` under `id` and asserts it worked.
@@ -173,7 +178,23 @@ pub fn open(dir: &Path, options: ExecOptions) -> Executor {
 
 /// Runs the `isovm` binary with `args`; returns (exit success, stdout, stderr).
 pub fn isovm(args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_isovm"))
+    isovm_with(args, true)
+}
+
+/// [`isovm`] without the development mode: unsigned transactions are refused.
+pub fn isovm_signed_only(args: &[&str]) -> (bool, String, String) {
+    isovm_with(args, false)
+}
+
+/// Runs the binary; with `accept_unsigned`, in the development mode the suites' unsigned
+/// batches need (`ISOVM_INSECURE_ACCEPT_UNSIGNED_TRANSACTIONS`).
+fn isovm_with(args: &[&str], accept_unsigned: bool) -> (bool, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_isovm"));
+    command.env_remove("ISOVM_INSECURE_ACCEPT_UNSIGNED_TRANSACTIONS");
+    if accept_unsigned {
+        command.env("ISOVM_INSECURE_ACCEPT_UNSIGNED_TRANSACTIONS", "1");
+    }
+    let out = command
         .args(args)
         .env("ISOVM_LOG", "warn")
         .env(
