@@ -102,6 +102,7 @@ fn the_status_enum_matches() {
         Status::ResultTooLarge,
         Status::InvalidInput,
         Status::InvalidContract,
+        Status::InvalidSignature,
     ];
     let in_code: Vec<String> = all
         .iter()

@@ -4,8 +4,9 @@
 use super::ledger::{self, CommittedBlock, Head};
 use super::tx::{self, Abandon, BlockCtx};
 use super::{ExecError, Executed};
+use crate::contract::auth::Proof;
 use crate::engine::{HostError, Sandbox};
-use crate::schema::{Batch, BlockResult, Receipt};
+use crate::schema::{Batch, BlockResult, Receipt, Status};
 use crate::state::{BlockDiff, Layers, WriteSet, keys};
 use crate::store::{ReadView, Store, WriteBatch};
 
@@ -44,14 +45,16 @@ pub(super) struct Prepared {
 }
 
 /// Runs `batch`, the next height after `head`, against `base` (the committed state with the
-/// partition's pending blocks over it), and assembles its commit.
+/// partition's pending blocks over it), and assembles its commit. `proofs[i]` is what the
+/// signatures of transaction `i` prove.
 pub(super) fn prepare(
     sandbox: &mut Sandbox,
     base: &dyn ReadView,
     head: &Head,
     batch: &Batch,
+    proofs: &[Proof],
 ) -> Result<Prepared, ExecError> {
-    let (diff, receipts, code_caches) = run_txs(sandbox, base, batch, head)?;
+    let (diff, receipts, code_caches) = run_txs(sandbox, base, batch, head, proofs)?;
     let partition = batch.partition;
     let root = head.root().next(partition, batch.height, &diff);
     let committed = CommittedBlock {
@@ -84,6 +87,7 @@ fn run_txs(
     base: &dyn ReadView,
     batch: &Batch,
     head: &Head,
+    proofs: &[Proof],
 ) -> Result<TxsOutput, ExecError> {
     let ctx = BlockCtx::new(
         batch.partition,
@@ -97,8 +101,8 @@ fn run_txs(
     let mut diff = BlockDiff::default();
     let mut receipts = Vec::with_capacity(batch.txs.len());
     let mut code_caches = Vec::new();
-    for tx in &batch.txs {
-        let out = tx::run_tx(sandbox, &ctx, &diff, tx).map_err(|abandon| match abandon {
+    for (tx, proof) in batch.txs.iter().zip(proofs) {
+        let out = tx::run_tx(sandbox, &ctx, &diff, tx, proof).map_err(|abandon| match abandon {
             Abandon::Host(e) => ExecError::Host(e),
             Abandon::NodeFault(kind) => ExecError::NodeFault {
                 partition: batch.partition,
@@ -110,13 +114,16 @@ fn run_txs(
         if let Some(writes) = out.writes {
             diff.apply(writes);
         }
-        charge_fee(
-            &mut diff,
-            base,
-            batch.partition,
-            &tx.publisher,
-            out.receipt.gas_used,
-        )?;
+        // A transaction whose signatures do not prove its publisher charges nobody.
+        if out.receipt.status != Status::InvalidSignature {
+            charge_fee(
+                &mut diff,
+                base,
+                batch.partition,
+                &tx.publisher,
+                out.receipt.gas_used,
+            )?;
+        }
         code_caches.extend(out.code_caches);
         receipts.push(out.receipt);
     }

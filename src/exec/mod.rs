@@ -11,6 +11,7 @@
 //! the partition: every later batch of it is refused with [`ExecError::Halted`] until the
 //! process restarts, while other partitions go on.
 
+mod account;
 mod block;
 mod columns;
 mod host;
@@ -18,6 +19,7 @@ mod ledger;
 mod pipeline;
 mod pool;
 mod query;
+mod signers;
 mod system;
 mod token;
 mod tx;
@@ -31,6 +33,7 @@ use tokio::sync::oneshot;
 use crate::engine::{
     Engine, EngineError, EngineOptions, EngineStats, FaultKind, HostError, Sandbox,
 };
+use crate::contract::auth::Proof;
 use crate::schema::{Batch, BlockResult, Query, QueryReply, Tx};
 use crate::state::StateRoot;
 use crate::store::{Store, StoreError};
@@ -287,6 +290,38 @@ impl Executor {
     /// caller can hand the partition its next batch while this one is written; the
     /// [`Committing`] resolves once it is durable. As [`Executor::execute`] otherwise.
     pub async fn begin(&self, batch: Batch) -> Result<Committing, ExecError> {
+        // Until signed transactions are read, every transaction is the development mode's.
+        let proofs = vec![Proof::unsigned(); batch.txs.len()];
+        self.begin_proven(batch, proofs).await
+    }
+
+    /// [`Executor::execute`] of a batch whose signatures the caller has judged: `proofs[i]` is
+    /// what those of transaction `i` prove (`requireAuth` and the checks of publisher and
+    /// signers weigh accounts against it). For embedders and tests that verify signatures
+    /// themselves.
+    pub async fn execute_proven(
+        &self,
+        batch: Batch,
+        proofs: Vec<Proof>,
+    ) -> Result<Executed, ExecError> {
+        self.begin_proven(batch, proofs).await?.finish().await
+    }
+
+    /// [`Executor::begin`] with the transactions' proofs (see [`Executor::execute_proven`]).
+    pub async fn begin_proven(
+        &self,
+        batch: Batch,
+        proofs: Vec<Proof>,
+    ) -> Result<Committing, ExecError> {
+        if proofs.len() != batch.txs.len() {
+            return Err(ExecError::Config(format!(
+                "partition {}, height {}: {} proofs for {} transactions",
+                batch.partition,
+                batch.height,
+                proofs.len(),
+                batch.txs.len()
+            )));
+        }
         let partition = batch.partition;
         let lock = self.partition_lock(partition);
         let mut chain = lock.lock().await;
@@ -317,7 +352,9 @@ impl Executor {
             });
         }
         let pending: Vec<Arc<Pending>> = chain.iter().cloned().collect();
-        let prepared = self.prepare(Arc::new(batch), head, pending.clone()).await?;
+        let prepared = self
+            .prepare(Arc::new(batch), Arc::new(proofs), head, pending.clone())
+            .await?;
         let (done, outcome) = tokio::sync::watch::channel(None);
         let id = self.inner.next_job.fetch_add(1, Ordering::Relaxed);
         let block = Arc::new(Pending {
@@ -348,6 +385,7 @@ impl Executor {
     async fn prepare(
         &self,
         batch: Arc<Batch>,
+        proofs: Arc<Vec<Proof>>,
         head: ledger::Head,
         chain: Vec<Arc<Pending>>,
     ) -> Result<block::Prepared, ExecError> {
@@ -357,13 +395,14 @@ impl Executor {
         let mut attempt = 1;
         loop {
             let (store, this, chain) = (self.inner.store.clone(), batch.clone(), chain.clone());
+            let proofs = proofs.clone();
             let ran = self
                 .run(attempt > 1, move |sandbox| {
                     let view = PendingView {
                         store: &*store,
                         chain: &chain,
                     };
-                    block::prepare(sandbox, &view, &head, &this)
+                    block::prepare(sandbox, &view, &head, &this, &proofs)
                 })
                 .await;
             let Err(ExecError::NodeFault {

@@ -71,6 +71,9 @@ pub enum Status {
     InvalidInput,
     /// A deploy was refused: syntax error, reserved name, bad ABI, `init()` failed.
     InvalidContract,
+    /// The transaction's signatures do not prove its publisher or its declared signers: it
+    /// changed nothing and paid no fee.
+    InvalidSignature,
 }
 
 impl Status {
