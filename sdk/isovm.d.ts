@@ -40,8 +40,11 @@ declare const blockchain: {
   txInfo(): string;
   /** JSON text: `{"abi_name","caller":{"is_account","name"},"contract_name","publisher"}`. */
   contextInfo(): string;
-  /** True for the publisher (any permission but "owner") and for a contract that lent its
-   * authority with `callWithAuth` up the stack. */
+  /** Whether `account@permission` is met by the transaction's signatures (IOST's rules over
+   * `auth.iost`'s accounts: declared signers, the publisher's active, `account@permission`
+   * items, owner standing for everything), or `account` is a contract that lent its authority
+   * with `callWithAuth` up the stack. Unsigned (development mode): the publisher, for any
+   * permission but "owner". */
   requireAuth(account: string, permission: string): boolean;
   event(data: string): void;
   /** A line of the transaction's receipt, named `contract/method`. */

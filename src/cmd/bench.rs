@@ -163,6 +163,14 @@ impl Host for MemHost {
     fn receipt(&mut self, _: &str, _: &str, _: String) -> Result<(), HostError> {
         Ok(())
     }
+
+    fn proof(&self) -> &crate::contract::auth::Proof {
+        &crate::contract::auth::UNSIGNED
+    }
+
+    fn contract_exists(&mut self, _: &str) -> Result<bool, HostError> {
+        Ok(false)
+    }
 }
 
 const BENCH_CONTRACT: &str = r#"

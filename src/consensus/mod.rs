@@ -21,8 +21,9 @@ pub use builtins::BuiltinCosts;
 /// `contextInfo`, `contractOwner`, three `IOSTCrypto` digests and IOST's deploy validation
 /// (`docs/gas.md`, "Consensus changes"); 4 added nested calls (`blockchain.call`,
 /// `callWithAuth`), `blockchain.receipt`, IOST's storage key rule and map order,
-/// `BigNumber`/`Int64`/`Float64`, the native token and `system.updateCode`.
-pub const VERSION: u32 = 4;
+/// `BigNumber`/`Int64`/`Float64`, the native token and `system.updateCode`; 5 accounts
+/// (`auth.iost`) and `requireAuth` judged by the transaction's signatures.
+pub const VERSION: u32 = 5;
 
 /// The whole table.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -34,6 +35,20 @@ pub struct Params {
     pub builtins: BuiltinCosts,
     pub tx: TxCosts,
     pub native_token: NativeToken,
+    pub auth: AuthCosts,
+}
+
+/// Accounts and permissions: the built-in `auth.iost` and the judging of `requireAuth`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AuthCosts {
+    /// Gas of any `auth.iost` call, plus `host.read` and `host.per_byte_read` per account read,
+    /// `host.write` and `host.per_byte_write` per account written, and its receipt's as an
+    /// event's.
+    pub call: u64,
+    /// Each `account@permission` judged in answering who signed (`requireAuth`, the native
+    /// token, `auth.iost`, the checks of a transaction's signers and publisher), plus
+    /// `host.read` and `host.per_byte_read` per byte of each account read for it.
+    pub judge: u64,
 }
 
 /// The chain's own token in the built-in `token.iost` contract (IOST's `iost`): it exists from
@@ -267,6 +282,10 @@ pub const PARAMS: Params = Params {
         decimal: 8,
         total_supply: 90_000_000_000 * 100_000_000,
         call: 1_000,
+    },
+    auth: AuthCosts {
+        call: 1_000,
+        judge: 100,
     },
 };
 

@@ -5,6 +5,7 @@
 //! V8 code cache made from it is the engine's business and lives outside consensus state.
 
 pub mod abi;
+pub mod account;
 pub mod auth;
 pub mod instrument;
 pub mod package;

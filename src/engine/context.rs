@@ -171,6 +171,12 @@ impl Host for Refuse {
     fn contract_owner(&mut self, _: &str) -> Result<String, HostError> {
         Err(refused())
     }
+    fn proof(&self) -> &crate::contract::auth::Proof {
+        &crate::contract::auth::NOTHING
+    }
+    fn contract_exists(&mut self, _: &str) -> Result<bool, HostError> {
+        Err(refused())
+    }
     fn callee(&mut self, _: &str, _: &str, _: &str) -> Result<Result<Callee, String>, HostError> {
         Err(refused())
     }

@@ -3,6 +3,9 @@
 //! The executor implements [`Host`] over a transaction's write set; the engine never sees
 //! keys, stores or batches.
 
+use crate::contract::account;
+use crate::contract::auth::{self, Grounds, Proof, Verdict};
+
 /// A storage location of one contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot<'a> {
@@ -49,6 +52,12 @@ pub struct NativeCall<'a> {
     /// (see [`crate::contract::auth::authorized`]).
     pub publisher: &'a str,
     pub lent: &'a [String],
+    /// Who called: the publisher for a transaction's action, the calling contract for a
+    /// nested call (IOST's `contextInfo().caller`).
+    pub caller: &'a str,
+    /// Gas the transaction has left: a search that would spend more stops there (the caller
+    /// then runs out of gas charging it).
+    pub gas_left: u64,
     /// A read-only query: methods that write refuse.
     pub read_only: bool,
 }
@@ -97,4 +106,44 @@ pub trait Host {
     /// `blockchain.receipt(content)` of method `api` of `contract`: kept in the transaction's
     /// receipt, like an event.
     fn receipt(&mut self, contract: &str, api: &str, content: String) -> Result<(), HostError>;
+    /// What the transaction's signatures prove (judged before it ran): what [`authorized`]
+    /// weighs accounts against.
+    fn proof(&self) -> &Proof;
+    /// Whether a contract (a deployed one, or a built-in) has the id `id`: an account may
+    /// not take a contract's id.
+    fn contract_exists(&mut self, id: &str) -> Result<bool, HostError>;
+}
+
+/// Whether `id` has given `permission` to a call of the transaction `host` runs
+/// ([`crate::contract::auth::authorized`]): over the host's proof, the contracts that lent
+/// their authority (`lent`), and the accounts of `auth.iost`, read through `host` (so a trial
+/// host sees its own writes). Stops once its gas passes `budget`.
+pub fn authorized(
+    host: &mut dyn Host,
+    publisher: &str,
+    lent: &[String],
+    id: &str,
+    permission: &str,
+    budget: u64,
+) -> Result<Verdict, HostError> {
+    let proof = host.proof().clone();
+    let grounds = Grounds {
+        proof: &proof,
+        publisher,
+        lent,
+    };
+    auth::authorized(&mut account_reader(host), grounds, id, permission, budget)
+}
+
+/// Reads accounts' stored text through `host`.
+pub fn account_reader(
+    host: &mut dyn Host,
+) -> impl FnMut(&str) -> Result<Option<String>, HostError> + '_ {
+    move |id| {
+        host.get(&Slot::Field {
+            contract: account::AUTH,
+            key: account::ACCOUNTS,
+            field: id,
+        })
+    }
 }

@@ -54,6 +54,11 @@ impl GasCell {
         self.read(MEMORY_USED) as u64
     }
 
+    /// Gas left under the limit.
+    pub(crate) fn left(&self) -> u64 {
+        (self.read(GAS_LIMIT) - self.read(GAS_USED)).max(0.0) as u64
+    }
+
     /// Sets the counters a call starts with: what the transaction used so far, its limits.
     pub(crate) fn set(&self, used: u64, limit: u64, memory_used: u64, memory_limit: u64) {
         self.write(GAS_USED, used as f64);

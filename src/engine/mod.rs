@@ -31,6 +31,8 @@ pub use host::NativeCall;
 pub use host::NativeContract;
 pub use host::NativeOutcome;
 pub use host::Slot;
+pub use host::account_reader;
+pub use host::authorized;
 pub use natives::MAX_KEY_BYTES;
 pub use natives::MAX_VALUE_BYTES;
 pub use platform::spawn_sandbox_thread;

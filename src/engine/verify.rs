@@ -10,12 +10,13 @@
 use std::collections::HashMap;
 
 use super::host::{Callee, Host, HostError, Slot};
+use crate::contract::auth::Proof;
 use super::sandbox::{CallError, CallInput, CallOutcome, FaultKind, Place, Sandbox};
 
 /// One host call, as the contract made it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Effect {
-    /// `txInfo`, `blockInfo`, or the owner of a contract.
+    /// `txInfo`, `blockInfo`, the owner of a contract, or whether a contract exists.
     Info(&'static str, String),
     Get(OwnedSlot),
     Put(OwnedSlot, String),
@@ -214,6 +215,16 @@ impl Host for Trial<'_> {
         });
         Ok(())
     }
+
+    fn proof(&self) -> &Proof {
+        self.host.proof()
+    }
+
+    /// Contracts are made by deploys, never inside a call: the host's answer is the trial's.
+    fn contract_exists(&mut self, id: &str) -> Result<bool, HostError> {
+        self.effects.push(Effect::Info("contract", id.into()));
+        self.host.contract_exists(id)
+    }
 }
 
 /// The second run's host: the real one, with every call recorded.
@@ -299,6 +310,15 @@ impl Host for Recorder<'_> {
             content: content.clone(),
         });
         self.host.receipt(contract, api, content)
+    }
+
+    fn proof(&self) -> &Proof {
+        self.host.proof()
+    }
+
+    fn contract_exists(&mut self, id: &str) -> Result<bool, HostError> {
+        self.effects.push(Effect::Info("contract", id.into()));
+        self.host.contract_exists(id)
     }
 }
 
@@ -436,6 +456,12 @@ mod tests {
         }
         fn contract_owner(&mut self, _: &str) -> Result<String, HostError> {
             Ok(String::new())
+        }
+        fn proof(&self) -> &Proof {
+            &crate::contract::auth::NOTHING
+        }
+        fn contract_exists(&mut self, _: &str) -> Result<bool, HostError> {
+            Ok(false)
         }
     }
 

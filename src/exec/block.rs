@@ -7,7 +7,7 @@ use super::signatures::Verdict;
 use super::tx::{self, Abandon, BlockCtx};
 use super::{ExecError, Executed};
 use crate::engine::{HostError, Sandbox};
-use crate::schema::{Batch, BlockResult, Receipt};
+use crate::schema::{Batch, BlockResult, Receipt, Status};
 use crate::state::{BlockDiff, Layers, WriteSet, keys};
 use crate::store::{ReadView, Store, WriteBatch};
 
@@ -136,14 +136,18 @@ fn run_txs(
         if let Some(writes) = out.writes {
             diff.apply(writes);
         }
-        replay::record(&mut diff, batch.partition, &tx.hash, batch.height);
-        charge_fee(
-            &mut diff,
-            base,
-            batch.partition,
-            &tx.publisher,
-            out.receipt.gas_used,
-        )?;
+        // A transaction whose signatures do not prove its publisher or signers to the
+        // accounts (`signers.rs`) changes nothing: no fee, and its hash is not spent.
+        if out.receipt.status != Status::InvalidSignature {
+            replay::record(&mut diff, batch.partition, &tx.hash, batch.height);
+            charge_fee(
+                &mut diff,
+                base,
+                batch.partition,
+                &tx.publisher,
+                out.receipt.gas_used,
+            )?;
+        }
         code_caches.extend(out.code_caches);
         receipts.push(out.receipt);
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::tx::{BlockCtx, Loaded};
+use crate::contract::auth::Proof;
 use crate::engine::{Callee, Host, HostError, Slot};
 use crate::schema::{ContractReceipt, Event};
 use crate::state::{BlockDiff, Layers, WriteSet, keys};
@@ -30,6 +31,8 @@ pub(super) struct TxHost<'a> {
     /// Its block's time, and what `blockchain.blockInfo()` returns.
     pub timestamp_ms: u64,
     pub block_info: &'a str,
+    /// What its signatures prove.
+    pub proof: &'a Proof,
 }
 
 impl<'a> TxHost<'a> {
@@ -38,6 +41,7 @@ impl<'a> TxHost<'a> {
         ctx: &'a BlockCtx<'a>,
         block: &'a BlockDiff,
         tx: &'a crate::schema::Tx,
+        proof: &'a Proof,
     ) -> TxHost<'a> {
         TxHost {
             partition: ctx.partition,
@@ -52,6 +56,7 @@ impl<'a> TxHost<'a> {
             tx,
             timestamp_ms: ctx.timestamp_ms,
             block_info: &ctx.block_info,
+            proof,
         }
     }
 
@@ -258,13 +263,13 @@ impl Host for TxHost<'_> {
         if api == "init" {
             return refused("cannot call 'init' manually".into());
         }
-        if contract == super::token::TOKEN {
-            let args = match nested_args(super::token::abi(), api, args) {
+        if let Some((native, abi)) = super::tx::native(contract) {
+            let args = match nested_args(abi, api, args) {
                 Ok(args) => args,
                 Err(why) => return refused(why),
             };
             return Ok(Ok(Callee::Native {
-                contract: &super::token::TOKEN_CONTRACT,
+                contract: native,
                 args,
             }));
         }
@@ -291,5 +296,18 @@ impl Host for TxHost<'_> {
             content,
         });
         Ok(())
+    }
+
+    fn proof(&self) -> &Proof {
+        self.proof
+    }
+
+    fn contract_exists(&mut self, id: &str) -> Result<bool, HostError> {
+        if id == super::system::SYSTEM || super::tx::native(id).is_some() {
+            return Ok(true);
+        }
+        Ok(self
+            .read(&keys::contract_key(self.partition, id))?
+            .is_some())
     }
 }

@@ -11,6 +11,7 @@
 //! the partition: every later batch of it is refused with [`ExecError::Halted`] until the
 //! process restarts, while other partitions go on.
 
+mod account;
 mod block;
 mod columns;
 mod host;
@@ -20,6 +21,7 @@ mod pool;
 mod query;
 mod replay;
 mod signatures;
+mod signers;
 mod system;
 mod token;
 mod tx;
@@ -33,6 +35,7 @@ use tokio::sync::oneshot;
 use crate::engine::{
     Engine, EngineError, EngineOptions, EngineStats, FaultKind, HostError, Sandbox,
 };
+use crate::contract::auth::Proof;
 use crate::schema::{Batch, BlockResult, Query, QueryReply, Tx};
 use crate::state::StateRoot;
 use crate::store::{Store, StoreError};
@@ -297,6 +300,38 @@ impl Executor {
     /// caller can hand the partition its next batch while this one is written; the
     /// [`Committing`] resolves once it is durable. As [`Executor::execute`] otherwise.
     pub async fn begin(&self, batch: Batch) -> Result<Committing, ExecError> {
+        self.begin_checked(batch, None).await
+    }
+
+    /// [`Executor::execute`] of a batch whose signatures the caller has judged: `proofs[i]` is
+    /// what those of transaction `i` prove (`requireAuth` and the checks of publisher and
+    /// signers weigh accounts against it), in place of the signature check. For embedders
+    /// that verify signatures themselves, and for tests of accounts; the bus and `exec`
+    /// never call it.
+    pub async fn execute_proven(
+        &self,
+        batch: Batch,
+        proofs: Vec<Proof>,
+    ) -> Result<Executed, ExecError> {
+        if proofs.len() != batch.txs.len() {
+            return Err(ExecError::Config(format!(
+                "partition {}, height {}: {} proofs for {} transactions",
+                batch.partition,
+                batch.height,
+                proofs.len(),
+                batch.txs.len()
+            )));
+        }
+        let verdicts = proofs.into_iter().map(Ok).collect();
+        self.begin_checked(batch, Some(verdicts)).await?.finish().await
+    }
+
+    /// [`Executor::begin`] with the verdicts on its signatures, or checking them itself.
+    async fn begin_checked(
+        &self,
+        batch: Batch,
+        verdicts: Option<Vec<Verdict>>,
+    ) -> Result<Committing, ExecError> {
         let partition = batch.partition;
         let lock = self.partition_lock(partition);
         let mut chain = lock.lock().await;
@@ -328,7 +363,10 @@ impl Executor {
         }
         let pending: Vec<Arc<Pending>> = chain.iter().cloned().collect();
         let batch = Arc::new(batch);
-        let verdicts = self.check_signatures(batch.clone()).await?;
+        let verdicts = match verdicts {
+            Some(given) => Arc::new(given),
+            None => self.check_signatures(batch.clone()).await?,
+        };
         let prepared = self.prepare(batch, verdicts, head, pending.clone()).await?;
         let (done, outcome) = tokio::sync::watch::channel(None);
         let id = self.inner.next_job.fetch_add(1, Ordering::Relaxed);

@@ -4,7 +4,6 @@ use super::tx::{self, Abandon, BlockCtx};
 use super::{ExecError, ExecOptions, ledger, replay, signatures, system};
 use crate::consensus::PARAMS;
 use crate::contract::ContractRecord;
-use crate::contract::auth::Proof;
 use crate::engine::Sandbox;
 use crate::schema::{Action, Query, QueryReply, Tx};
 use crate::state::{BlockDiff, keys};
@@ -39,12 +38,10 @@ pub(super) fn query(
         }],
         ..Tx::default()
     };
-    // A query proves nothing: who asks is taken at its word, and it can change nothing.
-    let asker = Proof {
-        unsigned: true,
-        ..Proof::default()
-    };
-    let mut receipt = tx::run_tx(sandbox, &ctx, &BlockDiff::default(), &tx, &asker)
+    // A query has no signatures: `requireAuth` takes its publisher at its word (the
+    // development mode's rule), which can only read.
+    let proof = crate::contract::auth::Proof::unsigned();
+    let mut receipt = tx::run_tx(sandbox, &ctx, &BlockDiff::default(), &tx, &proof)
         .map_err(|abandon| match abandon {
             Abandon::Host(e) => ExecError::Host(e),
             // A query makes no receipt and commits nothing: the caller is told to retry.
@@ -141,8 +138,8 @@ fn validate_action(
     if action.contract == system::SYSTEM {
         return validate_system(base, partition, tx, action);
     }
-    if action.contract == super::token::TOKEN {
-        return Ok(tx::action_fits(super::token::abi(), action));
+    if let Some((_, abi)) = tx::native(&action.contract) {
+        return Ok(tx::action_fits(abi, action));
     }
     let Some(bytes) = base.get(&keys::contract_key(partition, &action.contract))? else {
         return Ok(Err(format!(
@@ -174,6 +171,12 @@ fn validate_system(
             }
             if base.get(&keys::contract_key(partition, &id))?.is_some() {
                 return Ok(Err(format!("contract `{id}` already exists")));
+            }
+            if base
+                .get(&super::account::account_key(partition, &id))?
+                .is_some()
+            {
+                return Ok(Err(system::account_taken(&id)));
             }
             args.code
         }

@@ -176,10 +176,16 @@ pub(super) fn check_id(id: &str) -> Result<(), String> {
             "contract id {id:?} must be 1 to 64 characters of A-Z, a-z, 0-9, `_` and `.`"
         ));
     }
-    if id == SYSTEM || id == super::token::TOKEN {
+    if id == SYSTEM || super::tx::native(id).is_some() {
         return Err(format!("contract id `{id}` is reserved"));
     }
     Ok(())
+}
+
+/// Why a deploy may not take the id of account `id`: `requireAuth(id, …)` would not know
+/// which it asks about.
+pub(super) fn account_taken(id: &str) -> String {
+    format!("contract id `{id}` is an account's (auth.iost)")
 }
 
 /// What a deploy or an update charges before anything else: `tx.deploy` plus
@@ -219,6 +225,12 @@ fn deploy(
     }
     if load_contract(host, &id)?.is_some() {
         return invalid(format!("contract `{id}` already exists"));
+    }
+    if host
+        .read(&super::account::account_key(host.partition, &id))?
+        .is_some()
+    {
+        return invalid(account_taken(&id));
     }
     let compiled = match compile(sandbox, &id, &args.code) {
         Ok(compiled) => compiled,

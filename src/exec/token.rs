@@ -15,8 +15,7 @@ use serde_json::{Value, json};
 
 use crate::consensus::PARAMS;
 use crate::contract::Abi;
-use crate::contract::auth::authorized;
-use crate::engine::{Host, HostError, NativeCall, NativeContract, NativeOutcome, Slot};
+use crate::engine::{Host, HostError, NativeCall, NativeContract, NativeOutcome, Slot, authorized};
 
 /// The contract id.
 pub const TOKEN: &str = "token.iost";
@@ -142,8 +141,13 @@ impl Run<'_, '_> {
         self.host.receipt(TOKEN, self.call.method, content)
     }
 
-    fn authorized(&self, id: &str, permission: &str) -> bool {
-        authorized(self.call.publisher, self.call.lent, id, permission)
+    /// Whether `id` gave `permission` to this call, paying for the judging.
+    fn authorized(&mut self, id: &str, permission: &str) -> Result<bool, HostError> {
+        let call = self.call;
+        let budget = call.gas_left.saturating_sub(self.gas);
+        let verdict = authorized(self.host, call.publisher, call.lent, id, permission, budget)?;
+        self.gas += verdict.gas;
+        Ok(verdict.ok)
     }
 
     /// A field of the token's info: stored, or for the native token its built-in value.
@@ -262,7 +266,7 @@ impl Run<'_, '_> {
             Ok(v) => v,
             Err(e) => return Ok(Err(e)),
         };
-        if !self.authorized(issuer, TOKEN_PERMISSION) {
+        if !self.authorized(issuer, TOKEN_PERMISSION)? {
             return Ok(Err("transaction has no permission".into()));
         }
         if self.exists(symbol)? {
@@ -305,7 +309,7 @@ impl Run<'_, '_> {
         let issuer = self.info(symbol, ISSUER)?.unwrap_or_default();
         let supply = self.int_info(symbol, SUPPLY)?;
         let total = self.int_info(symbol, TOTAL_SUPPLY)?;
-        if !self.authorized(&issuer, TOKEN_PERMISSION) {
+        if !self.authorized(&issuer, TOKEN_PERMISSION)? {
             return Ok(Err("transaction has no permission".into()));
         }
         let units = match self.amount(symbol, amount)? {
@@ -353,11 +357,11 @@ impl Run<'_, '_> {
         }
         if self.info(symbol, ONLY_ISSUER_CAN_TRANSFER)?.as_deref() == Some("true") {
             let issuer = self.info(symbol, ISSUER)?.unwrap_or_default();
-            if !self.authorized(&issuer, TRANSFER_PERMISSION) {
+            if !self.authorized(&issuer, TRANSFER_PERMISSION)? {
                 return Ok(Err("transfer need issuer permission".into()));
             }
         }
-        if !self.authorized(from, TRANSFER_PERMISSION) {
+        if !self.authorized(from, TRANSFER_PERMISSION)? {
             return Ok(Err("transaction has no permission".into()));
         }
         let units = match self.amount(symbol, amount)? {
@@ -387,7 +391,7 @@ impl Run<'_, '_> {
         if !self.exists(symbol)? {
             return Ok(Err("token not exists".into()));
         }
-        if !self.authorized(from, TRANSFER_PERMISSION) {
+        if !self.authorized(from, TRANSFER_PERMISSION)? {
             return Ok(Err("transaction has no permission".into()));
         }
         let units = match self.amount(symbol, amount)? {
@@ -456,7 +460,8 @@ fn check_symbol(symbol: &str) -> Result<(), String> {
 }
 
 /// An account or contract a balance can be kept for: what a storage key may hold (IOST
-/// checks its account format; isovm has no accounts yet, issue 10).
+/// checks its account format; isovm keeps balances of any id a key may hold, an account's or
+/// a contract's).
 fn valid_account(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64

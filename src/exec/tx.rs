@@ -8,8 +8,10 @@ use super::columns;
 use super::host::TxHost;
 use super::system;
 use super::token;
+use super::{account, signers};
 use crate::consensus::PARAMS;
-use crate::contract::ContractRecord;
+use crate::contract::auth::Proof;
+use crate::contract::{Abi, ContractRecord};
 use crate::engine::{
     CallError, CallInput, CallMode, ContractCode, FaultKind, HostError, NativeCall, NativeContract,
     Sandbox, TxInfo,
@@ -256,17 +258,16 @@ impl TxRun<'_> {
     }
 }
 
-/// Runs `tx` against `block` (the diff of the transactions before it). `_proof` is what its
-/// signatures proved (`signatures.rs`), for `requireAuth` to judge against accounts
-/// (`auth.iost`); until accounts exist the publisher is trusted as before.
+/// Runs `tx` against `block` (the diff of the transactions before it), with what its
+/// signatures prove (`proof`).
 pub(super) fn run_tx(
     sandbox: &mut Sandbox,
     ctx: &BlockCtx<'_>,
     block: &BlockDiff,
     tx: &Tx,
-    _proof: &crate::contract::auth::Proof,
+    proof: &Proof,
 ) -> Result<TxOutput, Abandon> {
-    let mut host = TxHost::new(ctx, block, tx);
+    let mut host = TxHost::new(ctx, block, tx, proof);
     let mut run = TxRun {
         ctx,
         tx,
@@ -276,6 +277,9 @@ pub(super) fn run_tx(
         code_caches: Vec::new(),
     };
     let mut failure = check_tx(tx).err();
+    if failure.is_none() {
+        failure = signers::check(&mut run, &mut host)?.err();
+    }
     if failure.is_none() {
         for action in &tx.actions {
             if let Err(failed) = run_action(sandbox, &mut run, &mut host, action)? {
@@ -356,8 +360,8 @@ fn run_action(
     if action.contract == system::SYSTEM {
         return system::call(sandbox, run, host, action);
     }
-    if action.contract == token::TOKEN {
-        return native_action(run, host, action);
+    if let Some((contract, abi)) = native(&action.contract) {
+        return native_action(run, host, action, contract, abi);
     }
     let loaded = match load_callee(run.ctx, host, &action.contract)? {
         Some(loaded) => loaded,
@@ -400,11 +404,26 @@ fn check_action(abi: &crate::contract::Abi, action: &Action) -> Result<(), Faile
     action_fits(abi, action).map_err(|reason| Failed::new(Status::InvalidInput, reason))
 }
 
-/// An action of the built-in token contract: run in Rust against the transaction's host, the
-/// publisher its one signer. Its return value is the first of IOST's returns (`null` when
-/// there are none, as for a transfer).
-fn native_action(run: &mut TxRun<'_>, host: &mut TxHost<'_>, action: &Action) -> ActionResult {
-    if let Err(failed) = check_action(token::abi(), action) {
+/// The built-in contracts written in Rust, by id: the contract and its ABI.
+pub(super) fn native(id: &str) -> Option<(&'static dyn NativeContract, &'static Abi)> {
+    match id {
+        token::TOKEN => Some((&token::TOKEN_CONTRACT, token::abi())),
+        crate::contract::account::AUTH => Some((&account::AUTH_CONTRACT, account::abi())),
+        _ => None,
+    }
+}
+
+/// An action of a built-in contract (`token.iost`, `auth.iost`): run in Rust against the
+/// transaction's host, called by the publisher. Its return value is the first of IOST's
+/// returns (`null` when there are none, as for a transfer).
+fn native_action(
+    run: &mut TxRun<'_>,
+    host: &mut TxHost<'_>,
+    action: &Action,
+    contract: &dyn NativeContract,
+    abi: &Abi,
+) -> ActionResult {
+    if let Err(failed) = check_action(abi, action) {
         return Ok(Err(failed));
     }
     let call = NativeCall {
@@ -412,9 +431,11 @@ fn native_action(run: &mut TxRun<'_>, host: &mut TxHost<'_>, action: &Action) ->
         args: &action.args,
         publisher: &run.tx.publisher,
         lent: &[],
+        caller: &run.tx.publisher,
+        gas_left: run.tx.gas_limit.saturating_sub(run.gas_used),
         read_only: run.ctx.read_only,
     };
-    let outcome = token::TOKEN_CONTRACT.call(host, &call)?;
+    let outcome = contract.call(host, &call)?;
     if let Err(failed) = run.charge(outcome.gas) {
         return Ok(Err(failed));
     }

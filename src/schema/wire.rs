@@ -148,8 +148,9 @@ pub enum Status {
     /// A deploy was refused: syntax error, reserved name, bad ABI, `init()` failed.
     InvalidContract,
     /// The transaction's signatures do not prove it: its hash is not its signed bytes' hash,
-    /// the publisher's signature is missing, or a signature does not verify. Nothing ran,
-    /// nothing was charged.
+    /// the publisher's signature is missing, a signature does not verify, or the verified
+    /// keys do not meet its publisher's `active` permission or a declared signer's. Nothing
+    /// ran, nothing was charged.
     InvalidSignature,
     /// A transaction with this hash is already committed in the partition (or came earlier
     /// in the batch). Nothing ran, nothing was charged.

@@ -31,7 +31,8 @@ pub(super) fn publisher(scope: &mut v8::PinScope, _args: Args, mut rv: v8::Retur
     });
 }
 
-/// `blockchain.requireAuth(account, permission)`: `crate::contract::auth::authorized`.
+/// `blockchain.requireAuth(account, permission)`: `crate::contract::auth::authorized`, asked
+/// of the host (which reads the accounts), paying `host.call` and what judging cost.
 pub(super) fn require_auth(
     scope: &mut v8::PinScope,
     args: Args,
@@ -55,9 +56,18 @@ pub(super) fn require_auth(
             MAX_KEY_BYTES,
         )?;
         charge(state, cost::CALL)?;
-        let ok =
-            crate::contract::auth::authorized(&state.publisher, &state.auth, &account, &permission);
-        Ok(bool_value(scope, ok))
+        let (publisher, lent, budget) = (state.publisher.clone(), state.auth.clone(), state.gas.left());
+        let judged = crate::engine::host::authorized(
+            state.host(),
+            &publisher,
+            &lent,
+            &account,
+            &permission,
+            budget,
+        );
+        let verdict = host_result(state, judged)?;
+        charge(state, verdict.gas)?;
+        Ok(bool_value(scope, verdict.ok))
     });
 }
 

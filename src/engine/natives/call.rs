@@ -206,11 +206,14 @@ fn enter_checks(
         } => {
             let lent = lent_to_callee(state, with_auth);
             let publisher = state.publisher.clone();
+            let caller = state.contract.clone();
             let call = NativeCall {
                 method: &api,
                 args: &args,
                 publisher: &publisher,
                 lent: &lent,
+                caller: &caller,
+                gas_left: state.gas.left(),
                 read_only: state.read_only,
             };
             let ran = native.call(state.host(), &call);
