@@ -150,51 +150,39 @@ fn assert_refused<T>(what: &str, outcome: Result<T, impl std::fmt::Display>) {
     }
 }
 
+/// Publishes `body` to `exchange` with `key` on a fresh confirmed channel of `conn`.
+async fn publish_raw(conn: &Connection, exchange: &str, key: &str) -> lapin::Result<()> {
+    let channel = conn.create_channel().await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    channel
+        .basic_publish(
+            exchange.into(),
+            key.into(),
+            BasicPublishOptions::default(),
+            b"{}",
+            BasicProperties::default(),
+        )
+        .await?
+        .await?;
+    Ok(())
+}
+
 /// What a producer's credentials could try beyond publishing batches, with raw AMQP.
 async fn producer_cannot_overstep(url: &str, config: &BusConfig) {
     let names = config.names();
     let conn = Connection::connect(url, ConnectionProperties::default())
         .await
         .unwrap();
-    // Publishing a forged block result.
-    let channel = conn.create_channel().await.unwrap();
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await
-        .unwrap();
-    let publish = async {
-        channel
-            .basic_publish(
-                names.results_exchange.as_str().into(),
-                "result.0".into(),
-                BasicPublishOptions::default(),
-                b"forged",
-                BasicProperties::default(),
-            )
-            .await?
-            .await
-    };
-    assert_refused("the producer publishing a result", publish.await);
-    // Publishing to the batches exchange under a routing key that is not a batch's.
-    let channel = conn.create_channel().await.unwrap();
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await
-        .unwrap();
-    let publish = async {
-        channel
-            .basic_publish(
-                names.batches_exchange.as_str().into(),
-                "batch.#".into(),
-                BasicPublishOptions::default(),
-                b"{}",
-                BasicProperties::default(),
-            )
-            .await?
-            .await
-    };
-    assert_refused("the producer publishing with key batch.#", publish.await);
-    // Taking batches off the queue.
+    assert_refused(
+        "the producer publishing a forged result",
+        publish_raw(&conn, &names.results_exchange, "result.0").await,
+    );
+    assert_refused(
+        "the producer publishing with routing key batch.#",
+        publish_raw(&conn, &names.batches_exchange, "batch.#").await,
+    );
     let channel = conn.create_channel().await.unwrap();
     let consume = channel
         .basic_consume(
@@ -223,17 +211,11 @@ async fn each_role_does_its_part_and_no_more() {
     // The validator: a private queue and a durable one of its own, on results.
     let validator = deployment.bus("validator", None);
     let validator_client = validator.client().await;
-    let mut inbox = Inbox::open(
-        &validator_client,
-        Subscription {
-            source: Source::Results,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await;
-    let own_queue = format!("{}node-1", isovm::bus::validator_queue_prefix(&validator.config));
+    let mut inbox = Inbox::all_results(&validator_client).await;
+    let own_queue = format!(
+        "{}node-1",
+        isovm::bus::validator_queue_prefix(&validator.config)
+    );
     let durable = Subscription {
         source: Source::Results,
         partition: Some(0),
@@ -254,10 +236,7 @@ async fn each_role_does_its_part_and_no_more() {
     // The producer publishes batches; results come out.
     let producer = deployment.bus("producer", None);
     let producer_client = producer.client().await;
-    for file in &files[..2] {
-        let batch = read_batch(file).unwrap();
-        producer_client.publish_batch(&batch).await.unwrap();
-    }
+    publish_files(&producer_client, &files[..2]).await;
     inbox
         .wait_until(WAIT, "results of heights 1 and 2", |m| has_all(m, 2))
         .await;
@@ -289,8 +268,7 @@ async fn each_role_does_its_part_and_no_more() {
     isovm_client.close().await;
 
     // A wrong password: a clear error, retried with backoff, until the broker has it.
-    let status = serve.terminate(WAIT);
-    assert!(status.success(), "serve: {status}; log:\n{}", serve.log_text());
+    serve.stop_cleanly(WAIT);
     let new_password = "rotated-password";
     let rotated = deployment.bus("isovm", Some(new_password));
     let started = Instant::now();
@@ -306,35 +284,35 @@ async fn each_role_does_its_part_and_no_more() {
     for (i, line) in attempts.iter().enumerate() {
         let error = line["fields"]["error"].as_str().unwrap_or_default();
         assert!(error.contains(&refusal), "attempt {}: {error}", i + 1);
-        assert!(!error.contains(new_password), "the password leaked: {error}");
+        assert!(
+            !error.contains(new_password),
+            "the password leaked: {error}"
+        );
         assert_eq!(line["fields"]["failures"], i as u64 + 1, "{line}");
     }
     // Backoff, not a tight loop: 100 ms, then doubling up to the 1 s cap of the test config.
     let elapsed = started.elapsed();
-    let so_far = serve
-        .log_events("bus session ended; reconnecting")
-        .len();
+    let so_far = serve.log_events("bus session ended; reconnecting").len();
     assert!(
         so_far <= 4 + 2 * elapsed.as_secs() as usize,
         "{so_far} attempts in {elapsed:?}: not backing off"
     );
-    assert!(serve.is_running(), "serve gave up; log:\n{}", serve.log_text());
-    ctl(&["change_password", &deployment.user("isovm"), new_password], None);
+    assert!(
+        serve.is_running(),
+        "serve gave up; log:\n{}",
+        serve.log_text()
+    );
+    ctl(
+        &["change_password", &deployment.user("isovm"), new_password],
+        None,
+    );
     serve.wait_log("connected; consuming batches", WAIT).await;
-    for file in &files[2..] {
-        producer_client
-            .publish_batch(&read_batch(file).unwrap())
-            .await
-            .unwrap();
-    }
+    publish_files(&producer_client, &files[2..]).await;
     inbox
         .wait_until(WAIT, "results up to height 4", |m| has_all(m, 4))
         .await;
-    for (result, _) in results(&inbox.seen) {
-        assert_eq!(result.state_root, clean[&result.height], "height {}", result.height);
-    }
-    let status = serve.terminate(WAIT);
-    assert!(status.success(), "serve: {status}; log:\n{}", serve.log_text());
+    assert_clean_roots(&inbox.seen, &clean);
+    serve.stop_cleanly(WAIT);
 
     // The tools get the same clear error, at once.
     let wrong = deployment.bus("producer", Some("not-the-password"));

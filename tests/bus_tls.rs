@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use bus_common::broker::{PrivateBroker, free_port};
 use bus_common::*;
-use isovm::bus::{BusConfig, BusError, Client, Source, Subscription};
-use isovm::cmd::exec::read_batch;
+use isovm::bus::{BusConfig, BusError, Client};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -125,27 +124,13 @@ async fn isovm_serves_over_verified_mutual_tls_and_refuses_what_does_not_check_o
     let mut serve = Serve::start(&db, &bus, "serve.log", &[]);
     serve.wait_log("connected; consuming batches", WAIT).await;
     let client = bus.client().await;
-    let mut inbox = Inbox::open(
-        &client,
-        Subscription {
-            source: Source::Results,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await;
-    for file in &files {
-        client.publish_batch(&read_batch(file).unwrap()).await.unwrap();
-    }
+    let mut inbox = Inbox::all_results(&client).await;
+    publish_files(&client, &files).await;
     inbox
         .wait_until(WAIT, "the results over TLS", |m| has_all(m, 2))
         .await;
-    for (result, _) in results(&inbox.seen) {
-        assert_eq!(result.state_root, clean[&result.height], "height {}", result.height);
-    }
-    let status = serve.terminate(WAIT);
-    assert!(status.success(), "serve: {status}; log:\n{}", serve.log_text());
+    assert_clean_roots(&inbox.seen, &clean);
+    serve.stop_cleanly(WAIT);
 
     // Trusting another CA: the broker's certificate is not signed by it.
     let other = TestBus::new(&url, None, &tls_toml(&other_ca_file, client_files));
@@ -155,13 +140,19 @@ async fn isovm_serves_over_verified_mutual_tls_and_refuses_what_does_not_check_o
             && error.contains(&other_ca_file.display().to_string()),
         "{error}"
     );
-    assert!(!error.contains("guest:guest"), "the password leaked: {error}");
+    assert!(
+        !error.contains("guest:guest"),
+        "the password leaked: {error}"
+    );
 
     // The right CA, but a host name the certificate does not cover.
     let by_name = format!("amqps://guest:guest@localhost:{tls_port}/%2f");
     let mismatch = TestBus::new(&by_name, None, &tls_toml(&ca_file, client_files));
     let error = refused(&mismatch.config).await;
-    assert!(error.contains("not valid for the host name `localhost`"), "{error}");
+    assert!(
+        error.contains("not valid for the host name `localhost`"),
+        "{error}"
+    );
 
     // No client certificate: the broker ends the handshake.
     let anonymous = TestBus::new(&url, None, &tls_toml(&ca_file, None));
@@ -183,7 +174,11 @@ async fn isovm_serves_over_verified_mutual_tls_and_refuses_what_does_not_check_o
     let lines = serve.log_events("bus session ended; reconnecting");
     let error = lines[0]["fields"]["error"].as_str().unwrap_or_default();
     assert!(error.contains("not signed by a trusted CA"), "{error}");
-    assert!(serve.is_running(), "serve exited; log:\n{}", serve.log_text());
+    assert!(
+        serve.is_running(),
+        "serve exited; log:\n{}",
+        serve.log_text()
+    );
     drop(serve);
 
     client.close().await;

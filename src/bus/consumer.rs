@@ -72,7 +72,8 @@ impl Ctx {
 /// Consumes batches and RPC requests until `shutdown` is cancelled, reconnecting (with
 /// backoff, forever) whenever the connection is lost. Returns `Ok` after a clean shutdown:
 /// the batch in hand finished, committed, published and acked. Returns an error only for
-/// what retrying cannot fix (configuration, credentials, a clashing topology).
+/// what retrying cannot fix (its configuration, a permission the broker denies, a clashing
+/// topology); a refused login or TLS handshake is retried (the operator fixes it in the broker).
 pub async fn serve(
     executor: Executor,
     config: BusConfig,

@@ -25,7 +25,9 @@ pub enum BusError {
     #[error("broker {url} refused user `{user}`: wrong user name or password")]
     LoginRefused { url: String, user: String },
     /// The login worked but the user may not use the virtual host.
-    #[error("broker {url} refused user `{user}` the virtual host `{vhost}` (no permissions there, or no such vhost): {reply}")]
+    #[error(
+        "broker {url} refused user `{user}` the virtual host `{vhost}` (no permissions there, or no such vhost): {reply}"
+    )]
     VhostRefused {
         url: String,
         user: String,

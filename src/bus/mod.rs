@@ -41,8 +41,8 @@ pub use config::Names;
 pub use config::QueueType;
 pub use config::redact_url;
 pub use consumer::serve;
-pub use roles::validator_queue_prefix;
 pub use error::BusError;
+pub use roles::validator_queue_prefix;
 
 /// The default topology as a RabbitMQ definitions document (what `deploy/definitions.json`
 /// holds), for a broker preloaded with isovm's exchanges and queues.

@@ -51,7 +51,9 @@ pub(super) fn is_retriable(error: &BusError) -> bool {
     match error {
         BusError::Config(_) | BusError::Decode { .. } => false,
         BusError::Connect { error, .. } | BusError::Amqp { error, .. } => !is_permanent_amqp(error),
-        BusError::LoginRefused { .. } | BusError::VhostRefused { .. } | BusError::Tls { .. } => true,
+        BusError::LoginRefused { .. } | BusError::VhostRefused { .. } | BusError::Tls { .. } => {
+            true
+        }
         BusError::ConnectionLost(_)
         | BusError::Nacked { .. }
         | BusError::ConfirmTimeout { .. }

@@ -38,10 +38,7 @@ pub fn validator_queue_prefix(config: &BusConfig) -> String {
 ///   durable under [`validator_queue_prefix`]), nothing else.
 pub(super) fn roles(config: &BusConfig) -> Vec<Role> {
     let n = config.names();
-    let own_queues = format!(
-        "amq\\.gen-.*|{}.*",
-        escape(&validator_queue_prefix(config))
-    );
+    let own_queues = format!("amq\\.gen-.*|{}.*", escape(&validator_queue_prefix(config)));
     vec![
         Role {
             user: "isovm",
@@ -193,7 +190,11 @@ mod tests {
         let producer = roles.iter().find(|r| r.user == "producer").unwrap();
         assert_eq!(producer.write, "^(p1\\.batches)$");
         let validator = roles.iter().find(|r| r.user == "validator").unwrap();
-        assert!(validator.read.contains("p1\\.results"), "{}", validator.read);
+        assert!(
+            validator.read.contains("p1\\.results"),
+            "{}",
+            validator.read
+        );
         assert!(validator.configure.contains("p1\\.validator\\."));
         assert!(!validator.write.contains("batches"), "{}", validator.write);
     }

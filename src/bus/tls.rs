@@ -31,7 +31,10 @@ impl Tls {
     pub(super) fn new(config: &BusConfig) -> Result<Tls, BusError> {
         let (roots, trusted) = match &config.ca_file {
             Some(path) => (ca_file(path)?, format!("the CA file {}", path.display())),
-            None => (system_roots()?, "the system's root certificates".to_string()),
+            None => (
+                system_roots()?,
+                "the system's root certificates".to_string(),
+            ),
         };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider)
@@ -77,7 +80,8 @@ impl Tls {
                     "the broker's certificate is not signed by a trusted CA (trusted: {})",
                     self.trusted
                 ),
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => {
                     format!("the broker's certificate is not valid for the host name `{host}`")
                 }
                 CertificateError::Expired | CertificateError::ExpiredContext { .. } => {

@@ -128,7 +128,9 @@ impl PrivateBroker {
             }
         }
         let start = text.len().saturating_sub(n);
-        let start = (start..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let start = (start..text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         text[start..].to_string()
     }
 

@@ -101,16 +101,7 @@ impl TestBus {
     pub async fn results_inbox(&self) -> (Client, Inbox) {
         let client = self.client().await;
         client.declare_topology().await.unwrap();
-        let inbox = Inbox::open(
-            &client,
-            Subscription {
-                source: Source::Results,
-                partition: None,
-                contract: None,
-                queue: None,
-            },
-        )
-        .await;
+        let inbox = Inbox::all_results(&client).await;
         (client, inbox)
     }
 
@@ -180,6 +171,16 @@ impl Serve {
             .unwrap();
         assert!(status.success(), "kill -TERM failed");
         self.wait(timeout)
+    }
+
+    /// SIGTERM, and asserts a clean exit (status 0) within `timeout`.
+    pub fn stop_cleanly(&mut self, timeout: Duration) {
+        let status = self.terminate(timeout);
+        assert!(
+            status.success(),
+            "serve: {status}; log:\n{}",
+            self.log_text()
+        );
     }
 
     pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
@@ -405,6 +406,17 @@ impl Inbox {
         }
     }
 
+    /// Every block result, on a private queue of `client`'s.
+    pub async fn all_results(client: &Client) -> Inbox {
+        let subscription = Subscription {
+            source: Source::Results,
+            partition: None,
+            contract: None,
+            queue: None,
+        };
+        Inbox::open(client, subscription).await
+    }
+
     /// Waits until `done(seen)`, at most `timeout`.
     pub async fn wait_until(
         &mut self,
@@ -430,6 +442,25 @@ impl Inbox {
         while let Ok(message) = self.rx.try_recv() {
             self.seen.push(message);
         }
+    }
+}
+
+/// Publishes the batch files in order, each confirmed.
+pub async fn publish_files(client: &Client, files: &[PathBuf]) {
+    for file in files {
+        let batch = isovm::cmd::exec::read_batch(file).unwrap();
+        client.publish_batch(&batch).await.unwrap();
+    }
+}
+
+/// Asserts that every result among `messages` has the state root of a clean run.
+pub fn assert_clean_roots(messages: &[BusMessage], clean: &BTreeMap<u64, String>) {
+    for (result, _) in results(messages) {
+        assert_eq!(
+            result.state_root, clean[&result.height],
+            "height {}",
+            result.height
+        );
     }
 }
 
