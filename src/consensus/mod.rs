@@ -22,7 +22,7 @@ pub use builtins::BuiltinCosts;
 /// (`docs/gas.md`, "Consensus changes"); 4 added nested calls (`blockchain.call`,
 /// `callWithAuth`), `blockchain.receipt`, IOST's storage key rule and map order,
 /// `BigNumber`/`Int64`/`Float64`, the native token and `system.updateCode`.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// The whole table.
 #[derive(Debug, Clone, Copy, Serialize)]
