@@ -4,14 +4,23 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{isovm, json_lines, root};
+use common::{isovm, isovm_signed_only, json_lines, root};
 use serde_json::Value;
 
 fn example(name: &str) -> PathBuf {
     root().join("examples/token").join(name)
 }
 
+/// `isovm exec` as a node runs it: the examples are signed (examples/keys/), so no
+/// development mode.
 fn exec(db: &Path, files: &[&Path]) -> (bool, String, String) {
+    let mut args = vec!["exec", "--db", db.to_str().unwrap()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    isovm_signed_only(&args)
+}
+
+/// `isovm exec` of unsigned batches: in the development mode.
+fn exec_unsigned(db: &Path, files: &[&Path]) -> (bool, String, String) {
     let mut args = vec!["exec", "--db", db.to_str().unwrap()];
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     isovm(&args)
@@ -419,7 +428,7 @@ fn a_watchdog_strike_halts_exec_and_commits_nothing() {
         "{stderr}"
     );
 
-    let (ok, stdout, stderr) = exec(&db, &[&file]);
+    let (ok, stdout, stderr) = exec_unsigned(&db, &[&file]);
     assert!(ok, "{stderr}");
     let lines = json_lines(&stdout);
     assert_eq!(lines[0]["tx_hash"], hash.as_str());

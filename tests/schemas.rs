@@ -13,6 +13,19 @@ fn example_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             // A package's sources (`isovm package` reads them): only its ABI is a wire
             // document; the package itself is checked against its schema in tests/package.rs.
             out.push(path.join("abi.json"));
+        } else if path.is_dir() && path.file_name().is_some_and(|n| n == "keys") {
+            // The example key files: not wire documents, but they must be keys.
+            for key in std::fs::read_dir(&path).unwrap() {
+                let key = key.unwrap().path();
+                if key.extension().is_some_and(|e| e == "json") {
+                    let pair = isovm::crypto::KeyPair::load(&key)
+                        .unwrap_or_else(|e| panic!("{}: {e}", key.display()));
+                    let file: Value =
+                        serde_json::from_str(&std::fs::read_to_string(&key).unwrap()).unwrap();
+                    assert!(file["comment"].as_str().unwrap().contains("EXAMPLE KEY"));
+                    assert_eq!(file["public_key"], pair.public_key());
+                }
+            }
         } else if path.is_dir() {
             example_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "json") {

@@ -21,8 +21,9 @@ pub use builtins::BuiltinCosts;
 /// `contextInfo`, `contractOwner`, three `IOSTCrypto` digests and IOST's deploy validation
 /// (`docs/gas.md`, "Consensus changes"); 4 added nested calls (`blockchain.call`,
 /// `callWithAuth`), `blockchain.receipt`, IOST's storage key rule and map order,
-/// `BigNumber`/`Int64`/`Float64`, the native token and `system.updateCode`; 5 accounts
-/// (`auth.iost`) and `requireAuth` judged by the transaction's signatures.
+/// `BigNumber`/`Int64`/`Float64`, the native token and `system.updateCode`; 5 signed
+/// transactions, replay protection, accounts (`auth.iost`) and `requireAuth` judged by the
+/// transaction's signatures.
 pub const VERSION: u32 = 5;
 
 /// The whole table.

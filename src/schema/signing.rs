@@ -154,3 +154,70 @@ mod tests {
         assert!(base.windows(text.len()).any(|w| w == text));
     }
 }
+
+#[cfg(test)]
+mod vector {
+    //! The test vector `docs/transactions.md` publishes: asserted here, and the page must
+    //! show these very values.
+    use super::*;
+    use crate::crypto::KeyPair;
+    use crate::schema::{Action, Algorithm};
+
+    const DOC: &str = include_str!("../../docs/transactions.md");
+
+    fn seed(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_published_vector() {
+        // RFC 8032's TEST 1 and TEST 2 secret keys: alice publishes, bob signs.
+        let alice = KeyPair::from_secret(
+            Algorithm::Ed25519,
+            &seed("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"),
+        )
+        .unwrap();
+        let bob = KeyPair::from_secret(
+            Algorithm::Ed25519,
+            &seed("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"),
+        )
+        .unwrap();
+        let mut tx = Tx {
+            publisher: "alice".into(),
+            gas_limit: 1_000_000,
+            time_ms: Some(1_767_225_600_000),
+            expiration_ms: Some(1_767_225_690_000),
+            signers: vec!["bob@active".into()],
+            actions: vec![Action {
+                contract: "token.iost".into(),
+                method: "transfer".into(),
+                args: serde_json::json!(["iost", "alice", "bob", "10", ""]),
+            }],
+            ..Tx::default()
+        };
+        let bytes = signed_bytes(0, &tx);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        tx.hash = tx_hash(0, &tx);
+        tx.signatures = vec![bob.sign(&tx_digest(0, &tx))];
+        let publish = publish_digest(&bytes, &tx.signatures);
+        tx.publisher_signature = Some(alice.sign(&publish));
+        let publish_hex: String = publish.iter().map(|b| format!("{b:02x}")).collect();
+        for value in [
+            hex.as_str(),
+            &tx.hash,
+            &publish_hex,
+            &tx.signatures[0].signature,
+            &tx.publisher_signature.as_ref().unwrap().signature,
+        ] {
+            // The page wraps the hex at 64 characters.
+            let page: String = DOC.split_whitespace().collect();
+            assert!(
+                page.contains(value),
+                "docs/transactions.md should show {value}"
+            );
+        }
+    }
+}
