@@ -18,5 +18,6 @@ if [ $# -eq 0 ]; then
   ISOVM_VERIFY_ISOLATION=1 cargo test --release --test contracts --test hostile \
     --test determinism --test isolation --test builtins_strings --test builtins_objects \
     --test instrumented_semantics --test nested_calls --test iost_numbers --test native_token \
-    --test package --test update --test iost_api_determinism --test accounts
+    --test package --test update --test iost_api_determinism --test accounts \
+    --test signatures
 fi

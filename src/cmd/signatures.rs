@@ -140,7 +140,15 @@ pub fn measure(count: usize, rounds: usize) -> Result<SignatureReport, Signature
             .par_iter()
             .all(|c| crypto::ed25519(c.msg, c.sig, c.key))
     };
-    let batched = || crypto::ed25519_many(&checks).into_iter().all(|ok| ok);
+    let all = &checks;
+    let batched = |chunk: usize| {
+        move || {
+            crypto::ed25519_in_chunks(all, chunk)
+                .into_iter()
+                .all(|ok| ok)
+        }
+    };
+    let chunk = crate::consensus::PARAMS.limits.signature_batch;
     let secp = signed_digests(Algorithm::Secp256k1, count / 4);
     let secp_single = || {
         use rayon::prelude::*;
@@ -150,9 +158,20 @@ pub fn measure(count: usize, rounds: usize) -> Result<SignatureReport, Signature
     for threads in [1, cores] {
         let s = timed(threads, rounds, &single)?;
         rates.push(rate("ed25519, one by one", threads, count, s));
-        let s = timed(threads, rounds, &batched)?;
-        let what = format!("ed25519, batches of {}", crypto::CHUNK);
-        rates.push(rate(&what, threads, count, s));
+        let sizes: &[usize] = if threads == 1 {
+            &[16, chunk, 256, 1024]
+        } else {
+            &[chunk]
+        };
+        for &size in sizes {
+            let s = timed(threads, rounds, &batched(size))?;
+            let what = if size == chunk {
+                format!("ed25519, batches of {size} (as txs)")
+            } else {
+                format!("ed25519, batches of {size}")
+            };
+            rates.push(rate(&what, threads, count, s));
+        }
         let s = timed(threads, rounds, &secp_single)?;
         rates.push(rate("secp256k1, one by one", threads, secp.len(), s));
         if cores == 1 {

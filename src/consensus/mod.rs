@@ -127,6 +127,11 @@ pub struct Limits {
     /// IOST's stack height: a transaction's action is height 1, and each nested call
     /// (`blockchain.call`) one more; a call that would pass this height is refused.
     pub max_call_height: usize,
+    /// ed25519 signatures per batch verification when a batch's transactions are checked
+    /// (`crypto::ed25519_many`: fixed chunks in batch order). Consensus because which
+    /// signatures share a chunk can decide the one case where the batch equation and the
+    /// single check differ (an `R` with a small-order component: `docs/transactions.md`).
+    pub signature_batch: usize,
 }
 
 /// What instrumented contract code pays, per construct (`src/contract/instrument/cost.rs`
@@ -232,6 +237,7 @@ pub const PARAMS: Params = Params {
         max_value_bytes: 64 * 1024,
         max_verify_message_bytes: 1024,
         max_verify_key_bytes: 128,
+        signature_batch: 64,
         max_source_bytes: 256 * 1024,
         max_message_bytes: 4096,
         max_call_height: 5,

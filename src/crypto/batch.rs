@@ -4,8 +4,8 @@
 //! `ed25519-dalek`'s `verify_batch` checks one random linear combination of the signatures'
 //! equations, about twice as fast per signature as one check each. Its coefficients come from
 //! a transcript of the chunk's contents (no randomness), so a chunk's answer is the same on
-//! every node; and the chunks are fixed: [`CHUNK`] checks each, in the order given, whatever
-//! the number of cores. A chunk that fails is checked one by one, so each check's answer is
+//! every node; and the chunks are fixed: `limits.signature_batch` checks each (consensus), in
+//! the order given, whatever the number of cores. A chunk that fails is checked one by one, so each check's answer is
 //! the single check's ([`super::ed25519`], Go's cofactorless `crypto/ed25519`).
 //!
 //! The two agree except where a point has a small-order component, which the combination can
@@ -21,11 +21,6 @@ use rayon::prelude::*;
 
 use super::verify::{ed25519, ed25519_parts};
 
-/// Checks per batch verification: large enough that the shared work is spread thin (dalek's
-/// gain levels off past a few dozen), small enough that a chunk with one bad signature costs
-/// little to recheck one by one.
-pub const CHUNK: usize = 64;
-
 /// One ed25519 check: `sig` by `key` over `msg`, raw bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Ed25519Check<'a> {
@@ -34,9 +29,15 @@ pub struct Ed25519Check<'a> {
     pub key: &'a [u8],
 }
 
-/// Whether each check passes, as [`ed25519`] answers it (see the module's note on `R`), the
-/// chunks spread over rayon's threads.
+/// Whether each check passes, as [`ed25519`] answers it (see the module's note on `R`), in
+/// chunks of `limits.signature_batch`, spread over rayon's threads.
 pub fn ed25519_many(checks: &[Ed25519Check<'_>]) -> Vec<bool> {
+    ed25519_in_chunks(checks, crate::consensus::PARAMS.limits.signature_batch)
+}
+
+/// [`ed25519_many`] with chunks of `chunk` checks (`isovm bench --signatures` compares
+/// sizes; transactions are always checked in chunks of `limits.signature_batch`).
+pub fn ed25519_in_chunks(checks: &[Ed25519Check<'_>], chunk: usize) -> Vec<bool> {
     let mut answers = vec![false; checks.len()];
     let mut clean_keys: HashMap<&[u8], bool> = HashMap::new();
     let mut batchable = Vec::with_capacity(checks.len());
@@ -55,7 +56,7 @@ pub fn ed25519_many(checks: &[Ed25519Check<'_>]) -> Vec<bool> {
         }
     }
     let chunked: Vec<(usize, bool)> = batchable
-        .par_chunks(CHUNK)
+        .par_chunks(chunk.max(1))
         .flat_map_iter(|chunk| verify_chunk(checks, chunk))
         .collect();
     let singled: Vec<(usize, bool)> = single

@@ -7,8 +7,8 @@ mod batch;
 mod keys;
 mod verify;
 
-pub use batch::CHUNK;
 pub use batch::Ed25519Check;
+pub use batch::ed25519_in_chunks;
 pub use batch::ed25519_many;
 pub use keys::KeyError;
 pub use keys::KeyFile;
