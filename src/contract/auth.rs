@@ -154,9 +154,7 @@ pub fn check_tx(
         )))
     };
     for signer in &grounds.proof.signers {
-        let Some((id, permission)) = signer
-            .split_once('@')
-            .filter(|(_, p)| !p.contains('@'))
+        let Some((id, permission)) = signer.split_once('@').filter(|(_, p)| !p.contains('@'))
         else {
             return Ok(Err(format!("illegal signer: {signer}")));
         };
@@ -256,7 +254,11 @@ impl<'r, 'a> Judge<'r, 'a> {
         let proof = self.grounds.proof;
         match self.kind {
             Kind::Contract => false,
-            Kind::Signer => proof.signed_keys.iter().chain(&proof.publisher_keys).any(|k| k == key),
+            Kind::Signer => proof
+                .signed_keys
+                .iter()
+                .chain(&proof.publisher_keys)
+                .any(|k| k == key),
             Kind::Publisher => proof.publisher_keys.iter().any(|k| k == key),
         }
     }
