@@ -116,8 +116,9 @@ impl Run<'_, '_> {
 
     fn get(&mut self, id: &str) -> Result<Option<String>, HostError> {
         let text = self.host.get(&Self::slot(id))?;
+        // Read and decoded: paid as judging pays for an account.
         self.gas += PARAMS.host.read
-            + text.as_ref().map_or(0, |t| t.len() as u64) * PARAMS.host.per_byte_read;
+            + text.as_ref().map_or(0, |t| t.len() as u64) * PARAMS.auth.per_byte_judged;
         Ok(text)
     }
 
