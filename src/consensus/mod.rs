@@ -42,14 +42,16 @@ pub struct Params {
 /// Accounts and permissions: the built-in `auth.iost` and the judging of `requireAuth`.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct AuthCosts {
-    /// Gas of any `auth.iost` call, plus `host.read` and `host.per_byte_read` per account read,
+    /// Gas of any `auth.iost` call, plus `host.read` and `per_byte_judged` per account read,
     /// `host.write` and `host.per_byte_write` per account written, and its receipt's as an
     /// event's.
     pub call: u64,
     /// Each `account@permission` judged in answering who signed (`requireAuth`, the native
     /// token, `auth.iost`, the checks of a transaction's signers and publisher), plus
-    /// `host.read` and `host.per_byte_read` per byte of each account read for it.
+    /// `host.read` per account read for it and `per_byte_judged` per byte of it (reading and
+    /// decoding the account's JSON).
     pub judge: u64,
+    pub per_byte_judged: u64,
 }
 
 /// The chain's own token in the built-in `token.iost` contract (IOST's `iost`): it exists from
@@ -292,7 +294,8 @@ pub const PARAMS: Params = Params {
     },
     auth: AuthCosts {
         call: 1_000,
-        judge: 100,
+        judge: 300,
+        per_byte_judged: 8,
     },
 };
 

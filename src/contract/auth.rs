@@ -16,6 +16,7 @@
 //! - a contract is authorized where a `callWithAuth` up the stack lent its authority.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use super::account::{ACTIVE, Account, OWNER};
 use crate::consensus::PARAMS;
@@ -154,9 +155,7 @@ pub fn check_tx(
         )))
     };
     for signer in &grounds.proof.signers {
-        let Some((id, permission)) = signer
-            .split_once('@')
-            .filter(|(_, p)| !p.contains('@'))
+        let Some((id, permission)) = signer.split_once('@').filter(|(_, p)| !p.contains('@'))
         else {
             return Ok(Err(format!("illegal signer: {signer}")));
         };
@@ -204,9 +203,9 @@ pub fn check_tx(
     })
 }
 
-/// Gas of reading an account's stored text (or finding none).
+/// Gas of reading an account's stored text (or finding none) and decoding it.
 fn read_gas(text: Option<&str>) -> u64 {
-    PARAMS.host.read + text.map_or(0, |t| t.len() as u64) * PARAMS.host.per_byte_read
+    PARAMS.host.read + text.map_or(0, |t| t.len() as u64) * PARAMS.auth.per_byte_judged
 }
 
 /// One question being answered: the accounts read so far, the `account@permission`s judged
@@ -217,7 +216,7 @@ struct Judge<'r, 'a> {
     kind: Kind,
     budget: u64,
     gas: u64,
-    accounts: HashMap<String, Option<Account>>,
+    accounts: HashMap<String, Option<Rc<Account>>>,
     judged: HashSet<String>,
 }
 
@@ -256,7 +255,11 @@ impl<'r, 'a> Judge<'r, 'a> {
         let proof = self.grounds.proof;
         match self.kind {
             Kind::Contract => false,
-            Kind::Signer => proof.signed_keys.iter().chain(&proof.publisher_keys).any(|k| k == key),
+            Kind::Signer => proof
+                .signed_keys
+                .iter()
+                .chain(&proof.publisher_keys)
+                .any(|k| k == key),
             Kind::Publisher => proof.publisher_keys.iter().any(|k| k == key),
         }
     }
@@ -274,14 +277,14 @@ impl<'r, 'a> Judge<'r, 'a> {
     }
 
     /// Reads account `id` once per question.
-    fn account(&mut self, id: &str) -> Result<Option<Account>, HostError> {
+    fn account(&mut self, id: &str) -> Result<Option<Rc<Account>>, HostError> {
         if let Some(account) = self.accounts.get(id) {
             return Ok(account.clone());
         }
         let text = (self.read)(id)?;
         self.gas += read_gas(text.as_deref());
         let account = text
-            .map(|text| Account::from_json(&text).map_err(HostError))
+            .map(|text| Account::from_json(&text).map(Rc::new).map_err(HostError))
             .transpose()?;
         self.accounts.insert(id.to_string(), account.clone());
         Ok(account)

@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 
 use super::host::{Callee, Host, HostError, Slot};
-use crate::contract::auth::Proof;
 use super::sandbox::{CallError, CallInput, CallOutcome, FaultKind, Place, Sandbox};
+use crate::contract::auth::Proof;
 
 /// One host call, as the contract made it.
 #[derive(Debug, Clone, PartialEq, Eq)]

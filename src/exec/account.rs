@@ -10,6 +10,7 @@
 
 use serde_json::{Value, json};
 
+use super::native::{self, str_arg};
 use crate::consensus::PARAMS;
 use crate::contract::Abi;
 use crate::contract::account::{
@@ -69,10 +70,6 @@ impl NativeContract for Auth {
     }
 }
 
-fn str_arg(args: &Value, i: usize) -> &str {
-    args[i].as_str().unwrap_or_default()
-}
-
 /// `Err(why)` out of a method.
 macro_rules! refuse_on {
     ($e:expr) => {
@@ -119,8 +116,9 @@ impl Run<'_, '_> {
 
     fn get(&mut self, id: &str) -> Result<Option<String>, HostError> {
         let text = self.host.get(&Self::slot(id))?;
+        // Read and decoded: paid as judging pays for an account.
         self.gas += PARAMS.host.read
-            + text.as_ref().map_or(0, |t| t.len() as u64) * PARAMS.host.per_byte_read;
+            + text.as_ref().map_or(0, |t| t.len() as u64) * PARAMS.auth.per_byte_judged;
         Ok(text)
     }
 
@@ -136,20 +134,19 @@ impl Run<'_, '_> {
         }
         self.gas += PARAMS.host.write + text.len() as u64 * PARAMS.host.per_byte_write;
         self.host.put(&Self::slot(&account.id), text)?;
-        let content = receipt.to_string();
-        self.gas += PARAMS.host.event + content.len() as u64 * PARAMS.host.per_byte_write;
-        self.host.receipt(AUTH, self.call.method, content)?;
+        native::receipt(
+            self.host,
+            self.call,
+            &mut self.gas,
+            AUTH,
+            receipt.to_string(),
+        )?;
         Ok(Ok(json!([])))
     }
 
     /// IOST's `_ra`: the account's `owner` must have signed; then the account.
     fn owned(&mut self, id: &str) -> Result<Result<Account, Refused>, HostError> {
-        let call = self.call;
-        let budget = call.gas_left.saturating_sub(self.gas);
-        let verdict =
-            crate::engine::authorized(self.host, call.publisher, call.lent, id, OWNER, budget)?;
-        self.gas += verdict.gas;
-        if !verdict.ok {
+        if !native::authorized(self.host, self.call, &mut self.gas, id, OWNER)? {
             return Ok(Err("require auth failed".into()));
         }
         Ok(match self.get(id)? {

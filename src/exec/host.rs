@@ -263,7 +263,7 @@ impl Host for TxHost<'_> {
         if api == "init" {
             return refused("cannot call 'init' manually".into());
         }
-        if let Some((native, abi)) = super::tx::native(contract) {
+        if let Some((native, abi)) = super::native::native(contract) {
             let args = match nested_args(abi, api, args) {
                 Ok(args) => args,
                 Err(why) => return refused(why),
@@ -303,7 +303,7 @@ impl Host for TxHost<'_> {
     }
 
     fn contract_exists(&mut self, id: &str) -> Result<bool, HostError> {
-        if id == super::system::SYSTEM || super::tx::native(id).is_some() {
+        if id == super::system::SYSTEM || super::native::native(id).is_some() {
             return Ok(true);
         }
         Ok(self

@@ -16,6 +16,7 @@ mod block;
 mod columns;
 mod host;
 mod ledger;
+mod native;
 mod pipeline;
 mod pool;
 mod query;
@@ -32,10 +33,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
+use crate::contract::auth::Proof;
 use crate::engine::{
     Engine, EngineError, EngineOptions, EngineStats, FaultKind, HostError, Sandbox,
 };
-use crate::contract::auth::Proof;
 use crate::schema::{Batch, BlockResult, Query, QueryReply, Tx};
 use crate::state::StateRoot;
 use crate::store::{Store, StoreError};

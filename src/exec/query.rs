@@ -138,7 +138,7 @@ fn validate_action(
     if action.contract == system::SYSTEM {
         return validate_system(base, partition, tx, action);
     }
-    if let Some((_, abi)) = tx::native(&action.contract) {
+    if let Some((_, abi)) = super::native::native(&action.contract) {
         return Ok(tx::action_fits(abi, action));
     }
     let Some(bytes) = base.get(&keys::contract_key(partition, &action.contract))? else {

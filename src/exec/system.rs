@@ -176,7 +176,7 @@ pub(super) fn check_id(id: &str) -> Result<(), String> {
             "contract id {id:?} must be 1 to 64 characters of A-Z, a-z, 0-9, `_` and `.`"
         ));
     }
-    if id == SYSTEM || super::tx::native(id).is_some() {
+    if id == SYSTEM || super::native::native(id).is_some() {
         return Err(format!("contract id `{id}` is reserved"));
     }
     Ok(())

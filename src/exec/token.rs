@@ -13,9 +13,10 @@
 
 use serde_json::{Value, json};
 
+use super::native::{self, str_arg};
 use crate::consensus::PARAMS;
 use crate::contract::Abi;
-use crate::engine::{Host, HostError, NativeCall, NativeContract, NativeOutcome, Slot, authorized};
+use crate::engine::{Host, HostError, NativeCall, NativeContract, NativeOutcome, Slot};
 
 /// The contract id.
 pub const TOKEN: &str = "token.iost";
@@ -72,24 +73,12 @@ struct Run<'h, 'c> {
 impl NativeContract for Token {
     fn call(&self, host: &mut dyn Host, call: &NativeCall<'_>) -> Result<NativeOutcome, HostError> {
         let mut run = Run { host, call, gas: 0 };
-        let result = run.dispatch();
-        let gas = run.gas;
-        Ok(match result {
-            Ok(Ok(returns)) => NativeOutcome {
-                gas,
-                result: Ok(returns),
-            },
-            Ok(Err(message)) => NativeOutcome {
-                gas,
-                result: Err(message),
-            },
-            Err(e) => return Err(e),
+        let result = run.dispatch()?;
+        Ok(NativeOutcome {
+            gas: run.gas,
+            result,
         })
     }
-}
-
-fn str_arg(args: &Value, i: usize) -> &str {
-    args[i].as_str().unwrap_or_default()
 }
 
 impl Run<'_, '_> {
@@ -137,17 +126,12 @@ impl Run<'_, '_> {
 
     fn receipt(&mut self) -> Result<(), HostError> {
         let content = self.call.args.to_string();
-        self.gas += PARAMS.host.event + content.len() as u64 * PARAMS.host.per_byte_write;
-        self.host.receipt(TOKEN, self.call.method, content)
+        native::receipt(self.host, self.call, &mut self.gas, TOKEN, content)
     }
 
     /// Whether `id` gave `permission` to this call, paying for the judging.
     fn authorized(&mut self, id: &str, permission: &str) -> Result<bool, HostError> {
-        let call = self.call;
-        let budget = call.gas_left.saturating_sub(self.gas);
-        let verdict = authorized(self.host, call.publisher, call.lent, id, permission, budget)?;
-        self.gas += verdict.gas;
-        Ok(verdict.ok)
+        native::authorized(self.host, self.call, &mut self.gas, id, permission)
     }
 
     /// A field of the token's info: stored, or for the native token its built-in value.

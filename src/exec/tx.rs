@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use super::columns;
 use super::host::TxHost;
+use super::signers;
 use super::system;
-use super::token;
-use super::{account, signers};
 use crate::consensus::PARAMS;
 use crate::contract::auth::Proof;
 use crate::contract::{Abi, ContractRecord};
@@ -360,7 +359,7 @@ fn run_action(
     if action.contract == system::SYSTEM {
         return system::call(sandbox, run, host, action);
     }
-    if let Some((contract, abi)) = native(&action.contract) {
+    if let Some((contract, abi)) = super::native::native(&action.contract) {
         return native_action(run, host, action, contract, abi);
     }
     let loaded = match load_callee(run.ctx, host, &action.contract)? {
@@ -402,15 +401,6 @@ pub(super) fn action_fits(abi: &crate::contract::Abi, action: &Action) -> Result
 
 fn check_action(abi: &crate::contract::Abi, action: &Action) -> Result<(), Failed> {
     action_fits(abi, action).map_err(|reason| Failed::new(Status::InvalidInput, reason))
-}
-
-/// The built-in contracts written in Rust, by id: the contract and its ABI.
-pub(super) fn native(id: &str) -> Option<(&'static dyn NativeContract, &'static Abi)> {
-    match id {
-        token::TOKEN => Some((&token::TOKEN_CONTRACT, token::abi())),
-        crate::contract::account::AUTH => Some((&account::AUTH_CONTRACT, account::abi())),
-        _ => None,
-    }
 }
 
 /// An action of a built-in contract (`token.iost`, `auth.iost`): run in Rust against the

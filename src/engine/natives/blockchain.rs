@@ -56,7 +56,11 @@ pub(super) fn require_auth(
             MAX_KEY_BYTES,
         )?;
         charge(state, cost::CALL)?;
-        let (publisher, lent, budget) = (state.publisher.clone(), state.auth.clone(), state.gas.left());
+        let (publisher, lent, budget) = (
+            state.publisher.clone(),
+            state.auth.clone(),
+            state.gas.left(),
+        );
         let judged = crate::engine::host::authorized(
             state.host(),
             &publisher,
