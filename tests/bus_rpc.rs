@@ -50,7 +50,7 @@ fn validate(method: &str, args: serde_json::Value, gas_limit: u64) -> RpcRequest
         partition: 0,
         tx: Tx {
             hash: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin".into(),
-            publisher: "bob".into(),
+            publisher: "bobby".into(),
             gas_limit,
             actions: vec![Action {
                 contract: "token".into(),
@@ -97,27 +97,27 @@ async fn queries_answer_from_committed_state_and_write_nothing() {
 
     let serve = Serve::start(&db, &bus, "serve-2.log", &[]);
     let (status, balance, _) =
-        query_result(call(&client, query("balanceOf", serde_json::json!(["bob"]))).await);
+        query_result(call(&client, query("balanceOf", serde_json::json!(["bobby"]))).await);
     assert_eq!((status, balance.as_str()), (Status::Success, "150"));
     // A method that writes is stopped at its first write.
     let (status, _, message) = query_result(
         call(
             &client,
-            query("transfer", serde_json::json!(["alice", "bob", 5])),
+            query("transfer", serde_json::json!(["alice", "bobby", 5])),
         )
         .await,
     );
     assert_eq!(status, Status::RuntimeError, "{message}");
     assert!(message.contains("read-only"), "{message}");
     let (_, balance, _) =
-        query_result(call(&client, query("balanceOf", serde_json::json!(["bob"]))).await);
+        query_result(call(&client, query("balanceOf", serde_json::json!(["bobby"]))).await);
     assert_eq!(balance, "150", "a query changed the state");
     let (status, _, message) =
         query_result(call(&client, query("nope", serde_json::json!([]))).await);
     assert_eq!(status, Status::InvalidInput, "{message}");
 
     // Validation: fine, an unknown method, wrong arguments, an absurd gas limit.
-    let ok = serde_json::json!(["bob", "carol", 1]);
+    let ok = serde_json::json!(["bobby", "carol", 1]);
     let cases = [
         (validate("transfer", ok.clone(), 200_000), None),
         (
@@ -125,7 +125,7 @@ async fn queries_answer_from_committed_state_and_write_nothing() {
             Some("no method `mint`"),
         ),
         (
-            validate("transfer", serde_json::json!(["bob", 1]), 200_000),
+            validate("transfer", serde_json::json!(["bobby", 1]), 200_000),
             Some("takes 3 arguments"),
         ),
         (validate("transfer", ok, u64::MAX), Some("gas_limit")),

@@ -74,9 +74,10 @@ fn the_exchange_example_trades_through_three_contracts() {
         .iter()
         .map(|l| l["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses[..7], ["success"; 7], "{stdout}");
+    // Four sign-ups (auth.iost), then the setup.
+    assert_eq!(statuses[..11], ["success"; 11], "{stdout}");
     assert_eq!(
-        statuses[7..],
+        statuses[11..],
         [
             "success",
             "runtime_error",
@@ -93,18 +94,18 @@ fn the_exchange_example_trades_through_three_contracts() {
     );
     let message = |i: usize| receipts[i]["message"].as_str().unwrap();
     assert_eq!(
-        message(8),
+        message(12),
         "token.iost.transfer: balance not enough 10 < 12.5"
     );
-    assert!(message(10).contains("only the market may record a sale"));
+    assert!(message(14).contains("only the market may record a sale"));
     let returned = |i: usize| receipts[i]["returns"][0].as_str().unwrap();
-    // Sale 1 and sale 2 (bob's failed purchase moved nothing and recorded nothing).
-    assert_eq!((returned(7), returned(9)), ("1", "2"));
-    assert_eq!(returned(13), r#"{"gold":"94","iost":"3","price":"2.5"}"#);
-    assert_eq!((returned(14), returned(15)), (r#""4""#, r#""5""#));
-    assert_eq!(returned(16), r#"["alice","bob"]"#);
+    // Sale 1 and sale 2 (bobby's failed purchase moved nothing and recorded nothing).
+    assert_eq!((returned(11), returned(13)), ("1", "2"));
+    assert_eq!(returned(17), r#"{"gold":"94","iost":"3","price":"2.5"}"#);
+    assert_eq!((returned(18), returned(19)), (r#""4""#, r#""5""#));
+    assert_eq!(returned(20), r#"["alice","bobby"]"#);
     // One purchase: the buyer's payment, the market's gold, the ledger's event.
-    let sale = receipts[7];
+    let sale = receipts[11];
     let names: Vec<&str> = sale["receipts"]
         .as_array()
         .unwrap()
@@ -129,20 +130,23 @@ fn the_token_example_runs_end_to_end() {
             "success",
             "success",
             "success",
+            "success",
+            "success",
+            "success",
             "runtime_error",
             "success",
             "success"
         ]
     );
 
-    // The failing transfer says why, and changed nothing: bob had 250, kept it, then paid 100.
+    // The failing transfer says why, and changed nothing: bobby had 250, kept it, then paid 100.
     let failed = lines
         .iter()
         .find(|l| l["status"] == "runtime_error")
         .unwrap();
     let message = failed["message"].as_str().unwrap();
     assert!(
-        message.starts_with("Error: insufficient balance: bob has 250, needs 300"),
+        message.starts_with("Error: insufficient balance: bobby has 250, needs 300"),
         "{message}"
     );
     assert!(

@@ -28,7 +28,7 @@ if (!workloadPath || !contractPath || !outDir) {
 }
 const workload = JSON.parse(fs.readFileSync(workloadPath, "utf8"));
 const source = fs.readFileSync(contractPath, "utf8");
-const ISSUER = "bank";
+const ISSUER = "issuer";
 
 // State: committed maps, and the write set of the transaction in progress.
 function makeState() {

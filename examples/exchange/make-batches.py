@@ -49,7 +49,13 @@ def batch(height, txs):
     }
 
 
+def keys(name):
+    return json.loads((here.parent / "keys" / f"{name}.json").read_text())["public_key"]
+
+
 setup = batch(1, [
+    # Every publisher signs itself up (auth.iost): its example key as owner and active.
+    *[(n, "auth.iost", "signUp", [n, keys(n), keys(n)]) for n in ("admin", "alice", "bobby", "carol")],
     ("carol", "system", "deploy", deploy("ledger")),
     ("carol", "system", "deploy", deploy_package("market")),
     # carol issues her token, gold, and stocks the market with it.
@@ -58,19 +64,19 @@ setup = batch(1, [
     ("carol", "market", "setPrice", ["2.5"]),
     # The chain's token comes from its issuer (consensus parameters: native_token).
     ("admin", "token.iost", "issue", ["iost", "alice", "1000"]),
-    ("admin", "token.iost", "issue", ["iost", "bob", "10"]),
+    ("admin", "token.iost", "issue", ["iost", "bobby", "10"]),
 ])
 
 trades = batch(2, [
     ("alice", "market", "buy", ["4"]),          # pays 10 iost, gets 4 gold: sale 1
-    ("bob", "market", "buy", ["5"]),            # would cost 12.5 iost; bob has 10: fails, nothing moves
-    ("bob", "market", "buy", ["2"]),            # 5 iost: sale 2
+    ("bobby", "market", "buy", ["5"]),            # would cost 12.5 iost; bobby has 10: fails, nothing moves
+    ("bobby", "market", "buy", ["2"]),            # 5 iost: sale 2
     ("alice", "ledger", "record", ["alice", "99", "0"]),  # refused: only the market records
-    ("bob", "market", "setPrice", ["0.01"]),    # refused: bob is not the owner
+    ("bobby", "market", "setPrice", ["0.01"]),    # refused: bobby is not the owner
     ("carol", "market", "withdraw", ["12"]),   # carol takes 12 of the 15 iost
     ("alice", "market", "stock", []),
     ("alice", "token.iost", "balanceOf", ["gold", "alice"]),
-    ("alice", "token.iost", "balanceOf", ["iost", "bob"]),
+    ("alice", "token.iost", "balanceOf", ["iost", "bobby"]),
     ("alice", "ledger", "buyers", []),
 ])
 

@@ -41,7 +41,7 @@ const NODE_BASELINE: &str = include_str!("../../benches/node/baseline.js");
 /// The workloads, by name: (contract source, ABI).
 pub const WORKLOADS: [&str; 3] = ["token", "kv", "cpu"];
 /// The account that deploys the token and issues every balance.
-const ISSUER: &str = "bank";
+const ISSUER: &str = "issuer";
 const INITIAL_BALANCE: u64 = 1_000;
 const FAILING_AMOUNT: u64 = 1_000_000_000;
 
@@ -86,6 +86,9 @@ struct Workload {
     source: &'static str,
     #[serde(skip)]
     abi: &'static str,
+    /// Accounts `account(0..accounts)` that publish, signed up before the run.
+    #[serde(skip)]
+    accounts: usize,
     setup: Vec<Call>,
     batches: Vec<Vec<Call>>,
 }
@@ -132,6 +135,7 @@ fn workload(name: &str, o: &ThroughputOptions) -> Result<Workload, BenchError> {
             name: "token",
             source: TOKEN,
             abi: TOKEN_ABI,
+            accounts: o.accounts,
             setup: (0..o.accounts)
                 .map(|i| call(ISSUER.into(), "issue", json!([account(i), INITIAL_BALANCE])))
                 .collect(),
@@ -151,6 +155,7 @@ fn workload(name: &str, o: &ThroughputOptions) -> Result<Workload, BenchError> {
             name: "kv",
             source: KV,
             abi: KV_ABI,
+            accounts: o.accounts,
             setup: Vec::new(),
             batches: batches(|rng, accounts| {
                 let owner = account(rng.below(accounts));
@@ -162,6 +167,7 @@ fn workload(name: &str, o: &ThroughputOptions) -> Result<Workload, BenchError> {
             name: "cpu",
             source: CPU,
             abi: CPU_ABI,
+            accounts: o.accounts,
             setup: Vec::new(),
             batches: batches(|rng, accounts| {
                 let publisher = account(rng.below(accounts));
@@ -287,8 +293,9 @@ pub(super) struct Batches {
     pub partition: u32,
     height: u64,
     next_tx: u64,
-    /// Signs every transaction as its publisher (one key for all: accounts are not checked
-    /// against keys yet), so the run pays the signature check a node pays; none: unsigned.
+    /// Signs every transaction as its publisher (one key for all, every account's owner and
+    /// active key), so the run pays the signature check and the account check a node pays;
+    /// none: unsigned.
     pub signer: Option<std::sync::Arc<crate::crypto::KeyPair>>,
 }
 
@@ -351,11 +358,12 @@ fn batches_of(w: &Workload, partitions: u32) -> (Vec<Batch>, Vec<Batch>) {
 
 /// One partition's copy of the workload.
 fn copy_of(w: &Workload, partition: u32) -> (Vec<Batch>, Vec<Batch>) {
+    let numbering_key = std::sync::Arc::new(crate::crypto::KeyPair::generate(
+        crate::schema::Algorithm::Ed25519,
+    ));
     let mut numbering = Batches {
         partition,
-        signer: Some(std::sync::Arc::new(crate::crypto::KeyPair::generate(
-            crate::schema::Algorithm::Ed25519,
-        ))),
+        signer: Some(numbering_key.clone()),
         ..Batches::default()
     };
     let mut batch = |txs| numbering.next(txs, 1_000_000);
@@ -377,7 +385,26 @@ fn copy_of(w: &Workload, partition: u32) -> (Vec<Batch>, Vec<Batch>) {
         method: "deploy".into(),
         args: json!([w.source, w.abi, w.name]),
     };
-    let mut setup = vec![batch(vec![(ISSUER.into(), deploy)])];
+    // Every publisher signs itself up first (IOST account ids, one key for all).
+    let key = numbering_key.public_key();
+    let mut publishers: Vec<String> = vec![ISSUER.into()];
+    publishers.extend((0..w.accounts).map(account));
+    let sign_ups: Vec<(String, Action)> = publishers
+        .into_iter()
+        .map(|id| {
+            let action = Action {
+                contract: "auth.iost".into(),
+                method: "signUp".into(),
+                args: json!([id, key, key]),
+            };
+            (id, action)
+        })
+        .collect();
+    let mut setup: Vec<Batch> = Vec::new();
+    for chunk in sign_ups.chunks(1_000) {
+        setup.push(batch(chunk.to_vec()));
+    }
+    setup.push(batch(vec![(ISSUER.into(), deploy)]));
     for chunk in w.setup.chunks(1_000) {
         setup.push(batch(actions(chunk)));
     }

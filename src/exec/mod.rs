@@ -324,7 +324,10 @@ impl Executor {
             )));
         }
         let verdicts = proofs.into_iter().map(Ok).collect();
-        self.begin_checked(batch, Some(verdicts)).await?.finish().await
+        self.begin_checked(batch, Some(verdicts))
+            .await?
+            .finish()
+            .await
     }
 
     /// [`Executor::begin`] with the verdicts on its signatures, or checking them itself.
