@@ -42,8 +42,8 @@ fn statuses(stdout: &str) -> Vec<String> {
 fn keys_sign_and_exec_a_signed_batch() {
     let dir = tempfile::tempdir().unwrap();
     let (admin_key, admin_public) = new_key(dir.path(), "admin.json", "ed25519");
-    let (alice_key, _) = new_key(dir.path(), "alice.json", "secp256k1");
-    let (bob_key, bob_public) = new_key(dir.path(), "bob.json", "ed25519");
+    let (alice_key, alice_public) = new_key(dir.path(), "alice.json", "secp256k1");
+    let (bob_key, bob_public) = new_key(dir.path(), "bobby.json", "ed25519");
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&admin_key).unwrap().permissions().mode();
@@ -61,8 +61,26 @@ fn keys_sign_and_exec_a_signed_batch() {
                             "args": ["iost", from, "carol", amount, ""]}]})
     };
     let mut cosigned = transfer("alice", "2");
-    cosigned["signers"] = json!(["bob@active"]);
-    let batch = json!({"partition": 0, "height": 1, "timestamp_ms": 1_767_225_600_000u64,
+    cosigned["signers"] = json!(["bobby@active"]);
+    // Height 1: each account signs itself up (auth.iost) with its key; height 2 uses them.
+    let sign_up = |id: &str, key: &str| {
+        json!({"hash": "1", "publisher": id, "gas_limit": 1_000_000,
+               "actions": [{"contract": "auth.iost", "method": "signUp", "args": [id, key, key]}]})
+    };
+    let accounts = json!({"partition": 0, "height": 1, "timestamp_ms": 1_767_225_600_000u64,
+        "txs": [sign_up("admin", &admin_public), sign_up("alice", &alice_public),
+                sign_up("bobby", &bob_public)]});
+    let accounts_file = dir.path().join("accounts.json");
+    std::fs::write(&accounts_file, accounts.to_string()).unwrap();
+    for (key, account) in [
+        (&admin_key, "admin"),
+        (&alice_key, "alice"),
+        (&bob_key, "bobby"),
+    ] {
+        let (ok, _, stderr) = sign(key, &["--publisher", account], &accounts_file);
+        assert!(ok, "{stderr}");
+    }
+    let mut batch = json!({"partition": 0, "height": 1, "timestamp_ms": 1_767_225_600_000u64,
     "txs": [
         {"hash": "1", "publisher": "admin", "gas_limit": 1_000_000,
          "actions": [{"contract": "token.iost", "method": "issue",
@@ -70,13 +88,14 @@ fn keys_sign_and_exec_a_signed_batch() {
         transfer("alice", "1"),
         cosigned,
     ]});
+    let unsigned = dir.path().join("unsigned.json");
+    std::fs::write(&unsigned, batch.to_string()).unwrap();
+    batch["height"] = json!(2);
     let file = dir.path().join("batch.json");
     std::fs::write(&file, batch.to_string()).unwrap();
-    let unsigned = dir.path().join("unsigned.json");
-    std::fs::copy(&file, &unsigned).unwrap();
 
     // Signers before the publisher; each role signs only its own transactions.
-    let (ok, out, stderr) = sign(&bob_key, &["--signer", "bob@active"], &file);
+    let (ok, out, stderr) = sign(&bob_key, &["--signer", "bobby@active"], &file);
     assert!(ok, "{stderr}");
     assert_eq!(json_lines(&out)[0]["signed"], 1);
     for (key, account, count) in [(&admin_key, "admin", 1), (&alice_key, "alice", 2)] {
@@ -84,7 +103,7 @@ fn keys_sign_and_exec_a_signed_batch() {
         assert!(ok, "{stderr}");
         assert_eq!(json_lines(&out)[0]["signed"], count);
     }
-    let (ok, _, stderr) = sign(&bob_key, &["--signer", "bob@active"], &file);
+    let (ok, _, stderr) = sign(&bob_key, &["--signer", "bobby@active"], &file);
     assert!(!ok && stderr.contains("signers first"), "{stderr}");
     let (ok, _, stderr) = sign(&bob_key, &["--publisher", "dave"], &file);
     assert!(
@@ -102,9 +121,10 @@ fn keys_sign_and_exec_a_signed_batch() {
     // Signed: it runs without the development mode.
     let db = dir.path().join("db");
     let db = db.to_str().unwrap();
-    let (ok, stdout, stderr) = isovm_signed_only(&["exec", "--db", db, file.to_str().unwrap()]);
+    let (accounts_file, file) = (accounts_file.to_str().unwrap(), file.to_str().unwrap());
+    let (ok, stdout, stderr) = isovm_signed_only(&["exec", "--db", db, accounts_file, file]);
     assert!(ok, "exec: {stderr}");
-    assert_eq!(statuses(&stdout), ["success", "success", "success"]);
+    assert_eq!(statuses(&stdout), ["success"; 6], "{stdout}");
     assert!(!stderr.contains("INSECURE"), "{stderr}");
 
     // Unsigned: refused transaction by transaction, unless the development mode is on, which
