@@ -149,9 +149,24 @@ fn statuses(result: &BlockResult) -> Vec<Status> {
     result.receipts.iter().map(|r| r.status).collect()
 }
 
-/// A chain whose admin holds the token: `admin` issues 1,000 iost to alice, signed.
+/// `id` signs itself up (`auth.iost`) with `owner` and `active`, signed with `owner`.
+fn sign_up(id: &str, owner: &KeyPair, active: &KeyPair) -> Tx {
+    let (o, a) = (owner.public_key(), active.public_key());
+    let tx = common::tx(id, vec![call("auth.iost", "signUp", json!([id, o, a]))]);
+    signed(tx, owner, &[])
+}
+
+/// A chain whose admin holds the token: the accounts sign up (admin with `admin`; alice and
+/// carol with owner `key(2)` and active `key(3)`, so either key proves them), then `admin`
+/// issues 1,000 iost to alice, signed.
 async fn funded(options: ExecOptions, admin: &KeyPair) -> Chain {
     let mut chain = Chain::with_options(options);
+    let (two, three) = (key(2, Algorithm::Ed25519), key(3, Algorithm::Secp256k1));
+    let accounts = vec![
+        sign_up("admin", admin, admin),
+        sign_up("alice", &two, &three),
+        sign_up("carol", &two, &three),
+    ];
     let issue = common::tx(
         "admin",
         vec![call(
@@ -160,8 +175,10 @@ async fn funded(options: ExecOptions, admin: &KeyPair) -> Chain {
             json!(["iost", "alice", "1000"]),
         )],
     );
-    let result = chain.block(vec![signed(issue, admin, &[])]).await;
-    assert_eq!(statuses(&result), [Status::Success], "{result:?}");
+    let mut txs = accounts;
+    txs.push(signed(issue, admin, &[]));
+    let result = chain.block(txs).await;
+    assert_eq!(statuses(&result), [Status::Success; 4], "{result:?}");
     chain
 }
 
@@ -220,14 +237,14 @@ async fn invalid_signatures_are_refused_and_the_batch_goes_on() {
     };
     let unsigned = transfer("alice", "bob", "6");
     let no_publisher = {
-        let mut tx = signed(transfer("alice", "bob", "7"), &alice, &[("bob", &bob)]);
+        let mut tx = signed(transfer("alice", "bob", "7"), &alice, &[("carol", &bob)]);
         tx.publisher_signature = None;
         tx
     };
     let bad_signer = {
         let mut tx = transfer("alice", "bob", "8");
-        tx.signers = vec!["bob@active".into()];
-        sign_tx(0, &mut tx, &bob, &Role::Signer("bob@active".into())).unwrap();
+        tx.signers = vec!["carol@active".into()];
+        sign_tx(0, &mut tx, &bob, &Role::Signer("carol@active".into())).unwrap();
         let sig = &mut tx.signatures[0];
         let mut raw = bs58::decode(&sig.signature).into_vec().unwrap();
         raw[50] ^= 1;
@@ -235,7 +252,8 @@ async fn invalid_signatures_are_refused_and_the_batch_goes_on() {
         sign_tx(0, &mut tx, &alice, &Role::Publisher("alice".into())).unwrap();
         tx
     };
-    let cosigned = signed(transfer("alice", "bob", "9"), &alice, &[("bob", &bob)]);
+    // Cosigned by carol, whose active key is `bob`'s (key 3).
+    let cosigned = signed(transfer("alice", "bob", "9"), &alice, &[("carol", &bob)]);
     let (first, last) = (good("1"), cosigned);
     let result = chain
         .block(vec![
