@@ -19,6 +19,7 @@ use super::connect;
 use super::error::{BusError, amqp};
 use super::publisher::{JSON, MSGPACK, Outgoing, Publisher, persistent, position_headers};
 use super::rpc;
+use super::blocklog::ToEnd;
 use super::topology::Plan;
 use crate::schema::{self, Batch, BlockResult, ContractEvents, Format, RpcReply, RpcRequest};
 
@@ -31,6 +32,7 @@ pub struct Client {
     publisher: Publisher,
     names: Names,
     plan: Plan,
+    config: BusConfig,
 }
 
 /// What a subscriber receives.
@@ -123,6 +125,7 @@ impl Client {
             publisher,
             names: config.names(),
             plan: Plan::new(config),
+            config: config.clone(),
         })
     }
 
@@ -142,12 +145,48 @@ impl Client {
         declared
     }
 
-    /// Deletes the topology's queues (with their messages) and exchanges.
+    /// Deletes the topology's queues (with their messages) and exchanges, each partition's
+    /// queue and block log included.
     pub async fn delete_topology(&self) -> Result<(), BusError> {
+        let partitions = self.partitions().await?;
         let channel = self.channel().await?;
-        let deleted = self.plan.delete(&channel).await;
+        let mut deleted = Ok(());
+        for partition in partitions {
+            let plan = Plan::partition(&self.config, partition);
+            deleted = deleted.and(plan.delete(&channel).await);
+        }
+        let deleted = deleted.and(self.plan.delete(&channel).await);
         let _ = channel.close(200, "deleted".into()).await;
         deleted
+    }
+
+    /// The partitions that have a queue, from the partitions log (empty if there is none).
+    pub async fn partitions(&self) -> Result<Vec<u32>, BusError> {
+        let log = &self.names.partitions_log;
+        let channel = self.channel().await?;
+        let passive = QueueDeclareOptions {
+            passive: true,
+            ..QueueDeclareOptions::default()
+        };
+        let exists = channel
+            .queue_declare(log.as_str().into(), passive, FieldTable::default())
+            .await
+            .is_ok();
+        let _ = channel.close(200, "looked".into()).await;
+        if !exists {
+            return Ok(vec![]);
+        }
+        let mut reader = ToEnd::open(&self.conn, &self.publisher, log, None).await?;
+        let mut partitions = std::collections::BTreeSet::new();
+        while let Some(record) = reader.next().await? {
+            if let Some(p) = std::str::from_utf8(&record.data)
+                .ok()
+                .and_then(|s| s.parse::<u32>().ok())
+            {
+                partitions.insert(p);
+            }
+        }
+        Ok(partitions.into_iter().collect())
     }
 
     /// Publishes a batch as a persistent MessagePack message with routing key

@@ -33,11 +33,11 @@ pub struct BusConfig {
     pub prefix: String,
     /// Names that do not follow the prefix.
     pub names: NameOverrides,
-    /// Binding keys of the batches queue on the batches exchange. The default takes every
-    /// partition; a node that serves some partitions only binds `batch.<n>` for each.
+    /// Binding keys of the route exchange on the batches exchange: the batches isovm takes.
+    /// The default takes every partition.
     pub batch_bindings: Vec<String>,
-    /// Unacknowledged batches the broker may hand this node at once (`basic.qos`). Bounds
-    /// the batches in flight, across all partitions.
+    /// Unacknowledged batches the broker may hand this node at once per partition it owns
+    /// (`basic.qos` on the partition's channel).
     pub prefetch: u16,
     /// Unacknowledged RPC requests at once.
     pub rpc_prefetch: u16,
@@ -50,9 +50,13 @@ pub struct BusConfig {
     pub max_parked: u32,
     /// Largest batch message accepted; bigger ones are dead-lettered.
     pub max_batch_bytes: usize,
-    /// Declare the batches queue with `x-single-active-consumer`: a second `isovm serve` on
-    /// the same queue stands by instead of splitting the stream.
-    pub single_active_consumer: bool,
+    /// How often a process looks at the partitions, the processes and who owns what, and
+    /// claims or gives up partitions to hold its fair share (`bus/claims.rs`).
+    pub rebalance_interval_ms: u64,
+    /// Retention of each partition's block log stream, in bytes (`x-max-length-bytes`);
+    /// 0 keeps every block. A process that must rebuild a partition from the log needs it
+    /// whole (or a database that holds what was cut).
+    pub block_log_max_bytes: u64,
     /// Queue type of the durable queues (batches, park, dead letters).
     pub queue_type: QueueType,
     /// RPC requests older than this expire unanswered (the caller has given up by then).
@@ -94,6 +98,11 @@ pub struct NameOverrides {
     pub dead_exchange: Option<String>,
     pub dead_queue: Option<String>,
     pub rpc_queue: Option<String>,
+    pub route_exchange: Option<String>,
+    pub unrouted_exchange: Option<String>,
+    pub block_logs: Option<String>,
+    pub partitions_log: Option<String>,
+    pub members_queue: Option<String>,
 }
 
 /// The resolved name of every exchange and queue isovm uses.
@@ -101,11 +110,26 @@ pub struct NameOverrides {
 pub struct Names {
     /// Topic exchange producers publish batches to, routing key `batch.<partition>`.
     pub batches_exchange: String,
-    /// Durable queue isovm consumes batches from.
+    /// Durable queue of the batches of partitions that have no queue yet (the route
+    /// exchange could not route them); the prefix of every partition's queue,
+    /// `<batches_queue>.<partition>`.
     pub batches_queue: String,
+    /// Topic exchange bound from the batches exchange: routes `batch.<partition>` to the
+    /// partition's queue, and what it cannot route to its alternate, the unrouted exchange.
+    pub route_exchange: String,
+    /// Fanout exchange of unroutable batches, in front of the batches queue.
+    pub unrouted_exchange: String,
+    /// Prefix of the block log streams, `<block_logs>.<partition>`: every committed block of
+    /// the partition, its state changes included.
+    pub block_logs: String,
+    /// Stream of the partitions that have a queue: one message per partition made.
+    pub partitions_log: String,
+    /// Queue every `isovm serve` consumes (and nothing is published to): its consumer
+    /// count is the number of processes sharing the partitions.
+    pub members_queue: String,
     /// Fanout exchange in front of the park queue.
     pub park_exchange: String,
-    /// Delay queue for batches ahead of their height: TTL, then back to the batches exchange.
+    /// Delay queue for batches ahead of their height: TTL, then back to the route exchange.
     pub park_queue: String,
     /// Topic exchange of block results, routing key `result.<partition>`.
     pub results_exchange: String,
@@ -135,7 +159,8 @@ impl Default for BusConfig {
             park_delay_ms: 1_000,
             max_parked: 10_000,
             max_batch_bytes: crate::cmd::exec::MAX_BATCH_BYTES,
-            single_active_consumer: true,
+            rebalance_interval_ms: 1_000,
+            block_log_max_bytes: 0,
             queue_type: QueueType::Quorum,
             rpc_ttl_ms: 60_000,
             reconnect_max_ms: 5_000,
@@ -169,9 +194,15 @@ impl BusConfig {
         if self.batch_bindings.is_empty() {
             return fail("batch_bindings must name at least one binding key".into());
         }
-        if self.confirm_timeout_ms == 0 || self.park_delay_ms == 0 || self.max_parked == 0 {
+        if self.confirm_timeout_ms == 0
+            || self.park_delay_ms == 0
+            || self.max_parked == 0
+            || self.rebalance_interval_ms == 0
+        {
             return fail(
-                "confirm_timeout_ms, park_delay_ms and max_parked must be positive".into(),
+                "confirm_timeout_ms, park_delay_ms, max_parked and rebalance_interval_ms must \
+                 be positive"
+                    .into(),
             );
         }
         let names = self.names();
@@ -185,6 +216,11 @@ impl BusConfig {
             &names.dead_exchange,
             &names.dead_queue,
             &names.rpc_queue,
+            &names.route_exchange,
+            &names.unrouted_exchange,
+            &names.block_logs,
+            &names.partitions_log,
+            &names.members_queue,
         ] {
             if name.is_empty() || name.len() > 200 || name.starts_with("amq.") {
                 return fail(format!(
@@ -212,6 +248,11 @@ impl BusConfig {
             dead_exchange: name(&n.dead_exchange, "dead"),
             dead_queue: name(&n.dead_queue, "dead"),
             rpc_queue: name(&n.rpc_queue, "rpc"),
+            route_exchange: name(&n.route_exchange, "route"),
+            unrouted_exchange: name(&n.unrouted_exchange, "unrouted"),
+            block_logs: name(&n.block_logs, "blocks"),
+            partitions_log: name(&n.partitions_log, "partitions"),
+            members_queue: name(&n.members_queue, "members"),
         }
     }
 
@@ -223,6 +264,24 @@ impl BusConfig {
     /// [`BusConfig::reconnect_max_ms`] as a duration (at least 1 ms).
     pub fn reconnect_max(&self) -> Duration {
         Duration::from_millis(self.reconnect_max_ms.max(1))
+    }
+}
+
+impl Names {
+    /// The queue of `partition`'s batches, consumed by the one process that owns it.
+    pub fn partition_queue(&self, partition: u32) -> String {
+        format!("{}.{partition}", self.batches_queue)
+    }
+
+    /// Consumed by a process that holds less than its share of the partitions: the others
+    /// see its consumer and give one up.
+    pub fn hungry_queue(&self) -> String {
+        format!("{}.hungry", self.members_queue)
+    }
+
+    /// The block log of `partition`: a stream of its committed blocks.
+    pub fn block_log(&self, partition: u32) -> String {
+        format!("{}.{partition}", self.block_logs)
     }
 }
 

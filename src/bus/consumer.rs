@@ -1,15 +1,15 @@
 //! `isovm serve`'s loop: connect, declare, consume batches and RPC requests, and reconnect
 //! with backoff whenever the session breaks, until shutdown.
 //!
-//! A session is one connection. Its dispatcher decodes each batch delivery and hands it to
-//! the lane of its partition (strict order within a partition, partitions in parallel);
-//! undecodable deliveries are dead-lettered; RPC requests run as their own tasks. Everything
-//! in flight is bounded by `basic.qos` prefetch. When a lane cannot publish or ack, the
-//! session halts: lanes stop after the batch in hand, the connection closes, the broker
-//! requeues whatever was not acked, and the next session gets it again (committed heights
-//! replay from storage, so nothing is applied twice).
+//! A session is one connection. It claims its share of the partitions (`claims.rs`): each
+//! owned partition's queue is consumed on a channel of its own and its batches go to its
+//! lane (strict order within a partition, partitions in parallel); undecodable deliveries
+//! are dead-lettered; RPC requests run as their own tasks. Everything in flight is bounded
+//! by `basic.qos` prefetch. When a lane cannot publish or ack, the session halts: lanes stop
+//! after the batch in hand, the connection closes, the broker requeues whatever was not
+//! acked and frees the partitions for other processes, and the next session claims again
+//! (committed heights replay from storage, so nothing is applied twice).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,18 +25,20 @@ use tracing::{error, info, warn};
 
 use super::config::{BusConfig, Names, redact_url};
 use super::error::{BusError, amqp};
-use super::lane::{self, Job, Lane};
+use super::claims::{self, Ownership};
+use super::lane;
 use super::publisher::{JSON, Publisher};
 use super::topology::Plan;
 use super::{connect, retry, rpc};
 use crate::exec::Executor;
-use crate::schema::{self, Format};
+use crate::schema::{self, Batch, Format};
 
 /// How long closing a connection may take at the end of a session.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the tasks of one session share.
 pub(super) struct Ctx {
+    pub conn: Arc<Connection>,
     pub executor: Executor,
     pub config: BusConfig,
     pub names: Names,
@@ -49,6 +51,8 @@ pub(super) struct Ctx {
     failure: Mutex<Option<BusError>>,
     /// Set once a batch is acked: the session worked, so the reconnect backoff restarts.
     pub progress: AtomicBool,
+    /// The partitions known, owned and being claimed.
+    pub ownership: Ownership,
 }
 
 impl Ctx {
@@ -138,10 +142,7 @@ async fn session(
 }
 
 struct Session {
-    conn: Connection,
     ctx: Arc<Ctx>,
-    batch_channel: Channel,
-    batches: Consumer,
     rpc_channel: Channel,
     requests: Consumer,
 }
@@ -152,28 +153,15 @@ async fn open(
     shutdown: &CancellationToken,
 ) -> Result<Session, BusError> {
     let url = redact_url(&config.amqp_url);
-    let conn = connect::connect(config, "isovm serve").await?;
+    let conn = Arc::new(connect::connect(config, "isovm serve").await?);
     let names = config.names();
-    let batch_channel = conn
+    let declarer = conn
         .create_channel()
         .await
-        .map_err(amqp("opening the batch channel"))?;
-    Plan::new(config).declare(&batch_channel).await?;
+        .map_err(amqp("opening the declaring channel"))?;
+    Plan::new(config).declare(&declarer).await?;
+    let _ = declarer.close(200, "declared".into()).await;
     let publisher = Publisher::open(&conn, config.confirm_timeout()).await?;
-
-    batch_channel
-        .basic_qos(config.prefetch, BasicQosOptions::default())
-        .await
-        .map_err(amqp("setting the batch prefetch"))?;
-    let batches = batch_channel
-        .basic_consume(
-            names.batches_queue.as_str().into(),
-            "".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .map_err(amqp(format!("consuming {}", names.batches_queue)))?;
 
     let rpc_channel = conn
         .create_channel()
@@ -193,14 +181,8 @@ async fn open(
         .await
         .map_err(amqp(format!("consuming {}", names.rpc_queue)))?;
 
-    info!(
-        url,
-        batches = %names.batches_queue,
-        rpc = %names.rpc_queue,
-        prefetch = config.prefetch,
-        "connected; consuming batches"
-    );
     let ctx = Arc::new(Ctx {
+        conn,
         executor: executor.clone(),
         config: config.clone(),
         names,
@@ -209,12 +191,18 @@ async fn open(
         halt: shutdown.child_token(),
         failure: Mutex::new(None),
         progress: AtomicBool::new(false),
+        ownership: Ownership::default(),
     });
+    claims::start(&ctx).await?;
+    info!(
+        url,
+        partitions = %ctx.names.partitions_log,
+        rpc = %ctx.names.rpc_queue,
+        prefetch = config.prefetch,
+        "connected; claiming partitions"
+    );
     Ok(Session {
-        conn,
         ctx,
-        batch_channel,
-        batches,
         rpc_channel,
         requests,
     })
@@ -223,8 +211,7 @@ async fn open(
 impl Session {
     async fn run(mut self, shutdown: &CancellationToken) -> Result<(), BusError> {
         let ctx = self.ctx.clone();
-        let mut lanes: HashMap<u32, Lane> = HashMap::new();
-        let mut events = self.conn.events_listener();
+        let mut events = ctx.conn.events_listener();
         let outcome = loop {
             tokio::select! {
                 biased;
@@ -233,13 +220,6 @@ impl Session {
                     Some(Event::Error(e)) => break Err(BusError::ConnectionLost(e.to_string())),
                     Some(_) => {}
                     None => break Err(BusError::ConnectionLost("the connection ended".into())),
-                },
-                delivery = self.batches.next() => match delivery {
-                    Some(Ok(delivery)) => dispatch(&ctx, &mut lanes, delivery).await,
-                    Some(Err(e)) => break Err(amqp(format!("consuming {}", ctx.names.batches_queue))(e)),
-                    None => break Err(BusError::ConnectionLost(format!(
-                        "the broker cancelled the consumer of {}", ctx.names.batches_queue
-                    ))),
                 },
                 request = self.requests.next() => match request {
                     Some(Ok(delivery)) => {
@@ -261,17 +241,15 @@ impl Session {
         // close: the broker requeues every delivery not acked by then.
         ctx.halt.cancel();
         if shutdown.is_cancelled() {
-            info!("shutting down: finishing the batches in hand");
+            info!(owned = ?ctx.ownership.owned(), "shutting down: finishing the batches in hand");
         }
-        if outcome.is_ok() && self.conn.status().connected() {
-            cancel_consumer(&self.batch_channel, &self.batches).await;
+        if outcome.is_ok() && ctx.conn.status().connected() {
             cancel_consumer(&self.rpc_channel, &self.requests).await;
         }
-        drop(lanes);
         ctx.tracker.close();
         ctx.tracker.wait().await;
-        if self.conn.status().connected() {
-            let close = self.conn.close(200, "isovm session ends".into());
+        if ctx.conn.status().connected() {
+            let close = ctx.conn.close(200, "isovm session ends".into());
             let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
         }
         match (outcome, ctx.take_failure()) {
@@ -281,11 +259,16 @@ impl Session {
     }
 }
 
-/// Sends a decoded batch to its partition's lane, or dead-letters what is not a batch.
-async fn dispatch(ctx: &Arc<Ctx>, lanes: &mut HashMap<u32, Lane>, delivery: Delivery) {
+/// The batch a delivery holds; what is not a batch is dead-lettered (from `queue`) with its
+/// reason, in a task of its own, and `None` returned.
+pub(super) fn decode_or_dead_letter(
+    ctx: &Arc<Ctx>,
+    delivery: Delivery,
+    queue: &str,
+) -> Option<(Delivery, Batch)> {
     let format = format_of(&delivery);
-    let batch = match schema::decode_batch(&delivery.data, format, ctx.config.max_batch_bytes) {
-        Ok(batch) => batch,
+    match schema::decode_batch(&delivery.data, format, ctx.config.max_batch_bytes) {
+        Ok(batch) => Some((delivery, batch)),
         Err(e) => {
             warn!(
                 reason = e.kind(),
@@ -294,8 +277,8 @@ async fn dispatch(ctx: &Arc<Ctx>, lanes: &mut HashMap<u32, Lane>, delivery: Deli
                 "not a valid batch; dead-lettering"
             );
             let ctx = ctx.clone();
+            let queue = queue.to_string();
             ctx.tracker.clone().spawn(async move {
-                let queue = ctx.names.batches_queue.clone();
                 let reason = e.kind();
                 if let Err(error) =
                     lane::dead_letter(&ctx, &queue, delivery, reason, &e.to_string()).await
@@ -303,25 +286,8 @@ async fn dispatch(ctx: &Arc<Ctx>, lanes: &mut HashMap<u32, Lane>, delivery: Deli
                     ctx.fail(error);
                 }
             });
-            return;
+            None
         }
-    };
-    let partition = batch.partition;
-    let mut job = Job { delivery, batch };
-    loop {
-        let previous = match lanes.get(&partition) {
-            Some(lane) => match lane.jobs.send(job).await {
-                Ok(()) => return,
-                // The lane is retiring: its successor starts when it is done.
-                Err(returned) => {
-                    job = returned.0;
-                    Some(lane.done.clone())
-                }
-            },
-            None => None,
-        };
-        lanes.retain(|_, lane| !lane.done.is_cancelled());
-        lanes.insert(partition, lane::spawn(ctx, partition, previous));
     }
 }
 
@@ -333,7 +299,7 @@ pub(super) fn format_of(delivery: &Delivery) -> Format {
     }
 }
 
-async fn cancel_consumer(channel: &Channel, consumer: &Consumer) {
+pub(super) async fn cancel_consumer(channel: &Channel, consumer: &Consumer) {
     let cancel = channel.basic_cancel(consumer.tag(), BasicCancelOptions::default());
     if let Ok(Err(error)) = tokio::time::timeout(CLOSE_TIMEOUT, cancel).await {
         warn!(%error, queue = %consumer.queue(), "could not cancel the consumer");

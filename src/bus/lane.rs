@@ -12,13 +12,12 @@
 //! come back unacked. A crash between a commit and its ack is what it was: the delivery
 //! comes back and its committed result is published again (`replayed`).
 //!
-//! A lane is a task fed by a bounded channel. It retires after a while idle; a lane that
-//! replaces a retiring one waits for it to finish, so a partition never has two batches
-//! in processing at once.
+//! A lane is a task fed by a bounded channel, one per partition this process owns
+//! (`claims.rs`); it ends when its partition is given up and what it was handed is done.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lapin::message::Delivery;
 use lapin::options::BasicAckOptions;
@@ -31,12 +30,10 @@ use tracing::{error, info, warn};
 use super::consumer::Ctx;
 use super::error::{BusError, amqp};
 use super::publisher::{Outgoing, result_messages, text, truncate};
-use super::retry;
+use super::{blocklog, retry};
 use crate::exec::ExecError;
 use crate::schema::Batch;
 
-/// A lane with nothing to do for this long retires.
-const LANE_IDLE: Duration = Duration::from_secs(30);
 /// Longest error text put in a dead letter's header.
 const MAX_ERROR_HEADER: usize = 2000;
 
@@ -53,18 +50,14 @@ pub(super) struct Lane {
     pub done: CancellationToken,
 }
 
-/// Starts the lane of `partition` on the session's tracker; it begins once `after` (the
-/// lane it replaces) is done.
-pub(super) fn spawn(ctx: &Arc<Ctx>, partition: u32, after: Option<CancellationToken>) -> Lane {
+/// Starts the lane of `partition` on the session's tracker.
+pub(super) fn spawn(ctx: &Arc<Ctx>, partition: u32) -> Lane {
     let (jobs, rx) = mpsc::channel(usize::from(ctx.config.prefetch));
     let done = CancellationToken::new();
     let guard = done.clone().drop_guard();
     let ctx = ctx.clone();
     ctx.tracker.clone().spawn(async move {
         let _done = guard;
-        if let Some(previous) = after {
-            previous.cancelled().await;
-        }
         run(ctx, partition, rx).await;
     });
     Lane { jobs, done }
@@ -94,14 +87,9 @@ async fn run(ctx: Arc<Ctx>, partition: u32, mut rx: mpsc::Receiver<Job>) {
                 }
                 continue;
             }
-            next = tokio::time::timeout(LANE_IDLE, rx.recv()) => match next {
-                Ok(Some(job)) => job,
-                Ok(None) => break,
-                // Refuse new jobs, then finish the ones already sent.
-                Err(_idle) => {
-                    rx.close();
-                    continue;
-                }
+            next = rx.recv() => match next {
+                Some(job) => job,
+                None => break,
             },
         };
         if let Err(error) = handle(&ctx, job, &mut tail).await {
@@ -159,7 +147,7 @@ async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(),
                 };
                 warn!(partition, height, %error, "conflicting batch; dead-lettering");
                 settle(tail).await?;
-                let queue = ctx.names.batches_queue.clone();
+                let queue = ctx.names.partition_queue(partition);
                 return dead_letter(ctx, &queue, delivery, "conflict", &error.to_string()).await;
             }
             Err(source) => {
@@ -190,6 +178,10 @@ async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(),
             height,
             error,
         })?;
+        // The block log first: a result anyone saw is in the log a successor reads.
+        ctx.publisher
+            .publish_all(vec![blocklog::record_message(&ctx, &executed)])
+            .await?;
         let messages = result_messages(&ctx.names, &executed);
         ctx.publisher.publish_all(messages).await?;
         ack(

@@ -9,12 +9,16 @@
 //! `(partition, height, index)`.
 //!
 //! Files: `config` (names, bounds, TOML), `topology` (what is declared), `consumer` (the
-//! serve loop and its sessions), `lane` (one partition's batches, parking, dead letters),
+//! serve loop and its sessions), `claims` (which process serves which partition: a queue
+//! per partition, exclusive consumers, fair shares), `blocklog` (each partition's stream of
+//! committed blocks, read to its end before a process takes the partition over), `lane` (one partition's batches, parking, dead letters),
 //! `publisher` (confirmed publishing), `rpc` (queries and validation), `retry` (the one
 //! backoff policy and `is_retriable`), `client` (producer, validator and RPC ends),
 //! `connect` (the one way to connect, and the broker's refusals in words), `tls` (what
 //! `amqps://` trusts and shows), `roles` (the broker users and their least permissions).
 
+mod blocklog;
+mod claims;
 mod client;
 mod config;
 mod connect;

@@ -282,6 +282,7 @@ mod tests {
                 receipts: vec![receipt("a", &["token", "nft"]), receipt("b", &["token"])],
             },
             replayed: true,
+            record: std::sync::Arc::new(Vec::new()),
         };
         let names = crate::bus::BusConfig::default().names();
         let messages = result_messages(&names, &executed);

@@ -69,6 +69,9 @@ pub(super) fn is_retriable(error: &BusError) -> bool {
             ExecError::OutOfOrder { .. } | ExecError::Halted { .. } => true,
             // A safety net struck: the node's trouble, which a fresh isolate may not have.
             ExecError::NodeFault { .. } | ExecError::QueryFault { .. } => true,
+            // The block log and this node disagree, or the log misses blocks: the partition
+            // is given up (`blocklog.rs`); a later claim may find the log complete.
+            ExecError::Diverged { .. } | ExecError::Gap { .. } => true,
             ExecError::Busy
             | ExecError::Store(_)
             | ExecError::Host(_)

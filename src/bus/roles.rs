@@ -39,42 +39,70 @@ pub fn validator_queue_prefix(config: &BusConfig) -> String {
 pub(super) fn roles(config: &BusConfig) -> Vec<Role> {
     let n = config.names();
     let own_queues = format!("amq\\.gen-.*|{}.*", escape(&validator_queue_prefix(config)));
+    // Each partition's queue and block log.
+    let partitions = [
+        format!("{}\\.[0-9]+", escape(&n.batches_queue)),
+        format!("{}\\.[0-9]+", escape(&n.block_logs)),
+    ];
     vec![
         Role {
             user: "isovm",
-            configure: any_of(&[
-                &n.batches_exchange,
-                &n.batches_queue,
-                &n.park_exchange,
-                &n.park_queue,
-                &n.results_exchange,
-                &n.events_exchange,
-                &n.dead_exchange,
-                &n.dead_queue,
-                &n.rpc_queue,
-            ]),
-            // Bound queues; exchanges published to (the default one for RPC replies); the
-            // dead-letter exchanges of its queues.
-            write: any_of(&[
-                &n.batches_queue,
-                &n.park_queue,
-                &n.dead_queue,
-                &n.results_exchange,
-                &n.events_exchange,
-                &n.park_exchange,
-                &n.dead_exchange,
-                &n.batches_exchange,
-                "amq.default",
-            ]),
-            // Exchanges bound from; queues consumed or declared with a dead-letter exchange.
-            read: any_of(&[
-                &n.batches_exchange,
-                &n.park_exchange,
-                &n.dead_exchange,
-                &n.batches_queue,
-                &n.park_queue,
-                &n.rpc_queue,
-            ]),
+            configure: any_of_with(
+                &[
+                    &n.batches_exchange,
+                    &n.batches_queue,
+                    &n.route_exchange,
+                    &n.unrouted_exchange,
+                    &n.park_exchange,
+                    &n.park_queue,
+                    &n.results_exchange,
+                    &n.events_exchange,
+                    &n.dead_exchange,
+                    &n.dead_queue,
+                    &n.rpc_queue,
+                    &n.partitions_log,
+                    &n.members_queue,
+                    &n.hungry_queue(),
+                ],
+                &partitions,
+            ),
+            // Bound queues and exchanges; exchanges published to (the default one for the
+            // streams and RPC replies); the dead-letter exchanges of its queues.
+            write: any_of_with(
+                &[
+                    &n.batches_queue,
+                    &n.park_queue,
+                    &n.dead_queue,
+                    &n.route_exchange,
+                    &n.results_exchange,
+                    &n.events_exchange,
+                    &n.park_exchange,
+                    &n.dead_exchange,
+                    &n.batches_exchange,
+                    &n.unrouted_exchange,
+                    &n.partitions_log,
+                    "amq.default",
+                ],
+                &partitions,
+            ),
+            // Exchanges bound from; queues and streams consumed or declared with a
+            // dead-letter exchange.
+            read: any_of_with(
+                &[
+                    &n.batches_exchange,
+                    &n.route_exchange,
+                    &n.unrouted_exchange,
+                    &n.park_exchange,
+                    &n.dead_exchange,
+                    &n.batches_queue,
+                    &n.park_queue,
+                    &n.rpc_queue,
+                    &n.partitions_log,
+                    &n.members_queue,
+                    &n.hungry_queue(),
+                ],
+                &partitions,
+            ),
             topic_write: None,
         },
         Role {
@@ -148,9 +176,13 @@ pub(super) fn definitions(roles: &[Role], vhost: &str) -> Value {
 
 /// `^(a|b|...)$` over the distinct names, escaped.
 fn any_of(names: &[&str]) -> String {
+    any_of_with(names, &[])
+}
+
+/// [`any_of`] plus regular expressions `patterns`, as they are.
+fn any_of_with(names: &[&str], patterns: &[String]) -> String {
     let mut seen: Vec<String> = Vec::new();
-    for name in names {
-        let e = escape(name);
+    for e in names.iter().map(|n| escape(n)).chain(patterns.iter().cloned()) {
         if !seen.contains(&e) {
             seen.push(e);
         }

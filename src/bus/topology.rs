@@ -5,7 +5,9 @@
 //! two cannot drift apart: a broker preloaded with the file accepts isovm's declarations.
 
 use lapin::Channel;
-use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{
+    ExchangeBindOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
 use lapin::types::{AMQPValue, FieldTable};
 use serde_json::{Value, json};
 
@@ -17,7 +19,6 @@ use super::error::{BusError, amqp};
 enum Arg {
     Str(String),
     Int(i64),
-    Bool(bool),
 }
 
 impl Arg {
@@ -25,7 +26,6 @@ impl Arg {
         match self {
             Arg::Str(s) => AMQPValue::LongString(s.as_str().into()),
             Arg::Int(n) => AMQPValue::LongLongInt(*n),
-            Arg::Bool(b) => AMQPValue::Boolean(*b),
         }
     }
 
@@ -33,9 +33,31 @@ impl Arg {
         match self {
             Arg::Str(s) => json!(s),
             Arg::Int(n) => json!(n),
-            Arg::Bool(b) => json!(b),
         }
     }
+}
+
+/// The arguments of a declaration as AMQP wants them.
+fn table(args: &[(&'static str, Arg)]) -> FieldTable {
+    let mut table = FieldTable::default();
+    for (key, value) in args {
+        table.insert((*key).into(), value.amqp());
+    }
+    table
+}
+
+/// The arguments of a queue of batches: the batches queue and each partition's. Only
+/// rejections and operator policies (max-length) dead-letter batches here: isovm itself
+/// dead-letters by publishing, with a reason.
+fn batch_queue_args(config: &BusConfig) -> Vec<(&'static str, Arg)> {
+    let names = config.names();
+    vec![
+        ("x-queue-type", Arg::Str(config.queue_type.as_str().into())),
+        (
+            "x-dead-letter-exchange",
+            Arg::Str(names.dead_exchange.clone()),
+        ),
+    ]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +70,7 @@ enum Kind {
 struct Exchange {
     name: String,
     kind: Kind,
+    args: Vec<(&'static str, Arg)>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,10 +80,18 @@ struct Queue {
     args: Vec<(&'static str, Arg)>,
 }
 
+/// What a binding binds to its source exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Destination {
+    Queue,
+    Exchange,
+}
+
 #[derive(Debug, Clone)]
 struct Binding {
     exchange: String,
-    queue: String,
+    destination: String,
+    kind: Destination,
     key: String,
 }
 
@@ -73,33 +104,23 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// What every process declares at connect: the exchanges, the queues that are not a
+    /// partition's, and their bindings.
     pub(super) fn new(config: &BusConfig) -> Plan {
         let names = config.names();
         let exchange = |name: &str, kind| Exchange {
             name: name.to_string(),
             kind,
+            args: vec![],
         };
         let queue_type = ("x-queue-type", Arg::Str(config.queue_type.as_str().into()));
-
-        let mut batches_args = vec![
-            queue_type.clone(),
-            // Only rejections and operator policies (max-length) put batches here: isovm
-            // itself dead-letters by publishing, with a reason.
-            (
-                "x-dead-letter-exchange",
-                Arg::Str(names.dead_exchange.clone()),
-            ),
-        ];
-        if config.single_active_consumer {
-            batches_args.push(("x-single-active-consumer", Arg::Bool(true)));
-        }
         let mut park_args = vec![
             queue_type.clone(),
             ("x-message-ttl", Arg::Int(config.park_delay_ms as i64)),
-            // Back where it came from, with its routing key `batch.<partition>`.
+            // Back to the partition's queue, with its routing key `batch.<partition>`.
             (
                 "x-dead-letter-exchange",
-                Arg::Str(names.batches_exchange.clone()),
+                Arg::Str(names.route_exchange.clone()),
             ),
             ("x-max-length", Arg::Int(i64::from(config.max_parked))),
             // Full: refuse (nack) new parkings rather than drop the oldest.
@@ -109,29 +130,40 @@ impl Plan {
             park_args.push(("x-dead-letter-strategy", Arg::Str("at-least-once".into())));
         }
 
+        // Producers publish to the batches exchange; the route exchange takes what isovm
+        // serves, a validator's queue may take the same batches from the batches exchange.
         let mut bindings: Vec<Binding> = config
             .batch_bindings
             .iter()
             .map(|key| Binding {
                 exchange: names.batches_exchange.clone(),
-                queue: names.batches_queue.clone(),
+                destination: names.route_exchange.clone(),
+                kind: Destination::Exchange,
                 key: key.clone(),
             })
             .collect();
-        bindings.push(Binding {
-            exchange: names.park_exchange.clone(),
-            queue: names.park_queue.clone(),
-            key: String::new(),
-        });
-        bindings.push(Binding {
-            exchange: names.dead_exchange.clone(),
-            queue: names.dead_queue.clone(),
-            key: "#".into(),
-        });
+        let bind = |exchange: &str, queue: &str, key: &str| Binding {
+            exchange: exchange.to_string(),
+            destination: queue.to_string(),
+            kind: Destination::Queue,
+            key: key.to_string(),
+        };
+        bindings.push(bind(&names.unrouted_exchange, &names.batches_queue, ""));
+        bindings.push(bind(&names.park_exchange, &names.park_queue, ""));
+        bindings.push(bind(&names.dead_exchange, &names.dead_queue, "#"));
 
         Plan {
             exchanges: vec![
                 exchange(&names.batches_exchange, Kind::Topic),
+                exchange(&names.unrouted_exchange, Kind::Fanout),
+                Exchange {
+                    name: names.route_exchange.clone(),
+                    kind: Kind::Topic,
+                    args: vec![(
+                        "alternate-exchange",
+                        Arg::Str(names.unrouted_exchange.clone()),
+                    )],
+                },
                 exchange(&names.park_exchange, Kind::Fanout),
                 exchange(&names.results_exchange, Kind::Topic),
                 exchange(&names.events_exchange, Kind::Topic),
@@ -141,7 +173,7 @@ impl Plan {
                 Queue {
                     name: names.batches_queue.clone(),
                     durable: true,
-                    args: batches_args,
+                    args: batch_queue_args(config),
                 },
                 Queue {
                     name: names.park_queue.clone(),
@@ -163,8 +195,61 @@ impl Plan {
                         ("x-message-ttl", Arg::Int(config.rpc_ttl_ms as i64)),
                     ],
                 },
+                Queue {
+                    name: names.partitions_log.clone(),
+                    durable: true,
+                    args: vec![("x-queue-type", Arg::Str("stream".into()))],
+                },
+                Queue {
+                    // Only counted (its consumers are the processes): nothing to keep.
+                    name: names.members_queue.clone(),
+                    durable: false,
+                    args: vec![("x-queue-type", Arg::Str("classic".into()))],
+                },
+                Queue {
+                    // Counted too: the processes below their share.
+                    name: names.hungry_queue(),
+                    durable: false,
+                    args: vec![("x-queue-type", Arg::Str("classic".into()))],
+                },
             ],
             bindings,
+        }
+    }
+
+    /// What a partition has on the broker: its queue, bound to the route exchange with
+    /// `batch.<partition>`, and its block log stream. Declared by the first process that
+    /// sees a batch of it (`claims.rs`).
+    pub(super) fn partition(config: &BusConfig, partition: u32) -> Plan {
+        let names = config.names();
+        let queue = names.partition_queue(partition);
+        let mut log_args = vec![("x-queue-type", Arg::Str("stream".into()))];
+        if config.block_log_max_bytes > 0 {
+            log_args.push((
+                "x-max-length-bytes",
+                Arg::Int(i64::try_from(config.block_log_max_bytes).unwrap_or(i64::MAX)),
+            ));
+        }
+        Plan {
+            exchanges: vec![],
+            queues: vec![
+                Queue {
+                    name: queue.clone(),
+                    durable: true,
+                    args: batch_queue_args(config),
+                },
+                Queue {
+                    name: names.block_log(partition),
+                    durable: true,
+                    args: log_args,
+                },
+            ],
+            bindings: vec![Binding {
+                exchange: names.route_exchange.clone(),
+                destination: queue,
+                kind: Destination::Queue,
+                key: super::config::batch_key(partition),
+            }],
         }
     }
 
@@ -180,38 +265,49 @@ impl Plan {
                 ..ExchangeDeclareOptions::default()
             };
             channel
-                .exchange_declare(e.name.as_str().into(), kind, options, FieldTable::default())
+                .exchange_declare(e.name.as_str().into(), kind, options, table(&e.args))
                 .await
                 .map_err(amqp(format!("declaring exchange {}", e.name)))?;
         }
         for q in &self.queues {
-            let mut args = FieldTable::default();
-            for (key, value) in &q.args {
-                args.insert((*key).into(), value.amqp());
-            }
             let options = QueueDeclareOptions {
                 durable: q.durable,
                 ..QueueDeclareOptions::default()
             };
             channel
-                .queue_declare(q.name.as_str().into(), options, args)
+                .queue_declare(q.name.as_str().into(), options, table(&q.args))
                 .await
                 .map_err(amqp(format!("declaring queue {}", q.name)))?;
         }
         for b in &self.bindings {
-            channel
-                .queue_bind(
-                    b.queue.as_str().into(),
-                    b.exchange.as_str().into(),
-                    b.key.as_str().into(),
-                    QueueBindOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-                .map_err(amqp(format!(
-                    "binding queue {} to exchange {} with `{}`",
-                    b.queue, b.exchange, b.key
-                )))?;
+            let bound = match b.kind {
+                Destination::Queue => {
+                    channel
+                        .queue_bind(
+                            b.destination.as_str().into(),
+                            b.exchange.as_str().into(),
+                            b.key.as_str().into(),
+                            QueueBindOptions::default(),
+                            FieldTable::default(),
+                        )
+                        .await
+                }
+                Destination::Exchange => {
+                    channel
+                        .exchange_bind(
+                            b.destination.as_str().into(),
+                            b.exchange.as_str().into(),
+                            b.key.as_str().into(),
+                            ExchangeBindOptions::default(),
+                            FieldTable::default(),
+                        )
+                        .await
+                }
+            };
+            bound.map_err(amqp(format!(
+                "binding {} to exchange {} with `{}`",
+                b.destination, b.exchange, b.key
+            )))?;
         }
         Ok(())
     }
@@ -247,7 +343,7 @@ impl Plan {
                     "durable": true,
                     "auto_delete": false,
                     "internal": false,
-                    "arguments": {},
+                    "arguments": args_json(&e.args),
                 })
             })
             .collect();
@@ -255,17 +351,12 @@ impl Plan {
             .queues
             .iter()
             .map(|q| {
-                let args: serde_json::Map<String, Value> = q
-                    .args
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.json()))
-                    .collect();
                 json!({
                     "name": q.name,
                     "vhost": vhost,
                     "durable": q.durable,
                     "auto_delete": false,
-                    "arguments": args,
+                    "arguments": args_json(&q.args),
                 })
             })
             .collect();
@@ -276,8 +367,11 @@ impl Plan {
                 json!({
                     "source": b.exchange,
                     "vhost": vhost,
-                    "destination": b.queue,
-                    "destination_type": "queue",
+                    "destination": b.destination,
+                    "destination_type": match b.kind {
+                        Destination::Queue => "queue",
+                        Destination::Exchange => "exchange",
+                    },
                     "routing_key": b.key,
                     "arguments": {},
                 })
@@ -290,6 +384,14 @@ impl Plan {
             "bindings": bindings,
         })
     }
+}
+
+fn args_json(args: &[(&'static str, Arg)]) -> Value {
+    Value::Object(
+        args.iter()
+            .map(|(k, v)| (k.to_string(), v.json()))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -343,7 +445,6 @@ mod tests {
     fn classic_queues_park_without_the_quorum_only_strategy() {
         let config = BusConfig {
             queue_type: QueueType::Classic,
-            single_active_consumer: false,
             ..BusConfig::default()
         };
         let plan = Plan::new(&config);
@@ -352,13 +453,6 @@ mod tests {
             park.args
                 .iter()
                 .all(|(k, _)| *k != "x-dead-letter-strategy")
-        );
-        let batches = &plan.queues[0];
-        assert!(
-            batches
-                .args
-                .iter()
-                .all(|(k, _)| *k != "x-single-active-consumer")
         );
     }
 }

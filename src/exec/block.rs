@@ -1,6 +1,8 @@
 //! One batch on one sandbox: every transaction in order, and the write that commits them
 //! (made here, written by the pipeline: `pipeline.rs`).
 
+use std::sync::Arc;
+
 use super::ledger::{self, CommittedBlock, Head};
 use super::replay;
 use super::signatures::Verdict;
@@ -19,12 +21,13 @@ pub const FEES_MAP: &str = "gas_used";
 /// batch at that height is a conflict.
 pub(super) fn replay(store: &dyn Store, batch: &Batch) -> Result<Executed, ExecError> {
     let partition = batch.partition;
-    let stored = ledger::committed(store, partition, batch.height)?.ok_or_else(|| {
+    let record = ledger::committed_record(store, partition, batch.height)?.ok_or_else(|| {
         ExecError::Corrupt(format!(
             "partition {partition} is past height {} but has no result for it",
             batch.height
         ))
     })?;
+    let stored = ledger::decode_committed(&record)?;
     if stored.batch_digest != ledger::batch_digest(batch) {
         return Err(ExecError::Conflict {
             partition,
@@ -34,6 +37,7 @@ pub(super) fn replay(store: &dyn Store, batch: &Batch) -> Result<Executed, ExecE
     Ok(Executed {
         result: stored.result,
         replayed: true,
+        record: Arc::new(record),
     })
 }
 
@@ -43,6 +47,8 @@ pub(super) struct Prepared {
     pub head: Head,
     pub diff: BlockDiff,
     pub write: WriteBatch,
+    /// The committed block as stored: what the block log carries.
+    pub record: Arc<Vec<u8>>,
 }
 
 /// Runs `batch`, the next height after `head`, against `base` (the committed state with the
@@ -66,18 +72,21 @@ pub(super) fn prepare(
             state_root: root.to_hex(),
             receipts,
         },
+        timestamp_ms: batch.timestamp_ms,
+        changes: ledger::changes(&diff),
     };
     let new_head = Head {
         height: batch.height,
         state_root: root.0,
         timestamp_ms: batch.timestamp_ms,
     };
-    let write = ledger::commit_batch(&diff, &committed, new_head, &code_caches);
+    let (write, record) = ledger::commit_batch(&diff, &committed, new_head, &code_caches);
     Ok(Prepared {
         result: committed.result,
         head: new_head,
         diff,
         write,
+        record: Arc::new(record),
     })
 }
 

@@ -25,11 +25,64 @@ impl Head {
 }
 
 /// A committed block: its result, and a digest of the batch it came from, so a different
-/// batch claiming the same height is told apart from a redelivery.
+/// batch claiming the same height is told apart from a redelivery; and what a node that never
+/// ran it needs to take its partition over: its block time and its state changes. Stored
+/// under the result key, and carried as it is stored by the block log (`bus/blocklog.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommittedBlock {
     pub batch_digest: [u8; 32],
     pub result: BlockResult,
+    #[serde(default)]
+    pub timestamp_ms: u64,
+    /// The block diff, in key order: what the state root was computed over.
+    #[serde(default)]
+    pub changes: Vec<Change>,
+}
+
+/// One state change of a block: a put, or a delete (`value` absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    #[serde(with = "serde_bytes")]
+    pub key: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub value: Option<Vec<u8>>,
+}
+
+impl CommittedBlock {
+    /// The block diff the changes make.
+    pub fn diff(&self) -> BlockDiff {
+        let mut writes = crate::state::WriteSet::default();
+        for change in &self.changes {
+            match &change.value {
+                Some(value) => writes.put(change.key.clone(), value.clone()),
+                None => writes.delete(change.key.clone()),
+            }
+        }
+        let mut diff = BlockDiff::default();
+        diff.apply(writes);
+        diff
+    }
+
+    /// The partition's head once this block is committed.
+    pub fn head(&self) -> Result<Head, StoreError> {
+        let root = StateRoot::from_hex(&self.result.state_root)
+            .ok_or_else(|| corrupt("block result", "its state root is not 64 hex digits"))?;
+        Ok(Head {
+            height: self.result.height,
+            state_root: root.0,
+            timestamp_ms: self.timestamp_ms,
+        })
+    }
+}
+
+/// The changes of `diff`, in key order.
+pub fn changes(diff: &BlockDiff) -> Vec<Change> {
+    diff.iter()
+        .map(|(key, value)| Change {
+            key: key.to_vec(),
+            value: value.map(<[u8]>::to_vec),
+        })
+        .collect()
 }
 
 /// SHA-256 of the batch's canonical (MessagePack) encoding: the same for a batch read from
@@ -54,21 +107,35 @@ pub fn committed(
     partition: u32,
     height: u64,
 ) -> Result<Option<CommittedBlock>, StoreError> {
-    store
-        .get(&keys::result_key(partition, height))?
-        .map(|bytes| rmp_serde::from_slice(&bytes).map_err(|e| corrupt("block result", e)))
+    committed_record(store, partition, height)?
+        .map(|bytes| decode_committed(&bytes))
         .transpose()
 }
 
+/// A committed block as stored (MessagePack of [`CommittedBlock`]).
+pub fn committed_record(
+    store: &dyn ReadView,
+    partition: u32,
+    height: u64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    store.get(&keys::result_key(partition, height))
+}
+
+pub fn decode_committed(bytes: &[u8]) -> Result<CommittedBlock, StoreError> {
+    rmp_serde::from_slice(bytes).map_err(|e| corrupt("block result", e))
+}
+
 /// Everything one batch writes, in one atomic batch: its state changes, its result, the new
-/// head, and the code caches it made.
+/// head, and the code caches it made. Also the committed block as stored (`record`), which
+/// the block log carries as it is.
 pub fn commit_batch(
     diff: &BlockDiff,
     committed: &CommittedBlock,
     head: Head,
     code_caches: &[([u8; 32], Vec<u8>)],
-) -> WriteBatch {
+) -> (WriteBatch, Vec<u8>) {
     let result = &committed.result;
+    let record = crate::schema::to_msgpack(committed);
     let mut batch = WriteBatch::default();
     for (key, value) in diff.iter() {
         match value {
@@ -78,7 +145,7 @@ pub fn commit_batch(
     }
     batch.put(
         keys::result_key(result.partition, result.height),
-        crate::schema::to_msgpack(committed),
+        record.clone(),
     );
     batch.put(
         keys::head_key(result.partition),
@@ -87,5 +154,5 @@ pub fn commit_batch(
     for (hash, cache) in code_caches {
         batch.put(keys::code_cache_key(hash), cache.clone());
     }
-    batch
+    (batch, record)
 }

@@ -130,6 +130,29 @@ pub enum ExecError {
         "partition {partition}: the query met {kind} (a node fault, not the query's); try again"
     )]
     QueryFault { partition: u32, kind: FaultKind },
+    /// A block from the block log has the height of a block committed here, with another
+    /// state root: the histories differ, which honest nodes never do.
+    #[error(
+        "partition {partition}, height {height}: the block log's state root {theirs} differs \
+         from the one committed here, {ours}: the two histories diverge"
+    )]
+    Diverged {
+        partition: u32,
+        height: u64,
+        ours: String,
+        theirs: String,
+    },
+    /// A block from the block log is past the partition's next height: the log misses
+    /// blocks this node lacks.
+    #[error(
+        "partition {partition}: the block log's next block is height {got}, but this node's \
+         next height is {expected}: blocks are missing from the log"
+    )]
+    Gap {
+        partition: u32,
+        expected: u64,
+        got: u64,
+    },
     #[error("engine: {0}")]
     Engine(String),
     #[error("corrupt data: {0}")]
@@ -244,6 +267,18 @@ pub struct Executed {
     pub result: BlockResult,
     /// True when the height was already committed and the stored result was returned.
     pub replayed: bool,
+    /// The committed block as stored ([`ledger::CommittedBlock`], MessagePack): result,
+    /// block time and state changes, what the block log carries to other nodes.
+    pub record: Arc<Vec<u8>>,
+}
+
+/// What [`Executor::apply_record`] did with a block another node committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// It was the partition's next height: now committed here.
+    Appended { height: u64 },
+    /// Its height was committed here already, with the same state root.
+    Known { height: u64 },
 }
 
 struct Inner {
@@ -392,9 +427,88 @@ impl Executor {
             Executed {
                 result: prepared.result,
                 replayed: false,
+                record: prepared.record,
             },
             block,
         ))
+    }
+
+    /// Commits a block another node committed (`record`, as [`Executed::record`]), without
+    /// running it: how a node takes over a partition it did not run (`bus/blocklog.rs`).
+    /// The block must chain onto this node's head: its changes over the head's root give its
+    /// state root. A height committed here already is compared instead ([`Applied::Known`],
+    /// or [`ExecError::Diverged`]).
+    pub async fn apply_record(&self, record: &[u8]) -> Result<Applied, ExecError> {
+        let block = ledger::decode_committed(record)
+            .map_err(|e| ExecError::Corrupt(format!("a block log record: {e}")))?;
+        let (partition, height) = (block.result.partition, block.result.height);
+        let lock = self.partition_lock(partition);
+        let mut chain = lock.lock().await;
+        for pending in chain.iter() {
+            let _ = pending.outcome().await;
+        }
+        chain.clear();
+        let store = self.inner.store.clone();
+        let head = ledger::head(&*store, partition)?;
+        if height <= head.height {
+            let ours = ledger::committed(&*store, partition, height)?.ok_or_else(|| {
+                ExecError::Corrupt(format!(
+                    "partition {partition} is past height {height} but has no result for it"
+                ))
+            })?;
+            if ours.result.state_root != block.result.state_root {
+                return Err(ExecError::Diverged {
+                    partition,
+                    height,
+                    ours: ours.result.state_root,
+                    theirs: block.result.state_root,
+                });
+            }
+            return Ok(Applied::Known { height });
+        }
+        if height != head.height + 1 {
+            return Err(ExecError::Gap {
+                partition,
+                expected: head.height + 1,
+                got: height,
+            });
+        }
+        let diff = block.diff();
+        let root = head.root().next(partition, height, &diff);
+        let new_head = block.head()?;
+        if root.0 != new_head.state_root {
+            return Err(ExecError::Corrupt(format!(
+                "the block log's block {height} of partition {partition} claims state root {} \
+                 but its changes over this node's head give {}",
+                block.result.state_root,
+                root.to_hex()
+            )));
+        }
+        let (write, _) = ledger::commit_batch(&diff, &block, new_head, &[]);
+        tokio::task::spawn_blocking(move || store.write(write))
+            .await
+            .map_err(|e| ExecError::Engine(format!("the block log write stopped: {e}")))??;
+        Ok(Applied::Appended { height })
+    }
+
+    /// The offset up to which this node has read `partition`'s block log, if ever.
+    pub fn log_offset(&self, partition: u32) -> Result<Option<u64>, ExecError> {
+        let bytes = self.inner.store.get(&crate::state::keys::log_offset_key(partition))?;
+        Ok(bytes.and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok().map(u64::from_be_bytes)))
+    }
+
+    /// Records that `partition`'s block log has been read up to `offset`.
+    pub async fn set_log_offset(&self, partition: u32, offset: u64) -> Result<(), ExecError> {
+        let mut write = crate::store::WriteBatch::default();
+        write.put(
+            crate::state::keys::log_offset_key(partition),
+            offset.to_be_bytes().to_vec(),
+        );
+        let store = self.inner.store.clone();
+        tokio::task::spawn_blocking(move || store.write(write))
+            .await
+            .map_err(|e| ExecError::Engine(format!("the block log offset write stopped: {e}")))??;
+        Ok(())
     }
 
     /// The signature check of every transaction of `batch` (`signatures.rs`), spread over

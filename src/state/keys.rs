@@ -13,6 +13,8 @@ const HEAD: u8 = b'h';
 /// V8 code caches, by hash of the code they were made from. Not consensus data: it depends
 /// on the V8 build and flags, and is rebuilt if missing or rejected.
 const CODE_CACHE: u8 = b'k';
+/// Node bookkeeping: how far this node has read each partition's block log.
+const LOG_OFFSET: u8 = b'o';
 
 const KIND_VALUE: u8 = b'v';
 const KIND_MAP: u8 = b'm';
@@ -91,6 +93,13 @@ pub fn result_key(partition: u32, height: u64) -> Vec<u8> {
 /// The head record of `partition`.
 pub fn head_key(partition: u32) -> Vec<u8> {
     let mut out = vec![HEAD];
+    out.extend_from_slice(&partition.to_be_bytes());
+    out
+}
+
+/// The offset up to which this node has read `partition`'s block log (node bookkeeping).
+pub fn log_offset_key(partition: u32) -> Vec<u8> {
+    let mut out = vec![LOG_OFFSET];
     out.extend_from_slice(&partition.to_be_bytes());
     out
 }
