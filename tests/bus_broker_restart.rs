@@ -103,7 +103,7 @@ async fn the_worker_resumes_by_itself_after_the_broker_restarts() {
     let restarted = Instant::now();
     broker.start_app();
     serve
-        .wait_log_count("connected; consuming batches", 2, WAIT)
+        .wait_log_count("connected; claiming partitions", 2, WAIT)
         .await;
     let reconnected = Instant::now();
 
@@ -152,12 +152,16 @@ async fn the_worker_resumes_by_itself_after_the_broker_restarts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_publish_the_broker_does_not_confirm_leaves_the_batch_unacked() {
     let broker = PrivateBroker::start("alarm");
-    let bus = TestBus::new(&broker.url(), None, "confirm_timeout_ms = 1000");
+    let bus = TestBus::new(
+        &broker.url(),
+        None,
+        "confirm_timeout_ms = 1000\npark_delay_ms = 3000",
+    );
     let files = token_stream(bus.dir.path(), 3, 2);
     let clean = clean_roots(&files);
     let (client, mut inbox) = bus.results_inbox().await;
     let db = bus.dir.path().join("db");
-    let mut serve = Serve::start(&db, &bus, "serve-1.log", &[]);
+    let mut serve = Serve::start(&db, &bus, "serve.log", &[]);
     for file in &files[..2] {
         client
             .publish_batch(&read_batch(file).unwrap())
@@ -167,16 +171,22 @@ async fn a_publish_the_broker_does_not_confirm_leaves_the_batch_unacked() {
     inbox
         .wait_until(WAIT, "results for heights 1..=2", |m| has_all(m, 2))
         .await;
-    assert!(serve.terminate(WAIT).success());
 
-    // Height 3 waits in the queue; then a memory alarm makes the broker stop taking
-    // publishes (consumers still get deliveries), so its result cannot be confirmed.
+    // Height 3 goes through the park queue, so it reaches serve (which owns the partition
+    // and has read its block log) a few seconds from now; meanwhile a memory alarm makes
+    // the broker stop taking publishes (deliveries go on, and so does the park queue's
+    // dead-lettering), so the block record and the result of height 3 cannot be confirmed.
+    let body = isovm::schema::to_msgpack(&read_batch(&files[2]).unwrap());
     client
-        .publish_batch(&read_batch(&files[2]).unwrap())
+        .publish_to(
+            &bus.config.names().park_exchange,
+            "batch.0",
+            body,
+            "application/msgpack",
+        )
         .await
         .unwrap();
     broker.ctl_ok(&["set_vm_memory_high_watermark", "0"]);
-    let mut serve = Serve::start(&db, &bus, "serve-2.log", &[]);
     serve.wait_log("batch left unacked", WAIT).await;
     assert!(
         serve.log_text().contains("did not confirm"),

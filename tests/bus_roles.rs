@@ -206,7 +206,7 @@ async fn each_role_does_its_part_and_no_more() {
 
     // isovm serve as `isovm`: it declares (the same topology the file preloaded) and consumes.
     let mut serve = Serve::start(&db, &serving, "serve.log", &[]);
-    serve.wait_log("connected; consuming batches", WAIT).await;
+    serve.wait_log("connected; claiming partitions", WAIT).await;
 
     // The validator: a private queue and a durable one of its own, on results.
     let validator = deployment.bus("validator", None);
@@ -306,7 +306,7 @@ async fn each_role_does_its_part_and_no_more() {
         &["change_password", &deployment.user("isovm"), new_password],
         None,
     );
-    serve.wait_log("connected; consuming batches", WAIT).await;
+    serve.wait_log("connected; claiming partitions", WAIT).await;
     publish_files(&producer_client, &files[2..]).await;
     inbox
         .wait_until(WAIT, "results up to height 4", |m| has_all(m, 4))

@@ -122,7 +122,7 @@ async fn isovm_serves_over_verified_mutual_tls_and_refuses_what_does_not_check_o
     let clean = clean_roots(&files);
     let db = bus.dir.path().join("db");
     let mut serve = Serve::start(&db, &bus, "serve.log", &[]);
-    serve.wait_log("connected; consuming batches", WAIT).await;
+    serve.wait_log("connected; claiming partitions", WAIT).await;
     let client = bus.client().await;
     let mut inbox = Inbox::all_results(&client).await;
     publish_files(&client, &files).await;

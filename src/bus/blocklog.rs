@@ -12,7 +12,7 @@
 //!
 //! Reading to the end: a stream has no "end" a reader can ask for over AMQP 0.9.1, so the
 //! reader first publishes a marker of its own, then reads until it meets it. It reads only
-//! once it owns the partition (an exclusive consumer on the partition's queue), when no
+//! once it owns the partition (it holds the partition's lock, `claims.rs`), when no
 //! other process can publish to the log any more: the old owner's connection is gone, or
 //! it gave the partition up after its last publish. Everything before the marker is all
 //! there is.
@@ -35,6 +35,8 @@ use crate::exec::{Applied, Executed};
 const MARKER: &str = "x-isovm-marker";
 /// Records read ahead of the one being applied.
 const READ_AHEAD: u16 = 256;
+/// Messages read past the stored offset that make moving it worth a write.
+const SKIP_WORTH_STORING: u64 = 64;
 /// Longest a reader waits for the next record (or its marker) before giving up the claim.
 const READ_STALL: Duration = Duration::from_secs(30);
 
@@ -77,6 +79,8 @@ pub(super) struct ToEnd {
     stream: String,
     /// The offset of the end marker, once met.
     pub end: Option<u64>,
+    /// Messages read before the end marker: records and other readers' markers.
+    pub read: u64,
 }
 
 impl ToEnd {
@@ -132,6 +136,7 @@ impl ToEnd {
             marker,
             stream: stream.to_string(),
             end: None,
+            read: 0,
         })
     }
 
@@ -170,8 +175,11 @@ impl ToEnd {
                     return Ok(None);
                 }
                 // Another reader's marker: not a record.
-                Some(_) => continue,
-                None => return Ok(Some(delivery)),
+                Some(_) => self.read += 1,
+                None => {
+                    self.read += 1;
+                    return Ok(Some(delivery));
+                }
             }
         }
     }
@@ -201,7 +209,12 @@ pub(super) async fn catch_up(ctx: &Ctx, partition: u32) -> Result<CaughtUp, BusE
             Applied::Known { .. } => caught.known += 1,
         }
     }
-    if let Some(offset) = reader.end {
+    // The stored offset only saves reading: moving it is a write, left out when it would
+    // save little (a process that takes a partition back it already has writes nothing).
+    if let Some(offset) = reader
+        .end
+        .filter(|_| caught.appended > 0 || reader.read >= SKIP_WORTH_STORING)
+    {
         ctx.executor
             .set_log_offset(partition, offset)
             .await

@@ -6,9 +6,11 @@
 //!   takes it declares the partition's queue and block log, records the partition in the
 //!   partitions log (a stream every process reads from its start), and publishes the batch
 //!   again, now to the partition's queue.
-//! - **Ownership is an exclusive consumer** on the partition's queue: the broker lets one
-//!   process consume it at a time, and frees it the moment that process's connection ends
-//!   (a SIGKILL included). Claiming is trying; a refusal (403) means someone has it.
+//! - **Ownership is a lock**: an exclusive queue per partition (`<members>.owner.<p>`),
+//!   which the broker lets one connection hold at a time and drops the moment that
+//!   connection ends (a SIGKILL included). Only the holder consumes the partition's queue.
+//!   Claiming is trying; a refusal (405) means someone has it. (An exclusive *consumer*
+//!   would be simpler, but quorum queues do not enforce it.)
 //! - **Fair shares from consumer counts.** Every process consumes the members queue, so its
 //!   consumer count (a passive declare) is the number of processes. With `n` partitions and
 //!   `m` processes, a process holds at most ⌈n/m⌉; one below ⌊n/m⌋ consumes the hungry
@@ -28,7 +30,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Consumer};
@@ -203,7 +205,9 @@ async fn read_partitions(ctx: &Arc<Ctx>, channel: Channel, mut log: Consumer) {
             ),
         }
         if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
-            ctx.fail(amqp(format!("acknowledging {}", ctx.names.partitions_log))(e));
+            ctx.fail(amqp(format!("acknowledging {}", ctx.names.partitions_log))(
+                e,
+            ));
             break;
         }
     }
@@ -270,7 +274,10 @@ async fn route_new(
                     mandatory: true,
                 }])
                 .await?;
-            info!(partition, "a new partition: its queue and block log are made");
+            info!(
+                partition,
+                "a new partition: its queue and block log are made"
+            );
         }
         locked(&ctx.ownership.declared).insert(partition);
     }
@@ -446,10 +453,40 @@ async fn rebalance(
     Ok(())
 }
 
-/// Tries to become the consumer of `partition`'s queue; on success the partition's task
-/// starts (reading its block log first). `false` when another process has it.
+/// Tries to take `partition`: first its lock (an exclusive queue, [`Names::owner_lock`]),
+/// then a consumer on its queue; on success the partition's task starts (reading its block
+/// log first). `false` when another process holds the lock.
+///
+/// The lock, not the consumer, is what makes one owner: quorum queues do not enforce
+/// exclusive consumers (rabbitmq/rabbitmq-website#1973), but the broker never lets two
+/// connections hold one exclusive queue, and drops it the moment its connection ends (a
+/// SIGKILL included), together with that connection's consumers.
 async fn claim(ctx: &Arc<Ctx>, partition: u32, interval: Duration) -> Result<bool, BusError> {
     let queue = ctx.names.partition_queue(partition);
+    let lock_name = ctx.names.owner_lock(partition);
+    let lock = ctx
+        .conn
+        .create_channel()
+        .await
+        .map_err(amqp(format!("opening a channel for {lock_name}")))?;
+    let exclusive = QueueDeclareOptions {
+        exclusive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("classic".into()),
+    );
+    match lock
+        .queue_declare(lock_name.as_str().into(), exclusive, args)
+        .await
+    {
+        Ok(_) => {}
+        // Held by another connection (405 RESOURCE_LOCKED): the broker closed the channel.
+        Err(_) if ctx.conn.status().connected() => return Ok(false),
+        Err(e) => return Err(amqp(format!("locking {lock_name}"))(e)),
+    }
     let channel = ctx
         .conn
         .create_channel()
@@ -459,23 +496,15 @@ async fn claim(ctx: &Arc<Ctx>, partition: u32, interval: Duration) -> Result<boo
         .basic_qos(ctx.config.prefetch, BasicQosOptions::default())
         .await
         .map_err(amqp(format!("setting the prefetch of {queue}")))?;
-    let consumer = match channel
+    let consumer = channel
         .basic_consume(
             queue.as_str().into(),
             "".into(),
-            BasicConsumeOptions {
-                exclusive: true,
-                ..BasicConsumeOptions::default()
-            },
+            BasicConsumeOptions::default(),
             FieldTable::default(),
         )
         .await
-    {
-        Ok(consumer) => consumer,
-        // Someone was quicker (403, in exclusive use): the broker closed the channel.
-        Err(_) if ctx.conn.status().connected() => return Ok(false),
-        Err(e) => return Err(amqp(format!("claiming {queue}"))(e)),
-    };
+        .map_err(amqp(format!("consuming {queue}")))?;
     let release = CancellationToken::new();
     locked(&ctx.ownership.owned).insert(
         partition,
@@ -486,10 +515,30 @@ async fn claim(ctx: &Arc<Ctx>, partition: u32, interval: Duration) -> Result<boo
     let c = ctx.clone();
     ctx.tracker.spawn(async move {
         own(&c, partition, channel, consumer, release, interval).await;
+        // Only now, with the consumer gone and every batch handed to it settled, may
+        // another process take the partition.
+        unlock(&c, &lock, &lock_name).await;
         locked(&c.ownership.owned).remove(&partition);
         c.ownership.changed.notify_one();
     });
     Ok(true)
+}
+
+/// Lets go of a partition's lock. If the connection is gone, so is the lock.
+async fn unlock(ctx: &Ctx, lock: &Channel, name: &str) {
+    if !ctx.conn.status().connected() {
+        return;
+    }
+    if let Err(error) = lock
+        .queue_delete(name.into(), QueueDeleteOptions::default())
+        .await
+    {
+        // The lock stays until this connection ends: the partition waits for that.
+        warn!(lock = %name, %error, "cannot let go of a partition's lock");
+        ctx.fail(amqp(format!("deleting {name}"))(error));
+        return;
+    }
+    let _ = lock.close(200, "unlocked".into()).await;
 }
 
 /// Serves an owned partition until it is given up or the session ends: reads its block log
@@ -516,7 +565,9 @@ async fn own(
             );
             ctx.ownership
                 .cool(partition, FAILED_TAKEOVER_INTERVALS, interval);
-            let _ = channel.close(200, "cannot take the partition over".into()).await;
+            let _ = channel
+                .close(200, "cannot take the partition over".into())
+                .await;
             return;
         }
     }

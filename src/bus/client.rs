@@ -14,12 +14,12 @@ use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, Consumer};
 
+use super::blocklog::ToEnd;
 use super::config::{BusConfig, Names, batch_key};
 use super::connect;
 use super::error::{BusError, amqp};
 use super::publisher::{JSON, MSGPACK, Outgoing, Publisher, persistent, position_headers};
 use super::rpc;
-use super::blocklog::ToEnd;
 use super::topology::Plan;
 use crate::schema::{self, Batch, BlockResult, ContractEvents, Format, RpcReply, RpcRequest};
 
@@ -220,10 +220,25 @@ impl Client {
             Format::Json => JSON,
             Format::MsgPack => MSGPACK,
         };
+        let exchange = self.names.batches_exchange.clone();
+        self.publish_to(&exchange, routing_key, body, content_type)
+            .await
+    }
+
+    /// Publishes `body` (confirmed, persistent) to `exchange` labelled with `content_type`
+    /// as it is (e.g. `application/json; charset=utf-8`), unchecked: for tests and operators
+    /// (a batch straight into the park exchange comes back after the park delay).
+    pub async fn publish_to(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), BusError> {
         self.publisher
             .publish_all(vec![Outgoing {
-                what: format!("a raw message with routing key {routing_key}"),
-                exchange: self.names.batches_exchange.clone(),
+                what: format!("a raw message to {exchange} with routing key {routing_key}"),
+                exchange: exchange.to_string(),
                 routing_key: routing_key.to_string(),
                 body,
                 properties: BasicProperties::default()

@@ -48,6 +48,20 @@ pub struct BusConfig {
     pub park_delay_ms: u64,
     /// Most batches the park queue holds; beyond it parking fails and the batch is retried.
     pub max_parked: u32,
+    /// Most times a batch ahead of its partition's height is parked before it is
+    /// dead-lettered (`too_far_ahead`): its predecessor is not coming. With the default park
+    /// delay, 600 rounds are about ten minutes. A halted partition's batches are parked
+    /// without bound: they wait for an operator.
+    pub max_park_rounds: u32,
+    /// A batch more than this many heights ahead of its partition is dead-lettered at once
+    /// (`too_far_ahead`) instead of parked: no producer runs that far ahead (2^64−1 would
+    /// circle the park queue forever).
+    pub max_park_ahead: u64,
+    /// Deliveries of one batch after which isovm dead-letters it (`delivery_limit`) rather
+    /// than take it again: something makes every process that takes it fail before its
+    /// ack. Quorum queues also get it as `x-delivery-limit` (one more, so isovm's dead
+    /// letter, with its reason, comes first; RabbitMQ 4 otherwise sets 20 on its own).
+    pub delivery_limit: u32,
     /// Largest batch message accepted; bigger ones are dead-lettered.
     pub max_batch_bytes: usize,
     /// How often a process looks at the partitions, the processes and who owns what, and
@@ -158,6 +172,9 @@ impl Default for BusConfig {
             confirm_timeout_ms: 10_000,
             park_delay_ms: 1_000,
             max_parked: 10_000,
+            max_park_rounds: 600,
+            max_park_ahead: 100_000,
+            delivery_limit: 100,
             max_batch_bytes: crate::cmd::exec::MAX_BATCH_BYTES,
             rebalance_interval_ms: 1_000,
             block_log_max_bytes: 0,
@@ -198,10 +215,13 @@ impl BusConfig {
             || self.park_delay_ms == 0
             || self.max_parked == 0
             || self.rebalance_interval_ms == 0
+            || self.max_park_rounds == 0
+            || self.max_park_ahead == 0
+            || self.delivery_limit == 0
         {
             return fail(
-                "confirm_timeout_ms, park_delay_ms, max_parked and rebalance_interval_ms must \
-                 be positive"
+                "confirm_timeout_ms, park_delay_ms, max_parked, rebalance_interval_ms, \
+                 max_park_rounds, max_park_ahead and delivery_limit must be positive"
                     .into(),
             );
         }
@@ -277,6 +297,11 @@ impl Names {
     /// see its consumer and give one up.
     pub fn hungry_queue(&self) -> String {
         format!("{}.hungry", self.members_queue)
+    }
+
+    /// The lock of `partition`: an exclusive queue, held by the one process that owns it.
+    pub fn owner_lock(&self, partition: u32) -> String {
+        format!("{}.owner.{partition}", self.members_queue)
     }
 
     /// The block log of `partition`: a stream of its committed blocks.

@@ -23,11 +23,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
+use super::claims::{self, Ownership};
 use super::config::{BusConfig, Names, redact_url};
 use super::error::{BusError, amqp};
-use super::claims::{self, Ownership};
 use super::lane;
-use super::publisher::{JSON, Publisher};
+use super::publisher::Publisher;
 use super::topology::Plan;
 use super::{connect, retry, rpc};
 use crate::exec::Executor;
@@ -217,6 +217,12 @@ impl Session {
                 biased;
                 () = ctx.halt.cancelled() => break Ok(()),
                 event = events.next() => match event {
+                    // lapin reports a channel closed by the broker here too (a lock held by
+                    // another process, a probe of a queue that is not there): the code that
+                    // used the channel handles it; only a lost connection ends the session.
+                    Some(Event::Error(e)) if ctx.conn.status().connected() => {
+                        tracing::debug!(error = %e, "a channel was closed; the connection is fine");
+                    }
                     Some(Event::Error(e)) => break Err(BusError::ConnectionLost(e.to_string())),
                     Some(_) => {}
                     None => break Err(BusError::ConnectionLost("the connection ended".into())),
@@ -266,8 +272,22 @@ pub(super) fn decode_or_dead_letter(
     delivery: Delivery,
     queue: &str,
 ) -> Option<(Delivery, Batch)> {
-    let format = format_of(&delivery);
-    match schema::decode_batch(&delivery.data, format, ctx.config.max_batch_bytes) {
+    let deliveries = lane::header_int(&delivery, "x-delivery-count").unwrap_or(0);
+    if deliveries >= i64::from(ctx.config.delivery_limit) {
+        let error = format!(
+            "delivered {} times without an ack (delivery_limit {}): every process that took \
+             it failed before its commit",
+            deliveries + 1,
+            ctx.config.delivery_limit
+        );
+        error!(routing_key = %delivery.routing_key, %error, "dead-lettering a batch");
+        spawn_dead_letter(ctx, queue, delivery, "delivery_limit", error);
+        return None;
+    }
+    let decoded = format_of(&delivery).and_then(|format| {
+        schema::decode_batch(&delivery.data, format, ctx.config.max_batch_bytes)
+    });
+    match decoded {
         Ok(batch) => Some((delivery, batch)),
         Err(e) => {
             warn!(
@@ -276,27 +296,39 @@ pub(super) fn decode_or_dead_letter(
                 routing_key = %delivery.routing_key,
                 "not a valid batch; dead-lettering"
             );
-            let ctx = ctx.clone();
-            let queue = queue.to_string();
-            ctx.tracker.clone().spawn(async move {
-                let reason = e.kind();
-                if let Err(error) =
-                    lane::dead_letter(&ctx, &queue, delivery, reason, &e.to_string()).await
-                {
-                    ctx.fail(error);
-                }
-            });
+            spawn_dead_letter(ctx, queue, delivery, e.kind(), e.to_string());
             None
         }
     }
 }
 
-/// JSON if the message says so, MessagePack (the bus's format) otherwise.
-pub(super) fn format_of(delivery: &Delivery) -> Format {
-    match delivery.properties.content_type() {
-        Some(t) if t.as_str() == JSON => Format::Json,
-        _ => Format::MsgPack,
-    }
+/// Dead-letters `delivery` in the background (the dispatcher goes on); a failure to do so
+/// ends the session, and the broker delivers it again.
+fn spawn_dead_letter(
+    ctx: &Arc<Ctx>,
+    queue: &str,
+    delivery: Delivery,
+    reason: &'static str,
+    error: String,
+) {
+    let ctx = ctx.clone();
+    let queue = queue.to_string();
+    ctx.tracker.clone().spawn(async move {
+        if let Err(error) = lane::dead_letter(&ctx, &queue, delivery, reason, &error).await {
+            ctx.fail(error);
+        }
+    });
+}
+
+/// The format the message's content type names ([`Format::from_content_type`]).
+pub(super) fn format_of(delivery: &Delivery) -> Result<Format, schema::DecodeError> {
+    Format::from_content_type(
+        delivery
+            .properties
+            .content_type()
+            .as_ref()
+            .map(|t| t.as_str()),
+    )
 }
 
 pub(super) async fn cancel_consumer(channel: &Channel, consumer: &Consumer) {

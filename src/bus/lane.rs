@@ -222,6 +222,29 @@ async fn park(
     why: Parked,
 ) -> Result<(), BusError> {
     let parked = header_int(&delivery, "x-isovm-parked").unwrap_or(0) + 1;
+    if let Parked::Ahead { expected } = &why {
+        let ahead = height.saturating_sub(*expected);
+        let error = if ahead > ctx.config.max_park_ahead {
+            Some(format!(
+                "height {height} is {ahead} heights ahead of partition {partition}'s next \
+                 height {expected}, more than max_park_ahead {}",
+                ctx.config.max_park_ahead
+            ))
+        } else if parked > i64::from(ctx.config.max_park_rounds) {
+            Some(format!(
+                "parked {} times (max_park_rounds) waiting for partition {partition}'s height \
+                 {expected}, which never came",
+                parked - 1
+            ))
+        } else {
+            None
+        };
+        if let Some(error) = error {
+            warn!(partition, height, expected, %error, "batch too far ahead; dead-lettering");
+            let queue = ctx.names.partition_queue(partition);
+            return dead_letter(ctx, &queue, delivery, "too_far_ahead", &error).await;
+        }
+    }
     let mut headers = delivery.properties.headers().clone().unwrap_or_default();
     headers.insert("x-isovm-parked".into(), AMQPValue::LongLongInt(parked));
     match &why {
@@ -315,7 +338,7 @@ pub(super) async fn ack(delivery: &Delivery, what: &str) -> Result<(), BusError>
     Ok(())
 }
 
-fn header_int(delivery: &Delivery, key: &str) -> Option<i64> {
+pub(super) fn header_int(delivery: &Delivery, key: &str) -> Option<i64> {
     let headers: &FieldTable = delivery.properties.headers().as_ref()?;
     match headers.inner().get(key)? {
         AMQPValue::LongLongInt(n) => Some(*n),

@@ -10,7 +10,7 @@
 //!
 //! Files: `config` (names, bounds, TOML), `topology` (what is declared), `consumer` (the
 //! serve loop and its sessions), `claims` (which process serves which partition: a queue
-//! per partition, exclusive consumers, fair shares), `blocklog` (each partition's stream of
+//! per partition, a lock per partition, fair shares), `blocklog` (each partition's stream of
 //! committed blocks, read to its end before a process takes the partition over), `lane` (one partition's batches, parking, dead letters),
 //! `publisher` (confirmed publishing), `rpc` (queries and validation), `retry` (the one
 //! backoff policy and `is_retriable`), `client` (producer, validator and RPC ends),

@@ -44,6 +44,12 @@ pub(super) fn roles(config: &BusConfig) -> Vec<Role> {
         format!("{}\\.[0-9]+", escape(&n.batches_queue)),
         format!("{}\\.[0-9]+", escape(&n.block_logs)),
     ];
+    // Plus each partition's lock (declared and deleted: configure only).
+    let configured = [
+        partitions[0].clone(),
+        partitions[1].clone(),
+        format!("{}\\.owner\\.[0-9]+", escape(&n.members_queue)),
+    ];
     vec![
         Role {
             user: "isovm",
@@ -64,7 +70,7 @@ pub(super) fn roles(config: &BusConfig) -> Vec<Role> {
                     &n.members_queue,
                     &n.hungry_queue(),
                 ],
-                &partitions,
+                &configured,
             ),
             // Bound queues and exchanges; exchanges published to (the default one for the
             // streams and RPC replies); the dead-letter exchanges of its queues.
@@ -182,7 +188,11 @@ fn any_of(names: &[&str]) -> String {
 /// [`any_of`] plus regular expressions `patterns`, as they are.
 fn any_of_with(names: &[&str], patterns: &[String]) -> String {
     let mut seen: Vec<String> = Vec::new();
-    for e in names.iter().map(|n| escape(n)).chain(patterns.iter().cloned()) {
+    for e in names
+        .iter()
+        .map(|n| escape(n))
+        .chain(patterns.iter().cloned())
+    {
         if !seen.contains(&e) {
             seen.push(e);
         }

@@ -42,8 +42,14 @@ pub(super) async fn answer(ctx: &Ctx, delivery: lapin::message::Delivery) -> Res
         )
         .await;
     };
-    let format = format_of(&delivery);
-    let reply = if delivery.data.len() > MAX_REQUEST_BYTES {
+    let (format, reply) = match format_of(&delivery) {
+        // Answered in the bus's format: the one it asked for is unknown.
+        Err(e) => (Format::MsgPack, Some(bad_request(e.to_string()))),
+        Ok(format) => (format, None),
+    };
+    let reply = if let Some(reply) = reply {
+        reply
+    } else if delivery.data.len() > MAX_REQUEST_BYTES {
         bad_request(format!(
             "the request is {} bytes, over the {MAX_REQUEST_BYTES}-byte limit",
             delivery.data.len()
@@ -214,12 +220,12 @@ pub(super) async fn call(
                 .as_ref()
                 .is_some_and(|id| id.as_str() == correlation_id);
             if matches {
-                return schema::decode::<RpcReply>(&delivery.data, format_of(&delivery)).map_err(
-                    |error| BusError::Decode {
+                return format_of(&delivery)
+                    .and_then(|format| schema::decode::<RpcReply>(&delivery.data, format))
+                    .map_err(|error| BusError::Decode {
                         what: format!("the reply to {what}"),
                         error,
-                    },
-                );
+                    });
             }
         }
         Err(BusError::ConnectionLost(format!(

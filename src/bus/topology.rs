@@ -51,13 +51,22 @@ fn table(args: &[(&'static str, Arg)]) -> FieldTable {
 /// dead-letters by publishing, with a reason.
 fn batch_queue_args(config: &BusConfig) -> Vec<(&'static str, Arg)> {
     let names = config.names();
-    vec![
+    let mut args = vec![
         ("x-queue-type", Arg::Str(config.queue_type.as_str().into())),
         (
             "x-dead-letter-exchange",
             Arg::Str(names.dead_exchange.clone()),
         ),
-    ]
+    ];
+    if config.queue_type == QueueType::Quorum {
+        // Explicit, and above isovm's own limit: RabbitMQ 4 sets 20 by itself and would
+        // dead-letter a batch without saying why; isovm does it first, with its reason.
+        args.push((
+            "x-delivery-limit",
+            Arg::Int(i64::from(config.delivery_limit) + 1),
+        ));
+    }
+    args
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -454,5 +463,37 @@ mod tests {
                 .iter()
                 .all(|(k, _)| *k != "x-dead-letter-strategy")
         );
+        let partition = Plan::partition(&config, 3);
+        assert!(
+            partition.queues[0]
+                .args
+                .iter()
+                .all(|(k, _)| *k != "x-delivery-limit"),
+            "classic queues have no delivery limit"
+        );
+    }
+
+    /// Quorum batch queues carry a delivery limit one above isovm's own, so isovm's dead
+    /// letter (with its reason) always comes before the broker's.
+    #[test]
+    fn quorum_batch_queues_limit_deliveries_above_isovm() {
+        let config = BusConfig {
+            delivery_limit: 7,
+            ..BusConfig::default()
+        };
+        let limit = |q: &Queue| {
+            q.args.iter().find_map(|(k, v)| match (k, v) {
+                (&"x-delivery-limit", Arg::Int(n)) => Some(*n),
+                _ => None,
+            })
+        };
+        let plan = Plan::new(&config);
+        let batches = plan
+            .queues
+            .iter()
+            .find(|q| q.name == config.names().batches_queue)
+            .unwrap();
+        assert_eq!(limit(batches), Some(8));
+        assert_eq!(limit(&Plan::partition(&config, 0).queues[0]), Some(8));
     }
 }

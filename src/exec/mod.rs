@@ -493,8 +493,15 @@ impl Executor {
 
     /// The offset up to which this node has read `partition`'s block log, if ever.
     pub fn log_offset(&self, partition: u32) -> Result<Option<u64>, ExecError> {
-        let bytes = self.inner.store.get(&crate::state::keys::log_offset_key(partition))?;
-        Ok(bytes.and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok().map(u64::from_be_bytes)))
+        let bytes = self
+            .inner
+            .store
+            .get(&crate::state::keys::log_offset_key(partition))?;
+        Ok(bytes.and_then(|b| {
+            <[u8; 8]>::try_from(b.as_slice())
+                .ok()
+                .map(u64::from_be_bytes)
+        }))
     }
 
     /// Records that `partition`'s block log has been read up to `offset`.

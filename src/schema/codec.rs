@@ -7,6 +7,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::strict::Strict;
 use super::wire::{Batch, Signature};
 
 /// How a message is encoded.
@@ -40,6 +41,8 @@ pub enum DecodeError {
     },
     #[error("field `{path}`: {message}")]
     Field { path: String, message: String },
+    #[error("content type `{content_type}` is neither application/msgpack nor application/json")]
+    ContentType { content_type: String },
 }
 
 impl DecodeError {
@@ -49,16 +52,43 @@ impl DecodeError {
             DecodeError::TooLarge { .. } => "too_large",
             DecodeError::Syntax { .. } => "syntax",
             DecodeError::Field { .. } => "schema",
+            DecodeError::ContentType { .. } => "content_type",
         }
     }
 }
 
-/// Decodes a message of type `T`, naming the offending field on error.
+impl Format {
+    /// The format a message's `content_type` names. Media-type parameters (`; charset=utf-8`)
+    /// and case do not matter; no content type means MessagePack, the bus's format.
+    pub fn from_content_type(content_type: Option<&str>) -> Result<Format, DecodeError> {
+        let Some(full) = content_type else {
+            return Ok(Format::MsgPack);
+        };
+        let media = full
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            "application/json" => Ok(Format::Json),
+            "" | "application/msgpack" | "application/x-msgpack" | "application/vnd.msgpack" => {
+                Ok(Format::MsgPack)
+            }
+            _ => Err(DecodeError::ContentType {
+                content_type: full.chars().take(100).collect(),
+            }),
+        }
+    }
+}
+
+/// Decodes a message of type `T`, naming the offending field on error. Structs are read
+/// from maps of named fields only ([`Strict`]), as the schemas say.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], format: Format) -> Result<T, DecodeError> {
     match format {
         Format::Json => {
             let mut de = serde_json::Deserializer::from_slice(bytes);
-            let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let value = serde_path_to_error::deserialize(Strict(&mut de)).map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 if inner.is_syntax() || inner.is_eof() {
@@ -81,7 +111,7 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], format: Format) -> Result<T, De
         }
         Format::MsgPack => {
             let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
-            serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            serde_path_to_error::deserialize(Strict(&mut de)).map_err(|e| {
                 let path = e.path().to_string();
                 classify_msgpack(path, e.into_inner().to_string())
             })
@@ -92,7 +122,11 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], format: Format) -> Result<T, De
 /// Root-level failures mean the bytes are not a message at all; anything that names a
 /// field (a missing one at the root, or any error below it) is a schema mismatch.
 fn classify_msgpack(path: String, message: String) -> DecodeError {
-    let names_field = message.starts_with("missing field") || message.starts_with("unknown field");
+    // Valid MessagePack of the wrong shape (an array where the batch's map should be) is a
+    // schema error too.
+    let names_field = ["missing field", "unknown field", "invalid type"]
+        .iter()
+        .any(|start| message.starts_with(start));
     if path == "." && !names_field {
         DecodeError::Syntax {
             format: "MessagePack",
@@ -332,6 +366,40 @@ mod tests {
                 "error {err:?} should name {path} and say {needle}"
             );
         }
+    }
+
+    #[test]
+    fn content_types_with_parameters_are_read_and_unknown_ones_refused() {
+        for (content_type, format) in [
+            (None, Format::MsgPack),
+            (Some("application/msgpack"), Format::MsgPack),
+            (Some("application/x-msgpack"), Format::MsgPack),
+            (Some("application/json"), Format::Json),
+            (Some("application/json; charset=utf-8"), Format::Json),
+            (Some("Application/JSON ;charset=UTF-8"), Format::Json),
+        ] {
+            assert_eq!(
+                Format::from_content_type(content_type).unwrap(),
+                format,
+                "{content_type:?}"
+            );
+        }
+        let err = Format::from_content_type(Some("text/plain; charset=utf-8")).unwrap_err();
+        assert_eq!(err.kind(), "content_type");
+        assert!(
+            err.to_string().contains("`text/plain; charset=utf-8`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn positional_batches_are_schema_errors() {
+        let batch: Batch = decode(GOOD.as_bytes(), Format::Json).unwrap();
+        // Plain rmp_serde writes structs as arrays; the bus wants named fields.
+        let positional = rmp_serde::to_vec(&batch).unwrap();
+        let err = decode_batch(&positional, Format::MsgPack, 1 << 20).unwrap_err();
+        assert_eq!(err.kind(), "schema", "{err}");
+        assert!(err.to_string().contains("invalid type: sequence"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod bus;
 mod codec;
 mod signing;
+mod strict;
 mod wire;
 
 pub use bus::BlockEvent;
