@@ -1,0 +1,659 @@
+//! The deploy files, read as their tools read them: `deploy/compose.yaml` (workers, each with a
+//! volume of its own, the health check, the validator) and every manifest under
+//! `deploy/kubernetes/` (the StatefulSet, its probe, mounts, Secrets, the validator), parsed as
+//! YAML with merge keys applied. Every isovm command line in them (commands, health checks,
+//! probes, and the environment variables beside them) is parsed by the built binary, so a
+//! subcommand, flag, variable or value it does not know fails here rather than in a cluster.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+use serde_yaml_ng::Value;
+
+fn deploy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every document of a YAML file, merge keys (`<<: *anchor`) applied.
+fn documents(path: &Path) -> Vec<Value> {
+    let text = read(path);
+    serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|document| {
+            let mut value = Value::deserialize(document)
+                .unwrap_or_else(|e| panic!("{}: not YAML: {e}", path.display()));
+            value
+                .apply_merge()
+                .unwrap_or_else(|e| panic!("{}: merge keys: {e}", path.display()));
+            value
+        })
+        .filter(|value| !value.is_null())
+        .collect()
+}
+
+fn text<'a>(value: &'a Value, what: &str) -> &'a str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: expected a string, found {value:?}"))
+}
+
+fn texts(value: &Value, what: &str) -> Vec<String> {
+    value
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{what}: expected a list, found {value:?}"))
+        .iter()
+        .map(|item| text(item, what).to_string())
+        .collect()
+}
+
+/// What the image sets up (deploy/Dockerfile): its entry point, its user id, and the
+/// database path.
+struct Image {
+    entrypoint: Vec<String>,
+    uid: u64,
+    db: String,
+}
+
+fn image() -> Image {
+    let dockerfile = read(&deploy().join("Dockerfile"));
+    let instruction = |name: &str| {
+        dockerfile
+            .lines()
+            .rfind(|line| line.starts_with(&format!("{name} ")))
+            .map(|line| line[name.len() + 1..].trim().to_string())
+            .unwrap_or_else(|| panic!("deploy/Dockerfile has no {name}"))
+    };
+    let entrypoint: Vec<String> = serde_json::from_str(&instruction("ENTRYPOINT"))
+        .expect("deploy/Dockerfile: ENTRYPOINT in exec form");
+    let user = instruction("USER");
+    let uid = user
+        .split(':')
+        .next()
+        .and_then(|uid| uid.parse().ok())
+        .unwrap_or_else(|| panic!("deploy/Dockerfile: USER {user} is not a numeric id"));
+    let db = dockerfile
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("ISOVM_DB="))
+        .expect("deploy/Dockerfile sets ISOVM_DB")
+        .to_string();
+    Image {
+        entrypoint,
+        uid,
+        db,
+    }
+}
+
+/// `isovm ARGS... --help`: clap parses everything before `--help` (subcommands, flags and
+/// their values) and at it prints the help and exits 0, running nothing.
+fn help(args: &[String]) -> Result<String, String> {
+    assert_eq!(args.first().map(String::as_str), Some("isovm"), "{args:?}");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_isovm"));
+    command.args(&args[1..]).arg("--help");
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("ISOVM_")) {
+        command.env_remove(name);
+    }
+    let output = command.output().expect("running isovm");
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+/// The option each environment variable of a help text stands for, e.g. `ISOVM_DB` →
+/// `--db`, and whether it takes a value.
+fn env_options(help: &str) -> BTreeMap<String, (String, bool)> {
+    let mut options = BTreeMap::new();
+    let mut option = None;
+    for line in help.lines().map(str::trim) {
+        if line.starts_with('-') {
+            let long = line.split([',', ' ']).find(|word| word.starts_with("--"));
+            option = long.map(|long| (long.to_string(), line.contains('<')));
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("[env: ") {
+            rest = &rest[at + "[env: ".len()..];
+            let name = rest.split('=').next().unwrap().to_string();
+            options.insert(name, option.clone().expect("an [env] before any option"));
+        }
+    }
+    options
+}
+
+/// Whether the built binary accepts `args` (`isovm` first) with `env` set: every subcommand,
+/// flag and value of the command line, and every variable (one the subcommand reads, with a
+/// value its option would take; clap leaves the environment alone when asked for help, so
+/// each is checked as its option).
+fn accepts(args: &[String], env: &[(String, String)]) -> Result<(), String> {
+    let options = env_options(&help(args)?);
+    let mut with_env = args.to_vec();
+    for (name, value) in env {
+        let (option, takes_value) = options
+            .get(name)
+            .ok_or_else(|| format!("`{}` reads no {name}", args[..2].join(" ")))?;
+        // A flag on the command line wins over its variable.
+        if *takes_value && !args.contains(option) {
+            with_env.extend([option.clone(), value.clone()]);
+        }
+    }
+    help(&with_env).map(|_| ())
+}
+
+fn assert_accepts(args: &[String], env: &[(String, String)], whose: &str) {
+    if let Err(e) = accepts(args, env) {
+        panic!("{whose}: isovm does not accept {args:?} with {env:?}: {e}");
+    }
+}
+
+/// The health check every worker runs: `isovm rpc` asking a partition's head.
+fn assert_head_check(args: &[String], whose: &str) {
+    assert_eq!(
+        args[..2],
+        ["isovm", "rpc"],
+        "{whose}: health check {args:?}"
+    );
+    let request: serde_json::Value = serde_json::from_str(args.last().unwrap())
+        .unwrap_or_else(|e| panic!("{whose}: health check request: {e}"));
+    assert!(request["head"]["partition"].is_u64(), "{whose}: {request}");
+}
+
+/// The user, password and host of an amqp:// URL.
+fn amqp_login(url: &str) -> (&str, &str, &str) {
+    let rest = url
+        .strip_prefix("amqp://")
+        .or_else(|| url.strip_prefix("amqps://"))
+        .unwrap_or_else(|| panic!("{url}: not an AMQP URL"));
+    let (login, rest) = rest.split_once('@').expect("a user in the URL");
+    let (user, password) = login.split_once(':').expect("a password in the URL");
+    let host = rest.split([':', '/']).next().unwrap();
+    (user, password, host)
+}
+
+/// The broker users of deploy/rabbitmq/definitions.json, the file the compose broker boots
+/// with and the one a cluster's broker imports.
+fn broker_users() -> BTreeSet<String> {
+    let text = read(&deploy().join("rabbitmq/definitions.json"));
+    let definitions: serde_json::Value = serde_json::from_str(&text).unwrap();
+    definitions["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| user["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A URL logs in as `role`, one of the broker's users, with its trial password (what
+/// tests/bus_roles.rs logs in with against those definitions).
+fn assert_login(url: &str, role: &str, whose: &str) {
+    let (user, password, host) = amqp_login(url);
+    assert_eq!(user, role, "{whose}: {url}");
+    assert!(
+        broker_users().contains(user),
+        "{whose}: no broker user {user}"
+    );
+    assert_eq!(password, format!("{role}-trial-password"), "{whose}: {url}");
+    assert!(
+        !["localhost", "127.0.0.1"].contains(&host),
+        "{whose}: {url} points at no broker of the deployment"
+    );
+}
+
+/// The value of `--flag` in a command line.
+fn flag<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    let at = args.iter().position(|arg| arg == flag)?;
+    args.get(at + 1).map(String::as_str)
+}
+
+/// A validator's command line: `isovm tail` on a durable queue its broker user may name.
+fn assert_validator(args: &[String], whose: &str) {
+    assert_eq!(args[..2], ["isovm", "tail"], "{whose}: {args:?}");
+    let queue = flag(args, "--queue").unwrap_or_else(|| panic!("{whose}: tail without --queue"));
+    assert!(
+        queue.starts_with("isovm.validator."),
+        "{whose}: the validator user may not name queue {queue}"
+    );
+}
+
+/// Seconds of a compose duration such as `60s` or `1m30s`.
+fn seconds(duration: &str) -> u64 {
+    let (mut total, mut number) = (0, 0);
+    for c in duration.chars() {
+        let unit = match c {
+            '0'..='9' => {
+                number = number * 10 + u64::from(c as u8 - b'0');
+                continue;
+            }
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => panic!("duration {duration}"),
+        };
+        total += number * unit;
+        number = 0;
+    }
+    total
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// The command-line check itself: what it must refuse.
+#[test]
+fn the_check_refuses_what_isovm_does_not_know() {
+    let args = |line: &str| -> Vec<String> { line.split(' ').map(String::from).collect() };
+    let env = |name: &str, value: &str| vec![(name.to_string(), value.to_string())];
+    assert_accepts(&args("isovm serve --log-format json"), &[], "serve");
+    assert!(
+        accepts(&args("isovm verify"), &[]).is_err(),
+        "no such command yet"
+    );
+    assert!(accepts(&args("isovm serve --no-such-flag"), &[]).is_err());
+    assert!(accepts(&args("isovm tail --source everything"), &[]).is_err());
+    assert!(accepts(&args("isovm serve"), &env("ISOVM_NO_SUCH_VARIABLE", "1")).is_err());
+    assert!(accepts(&args("isovm tail"), &env("ISOVM_DB", "/var/lib/isovm/db")).is_err());
+    assert!(accepts(&args("isovm serve"), &env("ISOVM_WORKERS", "4..1")).is_err());
+}
+
+#[test]
+fn compose_runs_workers_with_their_own_volumes_and_a_validator() {
+    let image = image();
+    let path = deploy().join("compose.yaml");
+    let compose = documents(&path)
+        .pop()
+        .expect("deploy/compose.yaml is empty");
+    let services = compose["services"].as_mapping().expect("services");
+    let declared: BTreeSet<&str> = compose["volumes"]
+        .as_mapping()
+        .expect("top-level volumes")
+        .keys()
+        .map(|name| text(name, "volume name"))
+        .collect();
+
+    let mut workers = BTreeMap::new();
+    let mut validators = Vec::new();
+    for (name, service) in services {
+        let name = text(name, "service name");
+        // Bind-mounted files exist.
+        for volume in service["volumes"].as_sequence().into_iter().flatten() {
+            let source = text(volume, name).split(':').next().unwrap();
+            if source.starts_with('.') {
+                assert!(deploy().join(source).exists(), "{name}: no {source}");
+            } else {
+                assert!(
+                    declared.contains(source),
+                    "{name}: volume {source} not declared"
+                );
+            }
+        }
+        if !text(&service["image"], name).starts_with("isovm") {
+            continue;
+        }
+        let mut args = image.entrypoint.clone();
+        args.extend(texts(&service["command"], name));
+        let env: Vec<(String, String)> = service["environment"]
+            .as_mapping()
+            .unwrap_or_else(|| panic!("{name}: environment as a map"))
+            .iter()
+            .map(|(k, v)| (text(k, name).to_string(), text(v, name).to_string()))
+            .collect();
+        assert_accepts(&args, &env, name);
+        let env: BTreeMap<String, String> = env.into_iter().collect();
+        assert_eq!(
+            service["build"]["dockerfile"].as_str(),
+            Some("deploy/Dockerfile"),
+            "{name}: built from deploy/Dockerfile"
+        );
+        // The config file is mounted where ISOVM_CONFIG says.
+        let config = &env["ISOVM_CONFIG"];
+        let mounts = texts(&service["volumes"], name);
+        assert!(
+            mounts.contains(&format!("./isovm.toml:{config}:ro")),
+            "{name}: deploy/isovm.toml not mounted at {config}: {mounts:?}"
+        );
+        match args[1].as_str() {
+            "serve" => {
+                workers.insert(name.to_string(), (service, env, mounts));
+            }
+            "tail" => {
+                assert_validator(&args, name);
+                assert_login(&env["ISOVM_AMQP_URL"], "validator", name);
+                validators.push(name);
+            }
+            other => panic!("{name}: isovm {other}: neither a worker nor a validator"),
+        }
+    }
+    assert!(workers.len() >= 2, "workers: {:?}", workers.keys());
+    assert_eq!(validators.len(), 1, "validators: {validators:?}");
+
+    let data_dir = parent(&image.db);
+    let mut data_volumes = BTreeSet::new();
+    for (name, (service, env, mounts)) in &workers {
+        // A named volume of its own where the image keeps its database.
+        let data = mounts
+            .iter()
+            .find_map(|mount| mount.strip_suffix(&format!(":{data_dir}")))
+            .unwrap_or_else(|| panic!("{name}: nothing mounted at {data_dir}: {mounts:?}"));
+        assert!(
+            declared.contains(data),
+            "{name}: {data} is not a named volume"
+        );
+        assert!(data_volumes.insert(data), "{name}: shares volume {data}");
+        let check = texts(&service["healthcheck"]["test"], name);
+        assert_eq!(check[0], "CMD", "{name}: {check:?}");
+        assert_head_check(&check[1..], name);
+        assert_accepts(&check[1..], &[], name);
+        assert_login(&env["ISOVM_AMQP_URL"], "isovm", name);
+        let (_, _, host) = amqp_login(&env["ISOVM_AMQP_URL"]);
+        assert!(
+            services.contains_key(host),
+            "{name}: no broker service {host}"
+        );
+        assert_eq!(
+            service["depends_on"][host]["condition"].as_str(),
+            Some("service_healthy"),
+            "{name}"
+        );
+        let grace = seconds(text(&service["stop_grace_period"], name));
+        assert!(grace >= 60, "{name}: {grace} s to finish a batch");
+    }
+}
+
+/// A Kubernetes object: what every manifest document is.
+struct Object {
+    file: String,
+    kind: String,
+    name: String,
+    value: Value,
+}
+
+fn manifests() -> (Vec<Object>, Value) {
+    let dir = deploy().join("kubernetes");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("deploy/kubernetes/")
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    let mut objects = Vec::new();
+    let mut kustomization = None;
+    for path in &files {
+        let file = path.file_name().unwrap().to_str().unwrap().to_string();
+        assert!(
+            file.ends_with(".yaml"),
+            "deploy/kubernetes/{file}: not a manifest"
+        );
+        for value in documents(path) {
+            let kind = text(&value["kind"], &file).to_string();
+            assert!(
+                value["apiVersion"].is_string(),
+                "{file}: {kind} has no apiVersion"
+            );
+            if kind == "Kustomization" {
+                kustomization = Some(value);
+                continue;
+            }
+            let name = text(&value["metadata"]["name"], &file).to_string();
+            assert!(
+                value["metadata"]["namespace"].is_null(),
+                "{file}: {kind} {name} names a namespace"
+            );
+            objects.push(Object {
+                file: file.clone(),
+                kind,
+                name,
+                value,
+            });
+        }
+    }
+    (
+        objects,
+        kustomization.expect("deploy/kubernetes/kustomization.yaml"),
+    )
+}
+
+fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Value {
+    &objects
+        .iter()
+        .find(|o| o.kind == kind && o.name == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in deploy/kubernetes/"))
+        .value
+}
+
+/// A Secret's name and one of its keys.
+type SecretKey = (String, String);
+
+/// A container's environment.
+struct Env {
+    /// The variables set to a value.
+    literal: Vec<(String, String)>,
+    /// The variables that come from a Secret, and from which key.
+    secret: BTreeMap<String, SecretKey>,
+}
+
+fn container_env(container: &Value) -> Env {
+    let mut env = Env {
+        literal: Vec::new(),
+        secret: BTreeMap::new(),
+    };
+    for var in container["env"].as_sequence().into_iter().flatten() {
+        let name = text(&var["name"], "env").to_string();
+        if let Some(value) = var["value"].as_str() {
+            env.literal.push((name, value.to_string()));
+        } else {
+            let key = &var["valueFrom"]["secretKeyRef"];
+            let secret_name = text(&key["name"], &name).to_string();
+            let secret_key = text(&key["key"], &name).to_string();
+            env.secret.insert(name, (secret_name, secret_key));
+        }
+    }
+    env
+}
+
+/// The value a Secret of the manifests holds under a key.
+fn secret_value(objects: &[Object], (name, key): &SecretKey) -> String {
+    let secret = find(objects, "Secret", name);
+    text(
+        &secret["stringData"][key.as_str()],
+        &format!("Secret {name}"),
+    )
+    .to_string()
+}
+
+/// Every container of the workloads, with whose it is.
+fn containers(objects: &[Object]) -> Vec<(String, &Value)> {
+    let mut all = Vec::new();
+    for object in objects {
+        let pod = &object.value["spec"]["template"]["spec"];
+        for container in pod["containers"].as_sequence().into_iter().flatten() {
+            let whose = format!("{} {} ({})", object.kind, object.name, object.file);
+            all.push((whose, container));
+        }
+    }
+    all
+}
+
+fn argv(container: &Value, whose: &str) -> Vec<String> {
+    let mut args = texts(&container["command"], whose);
+    if !container["args"].is_null() {
+        args.extend(texts(&container["args"], whose));
+    }
+    args
+}
+
+#[test]
+fn kubernetes_manifests_run_a_statefulset_of_workers_and_a_validator() {
+    let image = image();
+    let (objects, kustomization) = manifests();
+
+    // `kubectl apply -k` applies every manifest; no RabbitMQ operator resource.
+    let listed: BTreeSet<String> = texts(&kustomization["resources"], "resources")
+        .into_iter()
+        .collect();
+    let files: BTreeSet<String> = objects.iter().map(|o| o.file.clone()).collect();
+    assert_eq!(listed, files, "kustomization.yaml resources");
+    for object in &objects {
+        assert_ne!(
+            object.kind, "RabbitmqCluster",
+            "{}: RabbitMQ is referenced",
+            object.file
+        );
+    }
+
+    // Every container runs isovm (none is a broker), with a command line and probes isovm
+    // accepts.
+    for (whose, container) in containers(&objects) {
+        let image_name = text(&container["image"], &whose);
+        assert!(
+            image_name.starts_with("isovm"),
+            "{whose}: image {image_name}"
+        );
+        let env = container_env(container);
+        assert_accepts(&argv(container, &whose), &env.literal, &whose);
+        for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+            if let Some(exec) = container[probe]["exec"]["command"].as_sequence() {
+                let args: Vec<String> = exec.iter().map(|a| text(a, probe).to_string()).collect();
+                assert_accepts(&args, &[], &format!("{whose} {probe}"));
+            }
+        }
+    }
+
+    let sts = find(&objects, "StatefulSet", "isovm");
+    let spec = &sts["spec"];
+    let whose = "StatefulSet isovm";
+    assert!(spec["replicas"].as_u64().unwrap() >= 2, "{whose}: replicas");
+    let labels = spec["selector"]["matchLabels"]
+        .as_mapping()
+        .expect("matchLabels");
+    let template_labels = spec["template"]["metadata"]["labels"].as_mapping().unwrap();
+    for (k, v) in labels {
+        assert_eq!(template_labels.get(k), Some(v), "{whose}: pod labels");
+    }
+    let service = find(&objects, "Service", text(&spec["serviceName"], whose));
+    assert_eq!(
+        service["spec"]["clusterIP"].as_str(),
+        Some("None"),
+        "headless"
+    );
+    assert_eq!(service["spec"]["selector"].as_mapping(), Some(labels));
+    let pod = &spec["template"]["spec"];
+    let grace = pod["terminationGracePeriodSeconds"].as_u64().unwrap_or(30);
+    assert!(
+        grace >= 60,
+        "{whose}: {grace} s to finish a batch after SIGTERM"
+    );
+    assert_eq!(
+        pod["securityContext"]["runAsUser"].as_u64(),
+        Some(image.uid),
+        "{whose}: the image's user"
+    );
+    assert_eq!(pod["securityContext"]["fsGroup"].as_u64(), Some(image.uid));
+
+    let [container] = pod["containers"].as_sequence().unwrap().as_slice() else {
+        panic!("{whose}: one container");
+    };
+    let args = argv(container, whose);
+    assert_eq!(args[..2], ["isovm", "serve"], "{whose}: {args:?}");
+    let Env { literal, secret } = container_env(container);
+    let env: BTreeMap<String, String> = literal.into_iter().collect();
+    let mounts: BTreeMap<&str, &str> = container["volumeMounts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|m| (text(&m["name"], whose), text(&m["mountPath"], whose)))
+        .collect();
+
+    // The database on a volume of each pod's own.
+    let claims = spec["volumeClaimTemplates"]
+        .as_sequence()
+        .expect("volumeClaimTemplates");
+    let db = env.get("ISOVM_DB").unwrap_or(&image.db);
+    let claim = claims
+        .iter()
+        .find(|claim| {
+            let name = text(&claim["metadata"]["name"], "claim");
+            mounts
+                .get(name)
+                .is_some_and(|path| db.starts_with(&format!("{path}/")))
+        })
+        .unwrap_or_else(|| panic!("{whose}: the database {db} is on no claim template"));
+    assert!(texts(&claim["spec"]["accessModes"], "accessModes").contains(&"ReadWriteOnce".into()));
+    assert!(claim["spec"]["resources"]["requests"]["storage"].is_string());
+
+    // Ready when the health check answers.
+    let probe = texts(&container["readinessProbe"]["exec"]["command"], whose);
+    assert_head_check(&probe, whose);
+    let requests = &container["resources"]["requests"];
+    assert!(
+        requests["cpu"].is_string() && requests["memory"].is_string(),
+        "{whose}: requests"
+    );
+
+    // The config file is the ConfigMap mounted where ISOVM_CONFIG says, and isovm reads it.
+    let config = &env["ISOVM_CONFIG"];
+    let (dir, file) = config.rsplit_once('/').unwrap();
+    let volume = mounts
+        .iter()
+        .find(|(_, path)| **path == dir)
+        .map(|(name, _)| *name)
+        .unwrap_or_else(|| panic!("{whose}: nothing mounted at {dir}"));
+    let volume = pod["volumes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"].as_str() == Some(volume))
+        .expect("the config volume");
+    let map = find(
+        &objects,
+        "ConfigMap",
+        text(&volume["configMap"]["name"], whose),
+    );
+    let toml = text(&map["data"][file], &format!("ConfigMap key {file}"));
+    let temp = tempfile::tempdir().unwrap();
+    let toml_path = temp.path().join(file);
+    std::fs::write(&toml_path, toml).unwrap();
+    let topology = |path: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_isovm"))
+            .args(["topology", "--config", path.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let output = topology(&toml_path);
+    assert!(
+        output.status.success(),
+        "the ConfigMap's {file}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::write(&toml_path, format!("{toml}\nno_such_key = 1\n")).unwrap();
+    assert!(
+        !topology(&toml_path).status.success(),
+        "isovm checks config keys"
+    );
+
+    // The broker: an existing service, reached as `isovm`, from a Secret.
+    let url = secret_value(&objects, &secret["ISOVM_AMQP_URL"]);
+    assert_login(&url, "isovm", whose);
+
+    // The validator.
+    let validator = find(&objects, "Deployment", "isovm-validator");
+    let whose = "Deployment isovm-validator";
+    assert_eq!(
+        validator["spec"]["replicas"].as_u64(),
+        Some(1),
+        "{whose}: one on its queue"
+    );
+    let [container] = validator["spec"]["template"]["spec"]["containers"]
+        .as_sequence()
+        .unwrap()
+        .as_slice()
+    else {
+        panic!("{whose}: one container");
+    };
+    assert_validator(&argv(container, whose), whose);
+    let url = secret_value(&objects, &container_env(container).secret["ISOVM_AMQP_URL"]);
+    assert_login(&url, "validator", whose);
+}
