@@ -13,6 +13,8 @@
 //! - [`exec`]: the VM manager: runs a batch on the worker pool, commits it, answers queries.
 //! - [`bus`]: RabbitMQ: `isovm serve`'s consumer, publishing of results and events, the RPC
 //!   entry, and the producer/validator ends. The only user of `lapin`.
+//! - [`verify`]: the validator's comparison of a block result computed here with the one
+//!   published (`isovm verify`). No I/O.
 //! - [`cmd`]: the CLI commands as library functions.
 
 pub mod bus;
@@ -25,3 +27,4 @@ pub mod exec;
 pub mod schema;
 pub mod state;
 pub mod store;
+pub mod verify;

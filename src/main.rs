@@ -113,6 +113,25 @@ enum Command {
         #[command(flatten)]
         bus: BusArgs,
     },
+    /// The validator: take every batch and every published block result from queues of its
+    /// own, run each batch on a database of its own, and compare the two results of each
+    /// block (state root, receipt count, every field of every receipt). A difference is an
+    /// error log line and a message on the results exchange with routing key `divergence`;
+    /// matching blocks are counted. Runs until SIGTERM or ctrl-c.
+    Verify {
+        #[command(flatten)]
+        vm: VmArgs,
+        #[command(flatten)]
+        bus: BusArgs,
+        /// Base name of its two durable queues, NAME.batches and NAME.results (kept while
+        /// verify is not running, so it misses nothing; two verifiers need two names)
+        /// [default: <prefix>.validator.verify].
+        #[arg(long)]
+        queue: Option<String>,
+        /// Log a line with the counts every this many matching blocks (0: never).
+        #[arg(long, default_value_t = 100)]
+        log_every: u64,
+    },
     /// Publish batch files (JSON or MessagePack) to the batches exchange, in order, each
     /// confirmed by the broker; print one JSON line per batch.
     Publish {
@@ -245,6 +264,8 @@ enum TailSource {
     Events,
     Both,
     Dead,
+    /// What `isovm verify` reports: one line per divergence.
+    Divergences,
 }
 
 /// Options of every command that talks to the broker.
@@ -495,6 +516,21 @@ fn main() -> ExitCode {
                 let shutdown = shutdown_on_signal()?;
                 cmd::serve::run(&vm.options(), config, shutdown).await?;
             }
+            Command::Verify {
+                vm,
+                bus,
+                queue,
+                log_every,
+            } => {
+                let config = bus.config()?;
+                let options = isovm::bus::VerifyOptions {
+                    queue: queue
+                        .unwrap_or_else(|| isovm::bus::VerifyOptions::default_queue(&config)),
+                    log_every,
+                };
+                let shutdown = shutdown_on_signal()?;
+                cmd::verify::run(&vm.options(), config, options, shutdown).await?;
+            }
             Command::Publish {
                 bus,
                 declare,
@@ -517,6 +553,7 @@ fn main() -> ExitCode {
                         TailSource::Events => Source::Events,
                         TailSource::Both => Source::Both,
                         TailSource::Dead => Source::DeadLetters,
+                        TailSource::Divergences => Source::Divergences,
                     },
                     partition,
                     contract,

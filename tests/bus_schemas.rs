@@ -1,11 +1,11 @@
-//! The bus's messages (contract events, RPC requests and replies) say the same thing as
+//! The bus's messages (contract events, divergences, RPC requests and replies) say the same thing as
 //! their JSON Schemas in `schemas/`: what the types encode validates, and what the schemas
 //! refuse the types refuse too.
 
 use isovm::schema::{
-    self, Action, BlockEvent, ContractEvents, Format, Halted, HeadReply, HeadRequest, Query,
-    QueryReply, RpcError, RpcErrorKind, RpcReply, RpcRequest, SafetyNet, Status, Tx, ValidateReply,
-    ValidateRequest,
+    self, Action, BlockEvent, ContractEvents, Divergence, Format, Halted, HeadReply, HeadRequest,
+    Query, QueryReply, RpcError, RpcErrorKind, RpcReply, RpcRequest, SafetyNet, Status, Tx,
+    ValidateReply, ValidateRequest,
 };
 use serde_json::{Value, json};
 
@@ -169,4 +169,66 @@ fn rpc_replies_match_their_schema() {
             "halted": {"height": 1, "tx_hash": "x", "safety_net": "cosmic_ray", "attempts": 2, "reason": ""}}}),
         false,
     );
+}
+
+#[test]
+fn divergences_match_their_schema() {
+    let (schemas, schema) = (Schemas::load(), "divergence.schema.json");
+    let receipt_field = Divergence {
+        partition: 0,
+        height: 3,
+        tx_index: Some(2),
+        tx_hash: Some("3yZe7d".into()),
+        field: "events[0].data".into(),
+        ours: json!("{\"amount\":1}"),
+        theirs: json!(null),
+        replayed: true,
+    };
+    let block_field = Divergence {
+        tx_index: None,
+        tx_hash: None,
+        field: "state_root".into(),
+        ours: json!("ab".repeat(32)),
+        theirs: json!("cd".repeat(32)),
+        replayed: false,
+        ..receipt_field.clone()
+    };
+    for divergence in [&receipt_field, &block_field] {
+        let value = as_json(divergence);
+        check(&schemas, schema, "divergence", &value, true);
+        let back: Divergence =
+            schema::decode(&schema::to_msgpack(divergence), Format::MsgPack).unwrap();
+        assert_eq!(&back, divergence);
+    }
+    // Every block-level field the comparison can name is one the schema knows as such.
+    for field in isovm::verify::BLOCK_FIELDS {
+        let mut value = as_json(&block_field);
+        value["field"] = json!(field);
+        check(&schemas, schema, field, &value, true);
+        value["tx_index"] = json!(0);
+        check(
+            &schemas,
+            schema,
+            "a block field with a tx_index",
+            &value,
+            false,
+        );
+    }
+    let mut no_index = as_json(&receipt_field);
+    no_index.as_object_mut().unwrap().remove("tx_index");
+    check(
+        &schemas,
+        schema,
+        "a receipt field without tx_index",
+        &no_index,
+        false,
+    );
+    let mut extra = as_json(&receipt_field);
+    extra["extra"] = json!(1);
+    check(&schemas, schema, "with an extra field", &extra, false);
+    assert!(schema::decode::<Divergence>(extra.to_string().as_bytes(), Format::Json).is_err());
+    let mut missing = as_json(&receipt_field);
+    missing.as_object_mut().unwrap().remove("theirs");
+    check(&schemas, schema, "without theirs", &missing, false);
+    assert!(schema::decode::<Divergence>(missing.to_string().as_bytes(), Format::Json).is_err());
 }

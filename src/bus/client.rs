@@ -15,13 +15,15 @@ use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, Consumer};
 
 use super::blocklog::ToEnd;
-use super::config::{BusConfig, Names, batch_key};
+use super::config::{BusConfig, DIVERGENCE_KEY, Names, batch_key, result_key};
 use super::connect;
 use super::error::{BusError, amqp};
 use super::publisher::{JSON, MSGPACK, Outgoing, Publisher, persistent, position_headers};
 use super::rpc;
 use super::topology::Plan;
-use crate::schema::{self, Batch, BlockResult, ContractEvents, Format, RpcReply, RpcRequest};
+use crate::schema::{
+    self, Batch, BlockResult, ContractEvents, Divergence, Format, RpcReply, RpcRequest,
+};
 
 /// Messages a subscriber may have unacked at once.
 const SUBSCRIBER_PREFETCH: u16 = 256;
@@ -46,6 +48,9 @@ pub enum Source {
     Both,
     /// The dead-letter queue itself (consuming takes the letters out of it).
     DeadLetters,
+    /// The divergences `isovm verify` reports, from the results exchange (routing key
+    /// `divergence`; not filtered by partition).
+    Divergences,
 }
 
 /// What to subscribe to, and where the messages wait.
@@ -72,6 +77,8 @@ pub enum BusMessage {
     /// One contract's events of one block.
     Events(ContractEvents),
     Dead(DeadLetter),
+    /// A difference `isovm verify` found between a block it ran and the published result.
+    Divergence(Divergence),
 }
 
 /// A message isovm could not use, with why.
@@ -249,6 +256,34 @@ impl Client {
             .await
     }
 
+    /// Publishes a block result on the results exchange (confirmed), as `isovm serve` does
+    /// (`replayed` sets the `x-isovm-replayed` header): for tests, e.g. of `isovm verify`
+    /// facing a result altered on the bus. Needs write permission on the results exchange,
+    /// which only the `isovm` user has.
+    pub async fn publish_result(
+        &self,
+        result: &BlockResult,
+        replayed: bool,
+    ) -> Result<(), BusError> {
+        let (partition, height) = (result.partition, result.height);
+        let mut headers = position_headers(partition, height);
+        headers.insert("x-isovm-replayed".into(), AMQPValue::Boolean(replayed));
+        self.publisher
+            .publish_all(vec![Outgoing {
+                what: format!("a result of partition {partition}, height {height}"),
+                exchange: self.names.results_exchange.clone(),
+                routing_key: result_key(partition),
+                body: schema::to_msgpack(result),
+                properties: persistent(
+                    "block_result",
+                    format!("result/{partition}/{height}"),
+                    headers,
+                ),
+                mandatory: false,
+            }])
+            .await
+    }
+
     /// Sends an RPC request and waits up to `timeout` for the reply.
     pub async fn call(
         &self,
@@ -333,6 +368,9 @@ impl Client {
             let contract = sub.contract.as_deref().unwrap_or("#");
             bindings.push((&n.events_exchange, format!("event.{partition}.{contract}")));
         }
+        if sub.source == Source::Divergences {
+            bindings.push((&n.results_exchange, DIVERGENCE_KEY.to_string()));
+        }
         let options = match &sub.queue {
             Some(_) => QueueDeclareOptions::durable(),
             None => QueueDeclareOptions {
@@ -348,7 +386,7 @@ impl Client {
             .map_err(amqp(format!("declaring the subscriber queue `{name}`")))?;
         let queue = queue.name().to_string();
         for (exchange, key) in bindings {
-            self.ensure_exchange(exchange).await?;
+            ensure_exchange(&self.conn, exchange).await?;
             channel
                 .queue_bind(
                     queue.as_str().into(),
@@ -364,39 +402,40 @@ impl Client {
     }
 }
 
-impl Client {
-    /// Makes sure `exchange` exists before binding to it. A passive declare needs no
-    /// permission (a validator has none to configure isovm's exchanges); only when the
-    /// exchange is missing (no `isovm serve` has run yet) is it declared, which needs one.
-    /// Each try has its own channel: the broker closes a channel whose declare fails.
-    async fn ensure_exchange(&self, exchange: &str) -> Result<(), BusError> {
-        let declare = async |passive| {
-            let channel = self.channel().await?;
-            let options = ExchangeDeclareOptions {
-                passive,
-                durable: true,
-                ..ExchangeDeclareOptions::default()
-            };
-            let declared = channel
-                .exchange_declare(
-                    exchange.into(),
-                    lapin::ExchangeKind::Topic,
-                    options,
-                    FieldTable::default(),
-                )
-                .await;
-            if declared.is_ok() {
-                let _ = channel.close(200, "declared".into()).await;
-            }
-            Ok::<_, BusError>(declared)
+/// Makes sure the topic exchange `exchange` exists before binding to it. A passive declare
+/// needs no permission (a validator has none to configure isovm's exchanges); only when the
+/// exchange is missing (no `isovm serve` has run yet) is it declared, which needs one.
+/// Each try has its own channel: the broker closes a channel whose declare fails.
+pub(super) async fn ensure_exchange(conn: &Connection, exchange: &str) -> Result<(), BusError> {
+    let declare = async |passive| {
+        let channel = conn
+            .create_channel()
+            .await
+            .map_err(amqp("opening a channel"))?;
+        let options = ExchangeDeclareOptions {
+            passive,
+            durable: true,
+            ..ExchangeDeclareOptions::default()
         };
-        match declare(true).await? {
-            Ok(()) => Ok(()),
-            Err(error) if is_not_found(&error) => declare(false)
-                .await?
-                .map_err(amqp(format!("declaring exchange {exchange}"))),
-            Err(error) => Err(amqp(format!("checking exchange {exchange}"))(error)),
+        let declared = channel
+            .exchange_declare(
+                exchange.into(),
+                lapin::ExchangeKind::Topic,
+                options,
+                FieldTable::default(),
+            )
+            .await;
+        if declared.is_ok() {
+            let _ = channel.close(200, "declared".into()).await;
         }
+        Ok::<_, BusError>(declared)
+    };
+    match declare(true).await? {
+        Ok(()) => Ok(()),
+        Err(error) if is_not_found(&error) => declare(false)
+            .await?
+            .map_err(amqp(format!("declaring exchange {exchange}"))),
+        Err(error) => Err(amqp(format!("checking exchange {exchange}"))(error)),
     }
 }
 
@@ -418,7 +457,17 @@ impl Subscriber {
     fn decode(&self, delivery: Delivery) -> Result<Received, BusError> {
         let exchange = delivery.exchange.as_str();
         let what = |kind: &str| format!("a {kind} from {exchange}");
-        let message = if exchange == self.names.results_exchange {
+        let message = if exchange == self.names.results_exchange
+            && delivery.routing_key.as_str() == DIVERGENCE_KEY
+        {
+            let divergence = schema::decode(&delivery.data, Format::MsgPack).map_err(|error| {
+                BusError::Decode {
+                    what: what("divergence"),
+                    error,
+                }
+            })?;
+            BusMessage::Divergence(divergence)
+        } else if exchange == self.names.results_exchange {
             let result = schema::decode(&delivery.data, Format::MsgPack).map_err(|error| {
                 BusError::Decode {
                     what: what("block result"),
@@ -459,6 +508,6 @@ impl Subscriber {
     }
 }
 
-fn header<'d>(delivery: &'d Delivery, key: &str) -> Option<&'d AMQPValue> {
+pub(super) fn header<'d>(delivery: &'d Delivery, key: &str) -> Option<&'d AMQPValue> {
     delivery.properties.headers().as_ref()?.inner().get(key)
 }

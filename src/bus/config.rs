@@ -320,6 +320,11 @@ pub fn result_key(partition: u32) -> String {
     format!("result.{partition}")
 }
 
+/// The routing key of the divergences `isovm verify` publishes on the results exchange
+/// (one key for every partition: the message and its headers name the block). Not
+/// `result.*`, so a subscriber to results never mistakes one for a block result.
+pub const DIVERGENCE_KEY: &str = "divergence";
+
 /// The routing key of an event of `contract` on `partition`.
 pub fn event_key(partition: u32, contract: &str) -> String {
     format!("event.{partition}.{contract}")

@@ -1,5 +1,6 @@
 //! The bus: isovm as a RabbitMQ consumer (`isovm serve`) and the tools on its other ends
-//! (`isovm publish`, `isovm tail`, RPC calls). The only module that imports `lapin`.
+//! (`isovm publish`, `isovm tail`, RPC calls, and `isovm verify`, the validator). The only
+//! module that imports `lapin`.
 //!
 //! Exactly-once application, at-least-once results: a batch is executed and committed
 //! (RocksDB, synced) before its result and events are published, and they are confirmed by
@@ -15,7 +16,9 @@
 //! `publisher` (confirmed publishing), `rpc` (queries and validation), `retry` (the one
 //! backoff policy and `is_retriable`), `client` (producer, validator and RPC ends),
 //! `connect` (the one way to connect, and the broker's refusals in words), `tls` (what
-//! `amqps://` trusts and shows), `roles` (the broker users and their least permissions).
+//! `amqps://` trusts and shows), `roles` (the broker users and their least permissions),
+//! `verify` (`isovm verify`: batches and published results from queues of its own, each
+//! block run here and compared, divergences reported).
 
 mod blocklog;
 mod claims;
@@ -31,6 +34,7 @@ mod roles;
 mod rpc;
 mod tls;
 mod topology;
+mod verify;
 
 pub use client::BusMessage;
 pub use client::Client;
@@ -47,6 +51,11 @@ pub use config::redact_url;
 pub use consumer::serve;
 pub use error::BusError;
 pub use roles::validator_queue_prefix;
+pub use verify::RESULTS_PREFETCH;
+pub use verify::SEEN_KEPT;
+pub use verify::VerifyOptions;
+pub use verify::VerifyStats;
+pub use verify::verify;
 
 /// The default topology as a RabbitMQ definitions document (what `deploy/definitions.json`
 /// holds), for a broker preloaded with isovm's exchanges and queues.

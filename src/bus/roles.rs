@@ -20,8 +20,17 @@ pub(super) struct Role {
     pub configure: String,
     pub write: String,
     pub read: String,
-    /// Routing keys the user may publish with on the batches exchange, if limited.
-    pub topic_write: Option<(String, String)>,
+    /// Routing keys the user may use on one topic exchange, if limited.
+    pub topic: Option<TopicPermission>,
+}
+
+/// A RabbitMQ topic permission: regular expressions over the routing keys a user may
+/// publish with (`write`) and bind with (`read`) on one topic exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct TopicPermission {
+    pub exchange: String,
+    pub write: String,
+    pub read: String,
 }
 
 /// The prefix of the durable queues a validator may keep on the broker, e.g.
@@ -35,7 +44,9 @@ pub fn validator_queue_prefix(config: &BusConfig) -> String {
 ///   requests, publishes results, events, parked batches, dead letters and RPC replies;
 /// - `producer`: publishes batches (routing key `batch.<partition>`), nothing else;
 /// - `validator`: reads results and events through queues of its own (server-named, or
-///   durable under [`validator_queue_prefix`]), nothing else.
+///   durable under [`validator_queue_prefix`]); for `isovm verify`, also reads batches
+///   through such a queue and publishes divergences on the results exchange (routing key
+///   `divergence` only, so it cannot forge a block result); nothing else.
 pub(super) fn roles(config: &BusConfig) -> Vec<Role> {
     let n = config.names();
     let own_queues = format!("amq\\.gen-.*|{}.*", escape(&validator_queue_prefix(config)));
@@ -109,25 +120,34 @@ pub(super) fn roles(config: &BusConfig) -> Vec<Role> {
                 ],
                 &partitions,
             ),
-            topic_write: None,
+            topic: None,
         },
         Role {
             user: "producer",
             configure: "^$".into(),
             write: any_of(&[&n.batches_exchange]),
             read: "^$".into(),
-            topic_write: Some((n.batches_exchange.clone(), "^batch\\.[0-9]+$".into())),
+            topic: Some(TopicPermission {
+                exchange: n.batches_exchange.clone(),
+                write: "^batch\\.[0-9]+$".into(),
+                read: "^$".into(),
+            }),
         },
         Role {
             user: "validator",
             configure: format!("^({own_queues})$"),
-            write: format!("^({own_queues})$"),
+            write: format!("^({}|{own_queues})$", escape(&n.results_exchange)),
             read: format!(
-                "^({}|{}|{own_queues})$",
+                "^({}|{}|{}|{own_queues})$",
                 escape(&n.results_exchange),
-                escape(&n.events_exchange)
+                escape(&n.events_exchange),
+                escape(&n.batches_exchange)
             ),
-            topic_write: None,
+            topic: Some(TopicPermission {
+                exchange: n.results_exchange.clone(),
+                write: format!("^{}$", escape(super::config::DIVERGENCE_KEY)),
+                read: ".*".into(),
+            }),
         },
     ]
 }
@@ -163,13 +183,13 @@ pub(super) fn definitions(roles: &[Role], vhost: &str) -> Value {
     let topic_permissions: Vec<Value> = roles
         .iter()
         .filter_map(|r| {
-            let (exchange, write) = r.topic_write.as_ref()?;
+            let topic = r.topic.as_ref()?;
             Some(json!({
                 "user": r.user,
                 "vhost": vhost,
-                "exchange": exchange,
-                "write": write,
-                "read": "^$",
+                "exchange": topic.exchange,
+                "write": topic.write,
+                "read": topic.read,
             }))
         })
         .collect();
@@ -239,5 +259,16 @@ mod tests {
         );
         assert!(validator.configure.contains("p1\\.validator\\."));
         assert!(!validator.write.contains("batches"), "{}", validator.write);
+        // It binds a queue to the batches (isovm verify) and publishes divergences only.
+        assert!(
+            validator.read.contains("p1\\.batches"),
+            "{}",
+            validator.read
+        );
+        let topic = validator.topic.as_ref().unwrap();
+        assert_eq!(
+            (topic.exchange.as_str(), topic.write.as_str()),
+            ("p1.results", "^divergence$")
+        );
     }
 }

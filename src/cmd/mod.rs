@@ -12,6 +12,7 @@ pub mod sign;
 pub mod signatures;
 pub mod tail;
 pub mod throughput;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -139,7 +140,7 @@ impl VmOptions {
     }
 }
 
-/// Why a bus command (`serve`, `publish`, `tail`, `rpc`) stopped.
+/// Why a bus command (`serve`, `verify`, `publish`, `tail`, `rpc`) stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum BusCommandError {
     #[error(transparent)]

@@ -1,5 +1,5 @@
-//! `isovm tail`: print block results, contract events or dead letters from the bus as JSON
-//! lines, as a validator sees them.
+//! `isovm tail`: print block results, contract events, dead letters or the divergences
+//! `isovm verify` reports from the bus as JSON lines, as a validator sees them.
 
 use std::io::Write;
 
@@ -9,7 +9,7 @@ use tracing::info;
 
 use super::BusCommandError;
 use crate::bus::{BusConfig, BusMessage, Client, Subscription};
-use crate::schema::{self, ContractEvents, Receipt};
+use crate::schema::{self, ContractEvents, Divergence, Receipt};
 
 /// One output line.
 #[derive(Serialize)]
@@ -40,6 +40,11 @@ enum Line<'a> {
         index: u32,
         contract: &'a str,
         data: &'a str,
+    },
+    /// What `isovm verify` found different in a block.
+    Divergence {
+        #[serde(flatten)]
+        divergence: &'a Divergence,
     },
     Dead {
         reason: &'a str,
@@ -119,6 +124,9 @@ fn write_message(message: &BusMessage, out: &mut dyn Write) -> std::io::Result<(
             writeln!(out, "{}", schema::to_json(&line))
         }
         BusMessage::Events(events) => write_events(events, out),
+        BusMessage::Divergence(divergence) => {
+            writeln!(out, "{}", schema::to_json(&Line::Divergence { divergence }))
+        }
         BusMessage::Dead(dead) => {
             let line = Line::Dead {
                 reason: &dead.reason,

@@ -1,5 +1,6 @@
-//! Messages only the bus carries: contract events as validators receive them, and the
-//! request/reply pairs of the RPC entry (queries, transaction validation, heads).
+//! Messages only the bus carries: contract events as validators receive them, the
+//! request/reply pairs of the RPC entry (queries, transaction validation, heads), and the
+//! divergences `isovm verify` reports.
 //!
 //! Same rules as `wire.rs`: MessagePack with named fields on the bus, JSON for people, a
 //! JSON Schema per message in `schemas/`, field order is encoding order.
@@ -143,4 +144,33 @@ pub enum RpcErrorKind {
     Busy,
     /// The node cannot answer now (storage, engine trouble): retry later or elsewhere.
     Unavailable,
+}
+
+/// One difference between a block result `isovm verify` computed and the one published for
+/// the same block: published on the results exchange with routing key `divergence` (one
+/// message per differing field), and logged as an error. Delivered at least once: a result
+/// compared again after a restart of the verifier may report it again, so readers
+/// deduplicate by `(partition, height, tx_index, field)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Divergence {
+    pub partition: u32,
+    pub height: u64,
+    /// Position of the transaction in the block, from 0; absent for a field of the block
+    /// itself (`state_root`, `receipt_count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_index: Option<u32>,
+    /// The hash of that transaction in the verifier's result (the published one's where the
+    /// verifier has no receipt at that position).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
+    /// What differs: `state_root` or `receipt_count` for the block, otherwise the path of
+    /// the field in the receipt as JSON, e.g. `gas_used`, `status`, `events[0].data`.
+    pub field: String,
+    /// The verifier's value, as JSON (`null` where it has none).
+    pub ours: serde_json::Value,
+    /// The published value, as JSON (`null` where it has none).
+    pub theirs: serde_json::Value,
+    /// The published result was a republication (header `x-isovm-replayed`).
+    pub replayed: bool,
 }

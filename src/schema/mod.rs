@@ -10,6 +10,7 @@ mod wire;
 
 pub use bus::BlockEvent;
 pub use bus::ContractEvents;
+pub use bus::Divergence;
 pub use bus::Halted;
 pub use bus::HeadReply;
 pub use bus::HeadRequest;

@@ -119,7 +119,7 @@ pub fn cache_dir() -> PathBuf {
     std::env::temp_dir().join("isovm-test-cache")
 }
 
-/// An `isovm serve` child process logging JSON to a file.
+/// An `isovm serve` (or `isovm verify`) child process logging JSON to a file.
 pub struct Serve {
     child: Child,
     pub log: PathBuf,
@@ -128,10 +128,25 @@ pub struct Serve {
 
 impl Serve {
     pub fn start(db: &Path, bus: &TestBus, log_name: &str, extra: &[&str]) -> Serve {
+        Serve::start_command("serve", db, bus, log_name, extra)
+    }
+
+    /// `isovm verify` with its own database `db`, on `bus`'s topology.
+    pub fn start_verify(db: &Path, bus: &TestBus, log_name: &str, extra: &[&str]) -> Serve {
+        Serve::start_command("verify", db, bus, log_name, extra)
+    }
+
+    fn start_command(
+        command: &str,
+        db: &Path,
+        bus: &TestBus,
+        log_name: &str,
+        extra: &[&str],
+    ) -> Serve {
         let log = bus.dir.path().join(log_name);
         let file = std::fs::File::create(&log).unwrap();
         let child = Command::new(isovm())
-            .args(["serve", "--log-format", "json", "--log", "info", "--db"])
+            .args([command, "--log-format", "json", "--log", "info", "--db"])
             .arg(db)
             .arg("--config")
             .arg(&bus.config_file)
@@ -145,7 +160,7 @@ impl Serve {
             .stdout(Stdio::null())
             .stderr(file)
             .spawn()
-            .expect("cannot start isovm serve");
+            .unwrap_or_else(|e| panic!("cannot start isovm {command}: {e}"));
         Serve {
             child,
             log,

@@ -1,0 +1,48 @@
+//! `isovm verify`: open a database and an executor of its own, then re-execute every batch
+//! from the bus and compare each block's result with the published one until told to stop.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use super::{BusCommandError, VmOptions};
+use crate::bus::{self, BusConfig, VerifyOptions, VerifyStats, redact_url};
+use crate::exec::Executor;
+use crate::store::RocksStore;
+
+/// Verifies until `shutdown` is cancelled (then finishes the batches in hand and returns
+/// the counts), or until the bus meets an error that retrying cannot fix.
+pub async fn run(
+    vm: &VmOptions,
+    config: BusConfig,
+    options: VerifyOptions,
+    shutdown: CancellationToken,
+) -> Result<Arc<VerifyStats>, BusCommandError> {
+    let exec_options = vm.exec_options().map_err(BusCommandError::Other)?;
+    let store = RocksStore::open(&vm.db).map_err(|e| BusCommandError::File {
+        path: vm.db.clone(),
+        message: e.to_string(),
+    })?;
+    let executor = Executor::new(Arc::new(store), exec_options)
+        .map_err(|e| BusCommandError::Other(format!("cannot start the executor: {e}")))?;
+    info!(
+        db = %vm.db.display(),
+        url = %redact_url(&config.amqp_url),
+        prefix = %config.prefix,
+        queue = %options.queue,
+        "isovm verify starting"
+    );
+    let stats = Arc::new(VerifyStats::default());
+    bus::verify(executor, config, options, stats.clone(), shutdown).await?;
+    let load = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+    info!(
+        matched = load(&stats.matched),
+        diverged = load(&stats.diverged),
+        divergences = load(&stats.divergences),
+        duplicates = load(&stats.duplicates),
+        executed = load(&stats.executed),
+        "isovm verify stopped"
+    );
+    Ok(stats)
+}
