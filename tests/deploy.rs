@@ -250,8 +250,8 @@ fn the_check_refuses_what_isovm_does_not_know() {
     let env = |name: &str, value: &str| vec![(name.to_string(), value.to_string())];
     assert_accepts(&args("isovm serve --log-format json"), &[], "serve");
     assert!(
-        accepts(&args("isovm verify"), &[]).is_err(),
-        "no such command yet"
+        accepts(&args("isovm no-such-command"), &[]).is_err(),
+        "no such command"
     );
     assert!(accepts(&args("isovm serve --no-such-flag"), &[]).is_err());
     assert!(accepts(&args("isovm tail --source everything"), &[]).is_err());
