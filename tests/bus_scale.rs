@@ -13,44 +13,6 @@ use isovm::bus::Client;
 
 const WAIT: Duration = Duration::from_secs(180);
 
-/// The partitions a process owns now, from its log (claims and give-ups, in order).
-fn owned(serve: &Serve) -> BTreeSet<u32> {
-    let mut owned = BTreeSet::new();
-    for line in serve.log_text().lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let message = v["fields"]["message"].as_str().unwrap_or_default();
-        let Some(p) = v["fields"]["partition"].as_u64() else {
-            continue;
-        };
-        if message.starts_with("partition claimed") {
-            owned.insert(p as u32);
-        } else if message.starts_with("partition given up") {
-            owned.remove(&(p as u32));
-        }
-    }
-    owned
-}
-
-/// What a process logged about ownership, and its warnings and errors: for a failure's
-/// message.
-fn ownership_lines(serve: &Serve) -> String {
-    serve
-        .log_text()
-        .lines()
-        .filter(|l| {
-            l.contains("\"WARN\"")
-                || l.contains("\"ERROR\"")
-                || l.contains("partition")
-                || l.contains("session")
-        })
-        .filter(|l| !l.contains("batch committed and published"))
-        .map(|l| l.chars().take(400).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Waits (bounded) until the processes own `want(shares)`, returning who owns what.
 async fn wait_owners(
     serves: &[&Serve],
@@ -100,73 +62,6 @@ async fn publish_heights(
 ) {
     for h in heights {
         publish_files(client, &by_height[h as usize - 1]).await;
-    }
-}
-
-/// The partitions of the log events of `serve` with `needle` for which `keep` holds.
-fn partitions_in(
-    serve: &Serve,
-    needle: &str,
-    keep: impl Fn(&serde_json::Value) -> bool,
-) -> BTreeSet<u32> {
-    serve
-        .log_events(needle)
-        .iter()
-        .filter(|e| keep(e))
-        .filter_map(|e| e["fields"]["partition"].as_u64())
-        .map(|p| p as u32)
-        .collect()
-}
-
-/// When each process owned what, from its logs: (partition, claimed at, given up at), the
-/// end of an open interval being the process's last log line (for a killed one, at or
-/// before its death). Timestamps are RFC 3339 UTC with microseconds: they sort as text.
-fn ownership_intervals(log: &str) -> Vec<(u32, String, String)> {
-    let mut open: BTreeMap<u32, String> = BTreeMap::new();
-    let mut intervals = Vec::new();
-    let mut last = String::new();
-    for line in log.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let at = v["timestamp"].as_str().unwrap_or_default().to_string();
-        last = at.clone();
-        let message = v["fields"]["message"].as_str().unwrap_or_default();
-        let Some(p) = v["fields"]["partition"].as_u64().map(|p| p as u32) else {
-            continue;
-        };
-        if message.starts_with("partition claimed") {
-            open.insert(p, at);
-        } else if message.starts_with("partition given up")
-            && let Some(from) = open.remove(&p)
-        {
-            intervals.push((p, from, at));
-        }
-    }
-    intervals.extend(open.into_iter().map(|(p, from)| (p, from, last.clone())));
-    intervals
-}
-
-/// No partition had two owners at once, over the logs of every process that ran.
-fn assert_one_owner_at_a_time(logs: &[(&str, String)]) {
-    let all: Vec<(&str, (u32, String, String))> = logs
-        .iter()
-        .flat_map(|(name, log)| {
-            ownership_intervals(log)
-                .into_iter()
-                .map(move |i| (*name, i))
-        })
-        .collect();
-    for (i, (who, (p, from, to))) in all.iter().enumerate() {
-        for (other, (q, from2, to2)) in &all[i + 1..] {
-            if p == q && who != other {
-                assert!(
-                    to < from2 || to2 < from,
-                    "partition {p} had two owners: {who} from {from} to {to}, {other} from \
-                     {from2} to {to2}"
-                );
-            }
-        }
     }
 }
 

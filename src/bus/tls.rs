@@ -23,6 +23,8 @@ pub(super) struct Tls {
     pub connector: RustlsConnector,
     /// Whom the broker's certificate must chain to, for error messages.
     pub trusted: String,
+    /// Whether a client certificate is shown.
+    pub client_cert: bool,
 }
 
 impl Tls {
@@ -68,11 +70,28 @@ impl Tls {
         Ok(Tls {
             connector: RustlsConnector::from(client),
             trusted,
+            client_cert: config.client_cert_file.is_some(),
         })
     }
 
     /// Why the handshake with `host` failed, if `error` is a TLS failure.
     pub(super) fn describe(&self, error: &io::Error, host: &str) -> Option<String> {
+        // A broker that wants a client certificate and got none may close the connection
+        // rather than send its alert (TLS 1.3 finishes the client's side of the handshake
+        // before the broker has looked at the client): the client reads a reset or an end.
+        let closed = matches!(
+            error.kind(),
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof
+        );
+        if closed && !self.client_cert && error.get_ref().is_none_or(|e| !e.is::<rustls::Error>()) {
+            return Some(format!(
+                "the broker closed the connection during the TLS handshake ({error}): it may \
+                 want a client certificate, and none is configured (client_cert_file, \
+                 client_key_file)"
+            ));
+        }
         let tls = error.get_ref()?.downcast_ref::<rustls::Error>()?;
         Some(match tls {
             rustls::Error::InvalidCertificate(e) => match e {
