@@ -1,7 +1,9 @@
 //! The deploy files, read as their tools read them: `deploy/compose.yaml` (workers, each with a
 //! volume of its own, the health check, the validator) and every manifest under
-//! `deploy/kubernetes/` (the StatefulSet, its probe, mounts, Secrets, the validator), parsed as
-//! YAML with merge keys applied. Every isovm command line in them (commands, health checks,
+//! `deploy/kubernetes/` (the workers' StatefulSet, its probe, mounts, Secrets, the validator's
+//! StatefulSet), parsed as YAML with merge keys applied. The validator is `isovm verify` on a
+//! database volume of its own, on queues its broker user may declare, with the workers'
+//! consensus options. Every isovm command line in them (commands, health checks,
 //! probes, and the environment variables beside them) is parsed by the built binary, so a
 //! subcommand, flag, variable or value it does not know fails here rather than in a cluster.
 
@@ -209,14 +211,77 @@ fn flag<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
     args.get(at + 1).map(String::as_str)
 }
 
-/// A validator's command line: `isovm tail` on a durable queue its broker user may name.
+/// What is wrong with a validator's command line, if anything: it must be `isovm verify`
+/// (re-executing every batch, not only printing results) on a base queue name its broker
+/// user may declare (`--queue`, the base of `<queue>.batches` and `<queue>.results`).
+fn validator_problem(args: &[String]) -> Option<String> {
+    if args.get(..2) != Some(&["isovm".to_string(), "verify".to_string()][..]) {
+        return Some(format!("{args:?} is not isovm verify"));
+    }
+    match flag(args, "--queue") {
+        None => Some("verify without --queue".into()),
+        Some(queue) if !queue.starts_with("isovm.validator.") => Some(format!(
+            "the validator user may not declare queues {queue}.batches and {queue}.results"
+        )),
+        Some(_) => None,
+    }
+}
+
 fn assert_validator(args: &[String], whose: &str) {
-    assert_eq!(args[..2], ["isovm", "tail"], "{whose}: {args:?}");
-    let queue = flag(args, "--queue").unwrap_or_else(|| panic!("{whose}: tail without --queue"));
-    assert!(
-        queue.starts_with("isovm.validator."),
-        "{whose}: the validator user may not name queue {queue}"
-    );
+    if let Some(problem) = validator_problem(args) {
+        panic!("{whose}: {problem}");
+    }
+}
+
+/// The executor options that change receipts, as flag and variable. A verifier must run
+/// with the workers' values of each, or it reports its own configuration as divergences.
+/// (The others, workers, watchdog, heap, are safety nets or sizes: no receipt depends on
+/// them.)
+const CONSENSUS_OPTIONS: [(&str, &str); 1] = [(
+    "--insecure-accept-unsigned-transactions",
+    "ISOVM_INSECURE_ACCEPT_UNSIGNED_TRANSACTIONS",
+)];
+
+/// The consensus options a command line with its environment turns on.
+fn consensus_options(args: &[String], env: &[(String, String)]) -> BTreeSet<&'static str> {
+    // clap's BoolishValueParser.
+    let on = |value: &str| match value.to_ascii_lowercase().as_str() {
+        "y" | "yes" | "t" | "true" | "on" | "1" => true,
+        "n" | "no" | "f" | "false" | "off" | "0" => false,
+        _ => panic!("{value}: not a boolean"),
+    };
+    CONSENSUS_OPTIONS
+        .iter()
+        .filter(|(option, variable)| {
+            args.iter().any(|arg| arg == option)
+                || env
+                    .iter()
+                    .any(|(name, value)| name == variable && on(value))
+        })
+        .map(|(option, _)| *option)
+        .collect()
+}
+
+/// The database of a command line: `--db`, else `ISOVM_DB`, else the image's.
+fn database(args: &[String], env: &[(String, String)], image: &Image) -> String {
+    flag(args, "--db")
+        .map(String::from)
+        .or_else(|| {
+            env.iter()
+                .find(|(name, _)| name == "ISOVM_DB")
+                .map(|(_, value)| value.clone())
+        })
+        .unwrap_or_else(|| image.db.clone())
+}
+
+/// The source of the compose volume (`SOURCE:TARGET[:MODE]`) whose target holds `db`.
+fn volume_holding<'a>(mounts: &'a [String], db: &str) -> Option<&'a str> {
+    mounts.iter().find_map(|mount| {
+        let mut parts = mount.split(':');
+        let (source, target) = (parts.next()?, parts.next()?);
+        db.starts_with(&format!("{}/", target.trim_end_matches('/')))
+            .then_some(source)
+    })
 }
 
 /// Seconds of a compose duration such as `60s` or `1m30s`.
@@ -239,10 +304,6 @@ fn seconds(duration: &str) -> u64 {
     total
 }
 
-fn parent(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(dir, _)| dir)
-}
-
 /// The command-line check itself: what it must refuse.
 #[test]
 fn the_check_refuses_what_isovm_does_not_know() {
@@ -258,10 +319,66 @@ fn the_check_refuses_what_isovm_does_not_know() {
     assert!(accepts(&args("isovm serve"), &env("ISOVM_NO_SUCH_VARIABLE", "1")).is_err());
     assert!(accepts(&args("isovm tail"), &env("ISOVM_DB", "/var/lib/isovm/db")).is_err());
     assert!(accepts(&args("isovm serve"), &env("ISOVM_WORKERS", "4..1")).is_err());
+    assert_accepts(
+        &args("isovm verify --queue isovm.validator.x"),
+        &env("ISOVM_DB", "/var/lib/isovm/db"),
+        "verify",
+    );
+    assert!(accepts(&args("isovm verify --source both"), &[]).is_err());
+
+    // The validator checks.
+    assert_eq!(
+        validator_problem(&args("isovm verify --queue isovm.validator.x")),
+        None
+    );
+    for refused in [
+        "isovm tail --source both --queue isovm.validator.x",
+        "isovm verify",
+        "isovm verify --queue isovm.verify",
+    ] {
+        assert!(validator_problem(&args(refused)).is_some(), "{refused}");
+    }
+    let unsigned = "--insecure-accept-unsigned-transactions";
+    for cmd in ["serve", "verify"] {
+        let help = help(&args(&format!("isovm {cmd}"))).unwrap();
+        let options = env_options(&help);
+        for (option, variable) in CONSENSUS_OPTIONS {
+            assert_eq!(
+                options.get(variable),
+                Some(&(option.to_string(), false)),
+                "isovm {cmd}: {variable}"
+            );
+        }
+    }
+    let none = consensus_options(&args("isovm serve"), &[]);
+    assert!(none.is_empty());
+    assert_eq!(
+        consensus_options(&args(&format!("isovm verify {unsigned}")), &[]),
+        BTreeSet::from([unsigned])
+    );
+    let by_env =
+        |value| consensus_options(&args("isovm serve"), &env(CONSENSUS_OPTIONS[0].1, value));
+    assert_eq!(by_env("true"), BTreeSet::from([unsigned]));
+    assert_eq!(by_env("0"), none);
+    let image = image();
+    let mounts = vec!["./isovm.toml:/etc/isovm/isovm.toml:ro".to_string()];
+    let db = database(&args("isovm verify"), &[], &image);
+    assert_eq!(
+        volume_holding(&mounts, &db),
+        None,
+        "the image's database on no volume"
+    );
+    let db = database(
+        &args("isovm verify --db /data/db"),
+        &env("ISOVM_DB", &db),
+        &image,
+    );
+    assert_eq!(volume_holding(&["v:/data".to_string()], &db), Some("v"));
+    assert_eq!(volume_holding(&["v:/data/db".to_string()], &db), None);
 }
 
 #[test]
-fn compose_runs_workers_with_their_own_volumes_and_a_validator() {
+fn compose_runs_workers_and_a_verifier_with_their_own_volumes() {
     let image = image();
     let path = deploy().join("compose.yaml");
     let compose = documents(&path)
@@ -277,6 +394,7 @@ fn compose_runs_workers_with_their_own_volumes_and_a_validator() {
 
     let mut workers = BTreeMap::new();
     let mut validators = Vec::new();
+    let mut data_volumes = BTreeSet::new();
     for (name, service) in services {
         let name = text(name, "service name");
         // Bind-mounted files exist.
@@ -303,6 +421,8 @@ fn compose_runs_workers_with_their_own_volumes_and_a_validator() {
             .map(|(k, v)| (text(k, name).to_string(), text(v, name).to_string()))
             .collect();
         assert_accepts(&args, &env, name);
+        let db = database(&args, &env, &image);
+        let consensus = consensus_options(&args, &env);
         let env: BTreeMap<String, String> = env.into_iter().collect();
         assert_eq!(
             service["build"]["dockerfile"].as_str(),
@@ -316,34 +436,42 @@ fn compose_runs_workers_with_their_own_volumes_and_a_validator() {
             mounts.contains(&format!("./isovm.toml:{config}:ro")),
             "{name}: deploy/isovm.toml not mounted at {config}: {mounts:?}"
         );
+        // Its database on a named volume of its own (an anonymous one, the image's VOLUME,
+        // does not outlive `docker compose down`).
+        let data = volume_holding(&mounts, &db)
+            .unwrap_or_else(|| panic!("{name}: the database {db} is on no volume: {mounts:?}"));
+        assert!(
+            declared.contains(data),
+            "{name}: {data} is not a named volume"
+        );
+        assert!(
+            data_volumes.insert(data.to_string()),
+            "{name}: shares volume {data}"
+        );
+        let grace = seconds(text(&service["stop_grace_period"], name));
+        assert!(grace >= 60, "{name}: {grace} s to finish a batch");
         match args[1].as_str() {
             "serve" => {
-                workers.insert(name.to_string(), (service, env, mounts));
+                workers.insert(name.to_string(), (service, env, consensus));
             }
-            "tail" => {
+            "verify" => {
                 assert_validator(&args, name);
                 assert_login(&env["ISOVM_AMQP_URL"], "validator", name);
-                validators.push(name);
+                validators.push((name, consensus));
             }
             other => panic!("{name}: isovm {other}: neither a worker nor a validator"),
         }
     }
     assert!(workers.len() >= 2, "workers: {:?}", workers.keys());
-    assert_eq!(validators.len(), 1, "validators: {validators:?}");
+    let [(validator, consensus)] = validators.as_slice() else {
+        panic!("validators: {validators:?}");
+    };
 
-    let data_dir = parent(&image.db);
-    let mut data_volumes = BTreeSet::new();
-    for (name, (service, env, mounts)) in &workers {
-        // A named volume of its own where the image keeps its database.
-        let data = mounts
-            .iter()
-            .find_map(|mount| mount.strip_suffix(&format!(":{data_dir}")))
-            .unwrap_or_else(|| panic!("{name}: nothing mounted at {data_dir}: {mounts:?}"));
-        assert!(
-            declared.contains(data),
-            "{name}: {data} is not a named volume"
+    for (name, (service, env, worker_consensus)) in &workers {
+        assert_eq!(
+            worker_consensus, consensus,
+            "{name} and {validator}: consensus options differ, so would their receipts"
         );
-        assert!(data_volumes.insert(data), "{name}: shares volume {data}");
         let check = texts(&service["healthcheck"]["test"], name);
         assert_eq!(check[0], "CMD", "{name}: {check:?}");
         assert_head_check(&check[1..], name);
@@ -359,8 +487,6 @@ fn compose_runs_workers_with_their_own_volumes_and_a_validator() {
             Some("service_healthy"),
             "{name}"
         );
-        let grace = seconds(text(&service["stop_grace_period"], name));
-        assert!(grace >= 60, "{name}: {grace} s to finish a batch");
     }
 }
 
@@ -486,7 +612,7 @@ fn argv(container: &Value, whose: &str) -> Vec<String> {
 }
 
 #[test]
-fn kubernetes_manifests_run_a_statefulset_of_workers_and_a_validator() {
+fn kubernetes_manifests_run_a_statefulset_of_workers_and_one_of_a_verifier() {
     let image = image();
     let (objects, kustomization) = manifests();
 
@@ -522,67 +648,33 @@ fn kubernetes_manifests_run_a_statefulset_of_workers_and_a_validator() {
         }
     }
 
-    let sts = find(&objects, "StatefulSet", "isovm");
-    let spec = &sts["spec"];
-    let whose = "StatefulSet isovm";
-    assert!(spec["replicas"].as_u64().unwrap() >= 2, "{whose}: replicas");
-    let labels = spec["selector"]["matchLabels"]
-        .as_mapping()
-        .expect("matchLabels");
-    let template_labels = spec["template"]["metadata"]["labels"].as_mapping().unwrap();
-    for (k, v) in labels {
-        assert_eq!(template_labels.get(k), Some(v), "{whose}: pod labels");
-    }
-    let service = find(&objects, "Service", text(&spec["serviceName"], whose));
-    assert_eq!(
-        service["spec"]["clusterIP"].as_str(),
-        Some("None"),
-        "headless"
-    );
-    assert_eq!(service["spec"]["selector"].as_mapping(), Some(labels));
-    let pod = &spec["template"]["spec"];
-    let grace = pod["terminationGracePeriodSeconds"].as_u64().unwrap_or(30);
-    assert!(
-        grace >= 60,
-        "{whose}: {grace} s to finish a batch after SIGTERM"
-    );
-    assert_eq!(
-        pod["securityContext"]["runAsUser"].as_u64(),
-        Some(image.uid),
-        "{whose}: the image's user"
-    );
-    assert_eq!(pod["securityContext"]["fsGroup"].as_u64(), Some(image.uid));
-
-    let [container] = pod["containers"].as_sequence().unwrap().as_slice() else {
-        panic!("{whose}: one container");
-    };
-    let args = argv(container, whose);
-    assert_eq!(args[..2], ["isovm", "serve"], "{whose}: {args:?}");
-    let Env { literal, secret } = container_env(container);
-    let env: BTreeMap<String, String> = literal.into_iter().collect();
-    let mounts: BTreeMap<&str, &str> = container["volumeMounts"]
-        .as_sequence()
-        .unwrap()
+    // The workloads: the workers and the validator, nothing else.
+    let workloads: BTreeSet<(&str, &str)> = objects
         .iter()
-        .map(|m| (text(&m["name"], whose), text(&m["mountPath"], whose)))
+        .filter(|o| !o.value["spec"]["template"].is_null())
+        .map(|o| (o.kind.as_str(), o.name.as_str()))
         .collect();
+    assert_eq!(
+        workloads,
+        BTreeSet::from([("StatefulSet", "isovm"), ("StatefulSet", "isovm-validator")]),
+        "workloads"
+    );
 
-    // The database on a volume of each pod's own.
-    let claims = spec["volumeClaimTemplates"]
-        .as_sequence()
-        .expect("volumeClaimTemplates");
-    let db = env.get("ISOVM_DB").unwrap_or(&image.db);
-    let claim = claims
-        .iter()
-        .find(|claim| {
-            let name = text(&claim["metadata"]["name"], "claim");
-            mounts
-                .get(name)
-                .is_some_and(|path| db.starts_with(&format!("{path}/")))
-        })
-        .unwrap_or_else(|| panic!("{whose}: the database {db} is on no claim template"));
-    assert!(texts(&claim["spec"]["accessModes"], "accessModes").contains(&"ReadWriteOnce".into()));
-    assert!(claim["spec"]["resources"]["requests"]["storage"].is_string());
+    let worker = stateful_pod(&objects, "isovm", &image);
+    let StatefulPod {
+        whose,
+        spec,
+        pod,
+        container,
+        args,
+        literal,
+        secret,
+        mounts,
+    } = &worker;
+    let whose = whose.as_str();
+    assert!(spec["replicas"].as_u64().unwrap() >= 2, "{whose}: replicas");
+    assert_eq!(args[..2], ["isovm", "serve"], "{whose}: {args:?}");
+    let env: BTreeMap<String, String> = literal.iter().cloned().collect();
 
     // Ready when the health check answers.
     let probe = texts(&container["readinessProbe"]["exec"]["command"], whose);
@@ -638,22 +730,120 @@ fn kubernetes_manifests_run_a_statefulset_of_workers_and_a_validator() {
     let url = secret_value(&objects, &secret["ISOVM_AMQP_URL"]);
     assert_login(&url, "isovm", whose);
 
-    // The validator.
-    let validator = find(&objects, "Deployment", "isovm-validator");
-    let whose = "Deployment isovm-validator";
+    // The validator: one verifier (two on its queues would split the batches), with a
+    // database of its own, the validator's login, and the workers' consensus options.
+    let validator = stateful_pod(&objects, "isovm-validator", &image);
+    let whose = validator.whose.as_str();
     assert_eq!(
-        validator["spec"]["replicas"].as_u64(),
+        validator.spec["replicas"].as_u64(),
         Some(1),
-        "{whose}: one on its queue"
+        "{whose}: one on its queues"
     );
-    let [container] = validator["spec"]["template"]["spec"]["containers"]
-        .as_sequence()
-        .unwrap()
-        .as_slice()
-    else {
+    assert_validator(&validator.args, whose);
+    let url = secret_value(&objects, &validator.secret["ISOVM_AMQP_URL"]);
+    assert_login(&url, "validator", whose);
+    assert_eq!(
+        consensus_options(&validator.args, &validator.literal),
+        consensus_options(args, literal),
+        "{whose} and the workers: consensus options differ, so would their receipts"
+    );
+}
+
+/// An isovm StatefulSet's pod, checked for what every one needs: a headless Service of its
+/// own that selects it, time to finish its batches after SIGTERM, the image's user, one
+/// container, and its database on a ReadWriteOnce claim template (a volume per pod that
+/// outlives the pod and the StatefulSet).
+struct StatefulPod<'a> {
+    whose: String,
+    spec: &'a Value,
+    pod: &'a Value,
+    container: &'a Value,
+    args: Vec<String>,
+    /// The variables set to a value, and those from a Secret.
+    literal: Vec<(String, String)>,
+    secret: BTreeMap<String, SecretKey>,
+    /// Volume name → mount path.
+    mounts: BTreeMap<&'a str, &'a str>,
+}
+
+fn stateful_pod<'a>(objects: &'a [Object], name: &str, image: &Image) -> StatefulPod<'a> {
+    let whose = format!("StatefulSet {name}");
+    let spec = &find(objects, "StatefulSet", name)["spec"];
+    let labels = spec["selector"]["matchLabels"]
+        .as_mapping()
+        .unwrap_or_else(|| panic!("{whose}: matchLabels"));
+    let template_labels = spec["template"]["metadata"]["labels"].as_mapping().unwrap();
+    for (k, v) in labels {
+        assert_eq!(template_labels.get(k), Some(v), "{whose}: pod labels");
+    }
+    let service = find(objects, "Service", text(&spec["serviceName"], &whose));
+    assert_eq!(
+        service["spec"]["clusterIP"].as_str(),
+        Some("None"),
+        "{whose}: headless"
+    );
+    assert_eq!(
+        service["spec"]["selector"].as_mapping(),
+        Some(labels),
+        "{whose}: its Service selects its pods"
+    );
+    let pod = &spec["template"]["spec"];
+    let grace = pod["terminationGracePeriodSeconds"].as_u64().unwrap_or(30);
+    assert!(
+        grace >= 60,
+        "{whose}: {grace} s to finish a batch after SIGTERM"
+    );
+    assert_eq!(
+        pod["securityContext"]["runAsUser"].as_u64(),
+        Some(image.uid),
+        "{whose}: the image's user"
+    );
+    assert_eq!(
+        pod["securityContext"]["fsGroup"].as_u64(),
+        Some(image.uid),
+        "{whose}: the volume writable by the image's user"
+    );
+    let [container] = pod["containers"].as_sequence().unwrap().as_slice() else {
         panic!("{whose}: one container");
     };
-    assert_validator(&argv(container, whose), whose);
-    let url = secret_value(&objects, &container_env(container).secret["ISOVM_AMQP_URL"]);
-    assert_login(&url, "validator", whose);
+    let args = argv(container, &whose);
+    let Env { literal, secret } = container_env(container);
+    let mounts: BTreeMap<&str, &str> = container["volumeMounts"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{whose}: volumeMounts"))
+        .iter()
+        .map(|m| (text(&m["name"], &whose), text(&m["mountPath"], &whose)))
+        .collect();
+
+    // The database on a volume of each pod's own.
+    let db = database(&args, &literal, image);
+    let claim = spec["volumeClaimTemplates"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|claim| {
+            let name = text(&claim["metadata"]["name"], "claim");
+            mounts
+                .get(name)
+                .is_some_and(|path| db.starts_with(&format!("{path}/")))
+        })
+        .unwrap_or_else(|| panic!("{whose}: the database {db} is on no claim template"));
+    assert!(
+        texts(&claim["spec"]["accessModes"], "accessModes").contains(&"ReadWriteOnce".into()),
+        "{whose}: ReadWriteOnce"
+    );
+    assert!(
+        claim["spec"]["resources"]["requests"]["storage"].is_string(),
+        "{whose}: claim size"
+    );
+    StatefulPod {
+        whose,
+        spec,
+        pod,
+        container,
+        args,
+        literal,
+        secret,
+        mounts,
+    }
 }
