@@ -6,6 +6,7 @@
 #
 #   benches/scale.sh                      # 4 partitions, 50 timed heights of 100 transfers
 #   PROCESSES="1 2 3 4" PARTITIONS=8 HEIGHTS=30 TRANSFERS=200 benches/scale.sh
+#   VERIFY=1 benches/scale.sh             # and `isovm verify` alongside: when it is done
 #
 # Needs a built binary (target/release/isovm, or ISOVM_BIN) and a broker (ISOVM_AMQP_URL, or
 # the one .ci/env.sh starts on loopback). Heights 1 and 2 of each partition (deploy, issue)
@@ -60,10 +61,19 @@ for p in range(partitions):
         json.dump(batch, open(f"{out}/timed-{h:06}-{p:03}.json", "w"))
 EOF
 
-printf '%-10s %-10s %-8s %-12s %-12s %s\n' processes partitions batches batches/s transfers/s seconds
+printf '%-10s %-10s %-8s %-12s %-12s %-8s %s\n' processes partitions batches batches/s transfers/s seconds \
+  "verify done (s)"
 for n in $PROCESSES; do
   prefix="scale-$n-$$"
   pids=()
+  verify_pid=""
+  if [ -n "${VERIFY:-}" ]; then
+    # Before the first batch, so its queues hold every one.
+    "$BIN" verify --db "$work/verify-$n" --prefix "$prefix" --workers 1..1 --log-every 1 \
+      --insecure-accept-unsigned-transactions --log-format json >"$work/verify-$n.log" 2>&1 &
+    verify_pid=$!
+    until grep -q "verify: consuming" "$work/verify-$n.log" 2>/dev/null; do sleep 0.1; done
+  fi
   for i in $(seq 1 "$n"); do
     "$BIN" serve --db "$work/db-$n-$i" --prefix "$prefix" --workers 1..1 \
       --insecure-accept-unsigned-transactions --log-format json \
@@ -87,11 +97,27 @@ for n in $PROCESSES; do
   end=$(date +%s.%N)
   kill -TERM "${pids[@]}"
   wait "${pids[@]}" 2>/dev/null || true
-  python3 - "$n" "$PARTITIONS" "${#timed[@]}" "$TRANSFERS" "$start" "$end" <<'EOF'
-import sys
+  verified=""
+  if [ -n "$verify_pid" ]; then
+    total=$((${#timed[@]} + 2 * PARTITIONS))
+    until grep -q "\"matched\":$total," "$work/verify-$n.log"; do sleep 0.2; done
+    kill -TERM "$verify_pid"; wait "$verify_pid" 2>/dev/null || true
+    verified="$work/verify-$n.log"
+  fi
+  python3 - "$n" "$PARTITIONS" "${#timed[@]}" "$TRANSFERS" "$start" "$end" "$verified" <<'EOF'
+import json, sys
+from datetime import datetime
 n, partitions, batches, transfers = map(int, sys.argv[1:5])
 start, end = map(float, sys.argv[5:7])
+done = ""
+if sys.argv[7]:
+    last = max(
+        datetime.fromisoformat(v["timestamp"].replace("Z", "+00:00")).timestamp()
+        for v in map(json.loads, open(sys.argv[7]))
+        if v["fields"].get("message") == "blocks verified"
+    )
+    done = f"{last - start:.2f}"
 s = end - start
-print(f"{n:<10} {partitions:<10} {batches:<8} {batches / s:<12.1f} {batches * transfers / s:<12.0f} {s:.2f}")
+print(f"{n:<10} {partitions:<10} {batches:<8} {batches / s:<12.1f} {batches * transfers / s:<12.0f} {s:<8.2f} {done}")
 EOF
 done
