@@ -55,16 +55,6 @@ fn seed() -> u64 {
     }
 }
 
-/// The highest "matched" count `isovm verify` logged.
-fn matched(verify: &Serve) -> u64 {
-    verify
-        .log_events("blocks verified")
-        .iter()
-        .filter_map(|line| line["fields"]["matched"].as_u64())
-        .max()
-        .unwrap_or(0)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn three_processes_killed_at_random_lose_nothing_and_apply_nothing_twice() {
     let seed = seed();

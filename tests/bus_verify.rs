@@ -38,16 +38,6 @@ fn divergences(messages: &[BusMessage]) -> Vec<&Divergence> {
         .collect()
 }
 
-/// The most blocks the verifier's log says matched so far.
-fn matched(verify: &Serve) -> u64 {
-    verify
-        .log_events("blocks verified")
-        .iter()
-        .filter_map(|line| line["fields"]["matched"].as_u64())
-        .max()
-        .unwrap_or(0)
-}
-
 /// Waits (bounded) until the verifier has logged `n` matching blocks.
 async fn wait_matched(verify: &mut Serve, n: u64) {
     let deadline = std::time::Instant::now() + WAIT;

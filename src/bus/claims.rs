@@ -168,28 +168,32 @@ pub(super) async fn start(ctx: &Arc<Ctx>) -> Result<(), BusError> {
     Ok(())
 }
 
+/// The next delivery of `consumer` (of `queue`), or `None` when the session ends: halted,
+/// or the consumer failed or was cancelled, which fails the session.
+async fn next_delivery(ctx: &Ctx, consumer: &mut Consumer, queue: &str) -> Option<Delivery> {
+    let next = tokio::select! {
+        biased;
+        () = ctx.halt.cancelled() => return None,
+        next = consumer.next() => next,
+    };
+    match next {
+        Some(Ok(delivery)) => Some(delivery),
+        Some(Err(e)) => {
+            ctx.fail(amqp(format!("consuming {queue}"))(e));
+            None
+        }
+        None => {
+            ctx.fail(BusError::ConnectionLost(format!(
+                "the broker cancelled the consumer of {queue}"
+            )));
+            None
+        }
+    }
+}
+
 /// Follows the partitions log: every partition that has a queue.
 async fn read_partitions(ctx: &Arc<Ctx>, channel: Channel, mut log: Consumer) {
-    loop {
-        let delivery = tokio::select! {
-            biased;
-            () = ctx.halt.cancelled() => break,
-            next = log.next() => next,
-        };
-        let delivery = match delivery {
-            Some(Ok(d)) => d,
-            Some(Err(e)) => {
-                ctx.fail(amqp(format!("reading {}", ctx.names.partitions_log))(e));
-                break;
-            }
-            None => {
-                ctx.fail(BusError::ConnectionLost(format!(
-                    "the broker ended the reading of {}",
-                    ctx.names.partitions_log
-                )));
-                break;
-            }
-        };
+    while let Some(delivery) = next_delivery(ctx, &mut log, &ctx.names.partitions_log).await {
         match std::str::from_utf8(&delivery.data)
             .ok()
             .and_then(|s| s.parse::<u32>().ok())
@@ -217,26 +221,7 @@ async fn read_partitions(ctx: &Arc<Ctx>, channel: Channel, mut log: Consumer) {
 /// Takes the batches of partitions that have no queue yet: makes the partition's queue and
 /// block log, records it in the partitions log, and sends the batch on to its queue.
 async fn take_new(ctx: &Arc<Ctx>, channel: Channel, mut batches: Consumer, declarer: Channel) {
-    loop {
-        let delivery = tokio::select! {
-            biased;
-            () = ctx.halt.cancelled() => break,
-            next = batches.next() => next,
-        };
-        let delivery = match delivery {
-            Some(Ok(d)) => d,
-            Some(Err(e)) => {
-                ctx.fail(amqp(format!("consuming {}", ctx.names.batches_queue))(e));
-                break;
-            }
-            None => {
-                ctx.fail(BusError::ConnectionLost(format!(
-                    "the broker cancelled the consumer of {}",
-                    ctx.names.batches_queue
-                )));
-                break;
-            }
-        };
+    while let Some(delivery) = next_delivery(ctx, &mut batches, &ctx.names.batches_queue).await {
         let queue = ctx.names.batches_queue.clone();
         let Some((delivery, batch)) = decode_or_dead_letter(ctx, delivery, &queue) else {
             continue;

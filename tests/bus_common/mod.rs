@@ -670,3 +670,13 @@ pub fn assert_one_owner_at_a_time(logs: &[(&str, String)]) {
         }
     }
 }
+
+/// The most blocks an `isovm verify` process logged as matching so far.
+pub fn matched(verify: &Serve) -> u64 {
+    verify
+        .log_events("blocks verified")
+        .iter()
+        .filter_map(|line| line["fields"]["matched"].as_u64())
+        .max()
+        .unwrap_or(0)
+}
