@@ -1,6 +1,7 @@
-//! `--metrics-addr`: the Prometheus endpoint of `isovm serve` scraped during a real run, its
-//! counters checked against the receipts published; `/readyz` false while the broker is
-//! stopped and true once it is back, `/healthz` true throughout.
+//! `--metrics-addr`: the Prometheus endpoints of `isovm serve` and `isovm verify` scraped
+//! during a real run, their counters checked against the receipts published and the blocks
+//! verified; `/readyz` false while the broker is stopped and true once it is back, `/healthz`
+//! true throughout.
 
 mod bus_common;
 
@@ -93,6 +94,17 @@ async fn the_counters_match_the_receipts_of_a_real_run() {
     let mut serve = Serve::start(&db, &bus, "serve.log", &["--metrics-addr", &addr]);
     wait_status(&addr, "/healthz", 200, WAIT).await;
     wait_status(&addr, "/readyz", 200, WAIT).await;
+    // `isovm verify` alongside, with an endpoint of its own.
+    let verify_addr = format!("127.0.0.1:{}", free_port());
+    let verify_db = bus.dir.path().join("verify-db");
+    let mut verify = Serve::start_verify(
+        &verify_db,
+        &bus,
+        "verify.log",
+        &["--metrics-addr", &verify_addr],
+    );
+    verify.wait_log("verify: consuming", WAIT).await;
+    wait_status(&verify_addr, "/readyz", 200, WAIT).await;
 
     publish_files(&client, &files).await;
     inbox
@@ -189,6 +201,30 @@ async fn the_counters_match_the_receipts_of_a_real_run() {
             || sample(&samples, "isovm_batches_replayed_total") == 0.0
     );
 
+    // The verifier matched every block, and says so.
+    let deadline = Instant::now() + WAIT;
+    let verified = loop {
+        let (_, body) = get(&verify_addr, "/metrics")
+            .await
+            .expect("verify's /metrics");
+        let samples = parse(&body);
+        if samples.get("isovm_verify_blocks_matched_total") == Some(&(last as f64)) {
+            break samples;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "verify never matched {last} blocks:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(sample(&verified, "isovm_verify_blocks_diverged_total"), 0.0);
+    assert_eq!(sample(&verified, "isovm_verify_divergences_total"), 0.0);
+    assert_eq!(
+        sample(&verified, "isovm_verify_blocks_executed_total"),
+        last as f64
+    );
+
+    verify.stop_cleanly(WAIT);
     serve.stop_cleanly(WAIT);
     client.close().await;
     bus.cleanup().await;

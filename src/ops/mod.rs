@@ -18,6 +18,7 @@ pub use record::batch_committed;
 pub use record::batch_parked;
 pub use record::batch_seen;
 pub use record::dead_lettered;
+pub use record::enabled;
 pub use record::partitions_owned;
 pub use record::reconnect;
 pub use server::MetricsError;

@@ -23,6 +23,12 @@ const BUCKETS: &[f64] = &[
 /// The process-wide recorder, installed once (the `metrics` facade has one).
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// Whether a recorder is installed (`--metrics-addr`): lets a caller skip gathering what
+/// only a metric would use.
+pub fn enabled() -> bool {
+    HANDLE.get().is_some()
+}
+
 /// Installs the Prometheus recorder (once per process) and describes every metric.
 pub(super) fn install() -> Result<PrometheusHandle, String> {
     if let Some(handle) = HANDLE.get() {

@@ -30,7 +30,7 @@ const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// Why the endpoint could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
-    #[error("--metrics-addr {addr}: cannot listen there: {source}")]
+    #[error("metrics address {addr}: cannot listen there: {source}")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
