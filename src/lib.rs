@@ -15,6 +15,8 @@
 //!   entry, and the producer/validator ends. The only user of `lapin`.
 //! - [`verify`]: the validator's comparison of a block result computed here with the one
 //!   published (`isovm verify`). No I/O.
+//! - [`ops`]: operating isovm: the Prometheus metrics and the health endpoints
+//!   (`--metrics-addr`). Observed only: execution never reads them.
 //! - [`cmd`]: the CLI commands as library functions.
 
 pub mod bus;
@@ -24,6 +26,7 @@ pub mod contract;
 pub mod crypto;
 pub mod engine;
 pub mod exec;
+pub mod ops;
 pub mod schema;
 pub mod state;
 pub mod store;

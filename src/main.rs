@@ -112,6 +112,8 @@ enum Command {
         vm: VmArgs,
         #[command(flatten)]
         bus: BusArgs,
+        #[command(flatten)]
+        metrics: MetricsArgs,
     },
     /// The validator: take every batch and every published block result from queues of its
     /// own, run each batch on a database of its own, and compare the two results of each
@@ -123,6 +125,8 @@ enum Command {
         vm: VmArgs,
         #[command(flatten)]
         bus: BusArgs,
+        #[command(flatten)]
+        metrics: MetricsArgs,
         /// Base name of its two durable queues, NAME.batches and NAME.results (kept while
         /// verify is not running, so it misses nothing; two verifiers need two names)
         /// [default: <prefix>.validator.verify].
@@ -295,6 +299,28 @@ struct BusArgs {
     /// Batches in flight (unacked) at once [default: 32].
     #[arg(long)]
     prefetch: Option<u16>,
+}
+
+/// The metrics and health endpoint of `serve` and `verify`.
+#[derive(Args)]
+struct MetricsArgs {
+    /// Serve Prometheus metrics at /metrics, and /healthz and /readyz, on this address
+    /// [default when given without a value: 127.0.0.1:9464]; else the config file's
+    /// `[metrics] addr`; off when neither is set.
+    #[arg(
+        long,
+        env = "ISOVM_METRICS_ADDR",
+        num_args = 0..=1,
+        default_missing_value = cmd::DEFAULT_METRICS_ADDR,
+        value_name = "HOST:PORT"
+    )]
+    metrics_addr: Option<String>,
+}
+
+impl MetricsArgs {
+    fn addr(self, bus: &BusArgs) -> Result<Option<std::net::SocketAddr>, cmd::BusCommandError> {
+        cmd::metrics_addr(bus.config.as_deref(), self.metrics_addr)
+    }
 }
 
 impl BusArgs {
@@ -511,17 +537,20 @@ fn main() -> ExitCode {
                 let mut stdout = std::io::stdout().lock();
                 cmd::bench::run(&options, json, &mut stdout).await?;
             }
-            Command::Serve { vm, bus } => {
+            Command::Serve { vm, bus, metrics } => {
+                let metrics = metrics.addr(&bus)?;
                 let config = bus.config()?;
                 let shutdown = shutdown_on_signal()?;
-                cmd::serve::run(&vm.options(), config, shutdown).await?;
+                cmd::serve::run(&vm.options(), config, metrics, shutdown).await?;
             }
             Command::Verify {
                 vm,
                 bus,
+                metrics,
                 queue,
                 log_every,
             } => {
+                let metrics = metrics.addr(&bus)?;
                 let config = bus.config()?;
                 let options = isovm::bus::VerifyOptions {
                     queue: queue
@@ -529,7 +558,7 @@ fn main() -> ExitCode {
                     log_every,
                 };
                 let shutdown = shutdown_on_signal()?;
-                cmd::verify::run(&vm.options(), config, options, shutdown).await?;
+                cmd::verify::run(&vm.options(), config, options, metrics, shutdown).await?;
             }
             Command::Publish {
                 bus,

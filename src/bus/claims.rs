@@ -491,19 +491,27 @@ async fn claim(ctx: &Arc<Ctx>, partition: u32, interval: Duration) -> Result<boo
         .await
         .map_err(amqp(format!("consuming {queue}")))?;
     let release = CancellationToken::new();
-    locked(&ctx.ownership.owned).insert(
-        partition,
-        Owned {
-            release: release.clone(),
-        },
-    );
+    {
+        let mut owned = locked(&ctx.ownership.owned);
+        owned.insert(
+            partition,
+            Owned {
+                release: release.clone(),
+            },
+        );
+        crate::ops::partitions_owned(owned.len());
+    }
     let c = ctx.clone();
     ctx.tracker.spawn(async move {
         own(&c, partition, channel, consumer, release, interval).await;
         // Only now, with the consumer gone and every batch handed to it settled, may
         // another process take the partition.
         unlock(&c, &lock, &lock_name).await;
-        locked(&c.ownership.owned).remove(&partition);
+        {
+            let mut owned = locked(&c.ownership.owned);
+            owned.remove(&partition);
+            crate::ops::partitions_owned(owned.len());
+        }
         c.ownership.changed.notify_one();
     });
     Ok(true)

@@ -101,6 +101,7 @@ pub async fn serve(
                     failures = 0;
                 }
                 failures += 1;
+                crate::ops::reconnect();
                 warn!(%error, url, failures, "bus session ended; reconnecting");
                 if !retry::pause(&mut policy, &shutdown).await {
                     info!("bus stopped while reconnecting");
@@ -194,6 +195,7 @@ async fn open(
         ownership: Ownership::default(),
     });
     claims::start(&ctx).await?;
+    crate::ops::bus_session(Some(probe(&ctx)));
     info!(
         url,
         partitions = %ctx.names.partitions_log,
@@ -246,6 +248,7 @@ impl Session {
         // Stop taking work, let the batches in hand finish (commit, publish, ack), then
         // close: the broker requeues every delivery not acked by then.
         ctx.halt.cancel();
+        crate::ops::bus_session(None);
         if shutdown.is_cancelled() {
             info!(owned = ?ctx.ownership.owned(), "shutting down: finishing the batches in hand");
         }
@@ -263,6 +266,22 @@ impl Session {
             (Ok(()), None) => Ok(()),
         }
     }
+}
+
+/// What `/readyz` asks of this session: connected, and not halting (its consumers run).
+fn probe(ctx: &Arc<Ctx>) -> crate::ops::BusProbe {
+    let conn = Arc::downgrade(&ctx.conn);
+    let halt = ctx.halt.clone();
+    Box::new(move || {
+        let connected = conn.upgrade().is_some_and(|c| c.status().connected());
+        if !connected {
+            Err("the connection to the broker is lost (reconnecting)".into())
+        } else if halt.is_cancelled() {
+            Err("the bus session is stopping (reconnecting or shutting down)".into())
+        } else {
+            Ok(())
+        }
+    })
 }
 
 /// The batch a delivery holds; what is not a batch is dead-lettered (from `queue`) with its

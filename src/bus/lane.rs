@@ -124,6 +124,10 @@ async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(),
     let Job { delivery, batch } = job;
     let (partition, height, txs) = (batch.partition, batch.height, batch.txs.len());
     let started = Instant::now();
+    if crate::ops::enabled() {
+        let committed = ctx.executor.head(partition).map_or(0, |(h, _)| h);
+        crate::ops::batch_seen(partition, height, committed);
+    }
     let mut policy = retry::policy(ctx.config.reconnect_max());
     let committing = loop {
         match ctx.executor.begin(batch.clone()).await {
@@ -166,6 +170,7 @@ async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(),
             }
         }
     };
+    let executed_in = started.elapsed();
     // At most one tail at a time: this batch's begins when the one before it has ended.
     settle(tail).await?;
     let theirs = ctx.clone();
@@ -173,11 +178,13 @@ async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(),
         let ctx = theirs;
         // A commit that failed (and every later batch of the partition that ran on it) is
         // left unacked: the session restarts and the broker delivers them again.
+        let commit_started = Instant::now();
         let executed = committing.finish().await.map_err(|error| BusError::Exec {
             partition,
             height,
             error,
         })?;
+        let publish_started = Instant::now();
         // The block log first: a result anyone saw is in the log a successor reads.
         ctx.publisher
             .publish_all(vec![blocklog::record_message(&ctx, &executed)])
@@ -190,6 +197,15 @@ async fn handle(ctx: &Arc<Ctx>, job: Job, tail: &mut Option<Tail>) -> Result<(),
         )
         .await?;
         ctx.progress.store(true, Ordering::Relaxed);
+        crate::ops::batch_committed(
+            &executed.result,
+            executed.replayed,
+            crate::ops::BatchTimes {
+                execute: executed_in,
+                commit: publish_started - commit_started,
+                publish: publish_started.elapsed(),
+            },
+        );
         info!(
             partition,
             height,
@@ -245,6 +261,10 @@ async fn park(
             return dead_letter(ctx, &queue, delivery, "too_far_ahead", &error).await;
         }
     }
+    let reason = match &why {
+        Parked::Ahead { .. } => "ahead",
+        Parked::Halted(_) => "halted",
+    };
     let mut headers = delivery.properties.headers().clone().unwrap_or_default();
     headers.insert("x-isovm-parked".into(), AMQPValue::LongLongInt(parked));
     match &why {
@@ -288,7 +308,9 @@ async fn park(
             mandatory: true,
         }])
         .await?;
-    ack(&delivery, &what).await
+    ack(&delivery, &what).await?;
+    crate::ops::batch_parked(reason);
+    Ok(())
 }
 
 /// Publishes a delivery isovm cannot use to the dead-letter exchange, saying why in its
@@ -326,7 +348,9 @@ pub(super) async fn dead_letter(
             mandatory: true,
         }])
         .await?;
-    ack(&delivery, &what).await
+    ack(&delivery, &what).await?;
+    crate::ops::dead_lettered(reason);
+    Ok(())
 }
 
 pub(super) async fn ack(delivery: &Delivery, what: &str) -> Result<(), BusError> {

@@ -132,6 +132,7 @@ pub async fn verify(
                     failures = 0;
                 }
                 failures += 1;
+                crate::ops::reconnect();
                 warn!(%error, url, failures, "verify session ended; reconnecting");
                 if !retry::pause(&mut policy, &shutdown).await {
                     info!("verify stopped while reconnecting");
@@ -223,6 +224,7 @@ impl Session<'_> {
         } = open;
         let names = self.config.names();
         let mut conn_events = conn.events_listener();
+        crate::ops::bus_session(Some(probe(conn.status().clone(), halt.clone())));
         let outcome: Result<(), BusError> = loop {
             let step = tokio::select! {
                 biased;
@@ -266,6 +268,7 @@ impl Session<'_> {
         // Stop taking work; the lanes finish the batches they were handed (commit, ack);
         // what waits here unacked goes back to the queues when the connection closes.
         halt.cancel();
+        crate::ops::bus_session(None);
         if shutdown.is_cancelled() {
             info!("shutting down: finishing the batches in hand");
         }
@@ -847,4 +850,17 @@ fn report(
             false
         }
     }
+}
+
+/// What `/readyz` asks of a verify session: connected, and not halting.
+fn probe(status: lapin::ConnectionStatus, halt: CancellationToken) -> crate::ops::BusProbe {
+    Box::new(move || {
+        if !status.connected() {
+            Err("the connection to the broker is lost (reconnecting)".into())
+        } else if halt.is_cancelled() {
+            Err("the verify session is stopping (reconnecting or shutting down)".into())
+        } else {
+            Ok(())
+        }
+    })
 }

@@ -14,6 +14,7 @@ pub mod tail;
 pub mod throughput;
 pub mod verify;
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -151,11 +152,48 @@ pub enum BusCommandError {
     Other(String),
 }
 
-/// The config file (TOML). Only the bus is configured here so far; each table is optional.
+/// The config file (TOML): the bus and the metrics endpoint; each table is optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConfigFile {
     pub bus: BusConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// The `[metrics]` table: where `serve` and `verify` serve `/metrics`, `/healthz` and
+/// `/readyz`. Off unless set.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// `host:port`, e.g. [`DEFAULT_METRICS_ADDR`].
+    pub addr: Option<String>,
+}
+
+/// Where `--metrics-addr` without a value listens.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
+
+/// The metrics address from `--metrics-addr` (or `ISOVM_METRICS_ADDR`), else from the
+/// config file's `[metrics]` table; `None`: no endpoint. A bad address is an error naming it.
+pub fn metrics_addr(
+    config_file: Option<&Path>,
+    flag: Option<String>,
+) -> Result<Option<SocketAddr>, BusCommandError> {
+    let (text, origin) = match flag {
+        Some(addr) => (addr, "--metrics-addr".to_string()),
+        None => match config_file {
+            Some(path) => match ConfigFile::load(path)?.metrics.addr {
+                Some(addr) => (addr, format!("{}: [metrics] addr", path.display())),
+                None => return Ok(None),
+            },
+            None => return Ok(None),
+        },
+    };
+    text.trim().parse::<SocketAddr>().map(Some).map_err(|e| {
+        BusCommandError::Other(format!(
+            "{origin} `{text}` is not an address to listen on ({e}); give host:port with an IP \
+             address, e.g. {DEFAULT_METRICS_ADDR}"
+        ))
+    })
 }
 
 impl ConfigFile {
@@ -262,6 +300,36 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/isovm.toml");
         let file = ConfigFile::load(&path).unwrap();
         assert_eq!(file.bus, BusConfig::default());
+        assert_eq!(file.metrics, MetricsConfig::default());
+    }
+
+    #[test]
+    fn the_metrics_address_comes_from_the_flag_then_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("isovm.toml");
+        assert_eq!(metrics_addr(None, None).unwrap(), None);
+        std::fs::write(&path, "[bus]\nprefix = \"x\"\n").unwrap();
+        assert_eq!(metrics_addr(Some(&path), None).unwrap(), None);
+        std::fs::write(&path, "[metrics]\naddr = \"0.0.0.0:9500\"\n").unwrap();
+        assert_eq!(
+            metrics_addr(Some(&path), None).unwrap(),
+            Some("0.0.0.0:9500".parse().unwrap())
+        );
+        assert_eq!(
+            metrics_addr(Some(&path), Some(DEFAULT_METRICS_ADDR.into())).unwrap(),
+            Some(DEFAULT_METRICS_ADDR.parse().unwrap())
+        );
+        let err = metrics_addr(None, Some("localhost:x".into())).unwrap_err();
+        assert!(
+            err.to_string().contains("--metrics-addr `localhost:x`"),
+            "{err}"
+        );
+        std::fs::write(&path, "[metrics]\naddr = \"nowhere\"\n").unwrap();
+        let err = metrics_addr(Some(&path), None).unwrap_err();
+        assert!(
+            err.to_string().contains("[metrics] addr `nowhere`"),
+            "{err}"
+        );
     }
 
     #[test]

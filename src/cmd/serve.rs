@@ -1,6 +1,7 @@
 //! `isovm serve`: open the database and the executor, then consume batches from RabbitMQ
 //! until told to stop.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use tracing::info;
 use super::{BusCommandError, VmOptions};
 use crate::bus::{self, BusConfig, redact_url};
 use crate::exec::Executor;
+use crate::ops::{MetricsServer, Sampler};
 use crate::store::RocksStore;
 
 /// Serves until `shutdown` is cancelled (then finishes the batches in hand and returns
@@ -17,6 +19,7 @@ use crate::store::RocksStore;
 pub async fn run(
     vm: &VmOptions,
     config: BusConfig,
+    metrics: Option<SocketAddr>,
     shutdown: CancellationToken,
 ) -> Result<(), BusCommandError> {
     let options = vm.exec_options().map_err(BusCommandError::Other)?;
@@ -32,9 +35,20 @@ pub async fn run(
         prefix = %config.prefix,
         "isovm serve starting"
     );
+    let endpoint = match metrics {
+        Some(addr) => Some(
+            MetricsServer::start(addr, Sampler::Serve(executor.clone()), shutdown.clone())
+                .await
+                .map_err(|e| BusCommandError::Other(e.to_string()))?,
+        ),
+        None => None,
+    };
     let stats = tokio::spawn(log_stats(executor.clone(), shutdown.clone()));
     let served = bus::serve(executor, config, shutdown).await;
     stats.abort();
+    if let Some(endpoint) = endpoint {
+        endpoint.stop();
+    }
     served?;
     Ok(())
 }

@@ -548,7 +548,7 @@ async fn isovm_serve(w: &Workload, amqp_url: &str, partitions: u32) -> Result<Va
         let shutdown = tokio_util::sync::CancellationToken::new();
         let server = {
             let (config, shutdown) = (config.clone(), shutdown.clone());
-            tokio::spawn(async move { super::serve::run(&vm, config, shutdown).await })
+            tokio::spawn(async move { super::serve::run(&vm, config, None, shutdown).await })
         };
         let (setup, transfers) = batches_of(w, partitions);
         let expected = (setup.len() + transfers.len()) as u64;

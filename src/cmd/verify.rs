@@ -1,6 +1,7 @@
 //! `isovm verify`: open a database and an executor of its own, then re-execute every batch
 //! from the bus and compare each block's result with the published one until told to stop.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -9,6 +10,7 @@ use tracing::info;
 use super::{BusCommandError, VmOptions};
 use crate::bus::{self, BusConfig, VerifyOptions, VerifyStats, redact_url};
 use crate::exec::Executor;
+use crate::ops::{MetricsServer, Sampler};
 use crate::store::RocksStore;
 
 /// Verifies until `shutdown` is cancelled (then finishes the batches in hand and returns
@@ -17,6 +19,7 @@ pub async fn run(
     vm: &VmOptions,
     config: BusConfig,
     options: VerifyOptions,
+    metrics: Option<SocketAddr>,
     shutdown: CancellationToken,
 ) -> Result<Arc<VerifyStats>, BusCommandError> {
     let exec_options = vm.exec_options().map_err(BusCommandError::Other)?;
@@ -34,7 +37,23 @@ pub async fn run(
         "isovm verify starting"
     );
     let stats = Arc::new(VerifyStats::default());
-    bus::verify(executor, config, options, stats.clone(), shutdown).await?;
+    let endpoint = match metrics {
+        Some(addr) => Some(
+            MetricsServer::start(
+                addr,
+                Sampler::Verify(executor.clone(), stats.clone()),
+                shutdown.clone(),
+            )
+            .await
+            .map_err(|e| BusCommandError::Other(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let verified = bus::verify(executor, config, options, stats.clone(), shutdown).await;
+    if let Some(endpoint) = endpoint {
+        endpoint.stop();
+    }
+    verified?;
     let load = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
     info!(
         matched = load(&stats.matched),

@@ -518,6 +518,32 @@ impl Executor {
         Ok(())
     }
 
+    /// Writes and reads back a node-local key (not consensus state): whether the database
+    /// takes writes now, for `/readyz`.
+    pub async fn probe_store(&self) -> Result<(), ExecError> {
+        let store = self.inner.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let key = crate::state::keys::probe_key();
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos()
+                .to_be_bytes()
+                .to_vec();
+            let mut write = crate::store::WriteBatch::default();
+            write.put(key.clone(), stamp.clone());
+            store.write(write)?;
+            match store.get(&key)? {
+                Some(read) if read == stamp => Ok(()),
+                _ => Err(ExecError::Engine(
+                    "the database probe read back something else than it wrote".into(),
+                )),
+            }
+        })
+        .await
+        .map_err(|e| ExecError::Engine(format!("the database probe stopped: {e}")))?
+    }
+
     /// The signature check of every transaction of `batch` (`signatures.rs`), spread over
     /// every core, off the async threads.
     async fn check_signatures(&self, batch: Arc<Batch>) -> Result<Arc<Vec<Verdict>>, ExecError> {

@@ -15,6 +15,9 @@ const HEAD: u8 = b'h';
 const CODE_CACHE: u8 = b'k';
 /// Node bookkeeping: how far this node has read each partition's block log.
 const LOG_OFFSET: u8 = b'o';
+/// Node bookkeeping: the key `/readyz` writes and reads to see that the database takes
+/// writes. Never read by execution.
+const PROBE: u8 = b'p';
 
 const KIND_VALUE: u8 = b'v';
 const KIND_MAP: u8 = b'm';
@@ -102,6 +105,11 @@ pub fn log_offset_key(partition: u32) -> Vec<u8> {
     let mut out = vec![LOG_OFFSET];
     out.extend_from_slice(&partition.to_be_bytes());
     out
+}
+
+/// The key of the database probe of `/readyz` (node bookkeeping).
+pub fn probe_key() -> Vec<u8> {
+    vec![PROBE]
 }
 
 /// The V8 code cache for code whose SHA-256 is `code_hash`.
