@@ -676,9 +676,27 @@ fn kubernetes_manifests_run_a_statefulset_of_workers_and_one_of_a_verifier() {
     assert_eq!(args[..2], ["isovm", "serve"], "{whose}: {args:?}");
     let env: BTreeMap<String, String> = literal.iter().cloned().collect();
 
-    // Ready when the health check answers.
-    let probe = texts(&container["readinessProbe"]["exec"]["command"], whose);
-    assert_head_check(&probe, whose);
+    // Ready when its own /readyz says so: the metrics server listens where the kubelet can
+    // reach it, on the container port the probe names.
+    let metrics = env
+        .get("ISOVM_METRICS_ADDR")
+        .unwrap_or_else(|| panic!("{whose}: no ISOVM_METRICS_ADDR, so no /readyz"));
+    let (host, port) = metrics.rsplit_once(':').unwrap();
+    assert_eq!(host, "0.0.0.0", "{whose}: /readyz on {metrics} is out of the kubelet's reach");
+    let probe = &container["readinessProbe"]["httpGet"];
+    assert_eq!(text(&probe["path"], whose), "/readyz", "{whose}: readiness probe");
+    let named = text(&probe["port"], whose);
+    let exposed = container["ports"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{whose}: no container ports"))
+        .iter()
+        .find(|p| p["name"].as_str() == Some(named))
+        .unwrap_or_else(|| panic!("{whose}: the probe's port {named} is not a container port"));
+    assert_eq!(
+        exposed["containerPort"].as_u64().map(|p| p.to_string()).as_deref(),
+        Some(port),
+        "{whose}: the probe's port is not where the metrics server listens ({metrics})"
+    );
     let requests = &container["resources"]["requests"];
     assert!(
         requests["cpu"].is_string() && requests["memory"].is_string(),
