@@ -682,9 +682,16 @@ fn kubernetes_manifests_run_a_statefulset_of_workers_and_one_of_a_verifier() {
         .get("ISOVM_METRICS_ADDR")
         .unwrap_or_else(|| panic!("{whose}: no ISOVM_METRICS_ADDR, so no /readyz"));
     let (host, port) = metrics.rsplit_once(':').unwrap();
-    assert_eq!(host, "0.0.0.0", "{whose}: /readyz on {metrics} is out of the kubelet's reach");
+    assert_eq!(
+        host, "0.0.0.0",
+        "{whose}: /readyz on {metrics} is out of the kubelet's reach"
+    );
     let probe = &container["readinessProbe"]["httpGet"];
-    assert_eq!(text(&probe["path"], whose), "/readyz", "{whose}: readiness probe");
+    assert_eq!(
+        text(&probe["path"], whose),
+        "/readyz",
+        "{whose}: readiness probe"
+    );
     let named = text(&probe["port"], whose);
     let exposed = container["ports"]
         .as_sequence()
@@ -693,7 +700,10 @@ fn kubernetes_manifests_run_a_statefulset_of_workers_and_one_of_a_verifier() {
         .find(|p| p["name"].as_str() == Some(named))
         .unwrap_or_else(|| panic!("{whose}: the probe's port {named} is not a container port"));
     assert_eq!(
-        exposed["containerPort"].as_u64().map(|p| p.to_string()).as_deref(),
+        exposed["containerPort"]
+            .as_u64()
+            .map(|p| p.to_string())
+            .as_deref(),
         Some(port),
         "{whose}: the probe's port is not where the metrics server listens ({metrics})"
     );
