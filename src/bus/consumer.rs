@@ -85,35 +85,10 @@ pub async fn serve(
 ) -> Result<(), BusError> {
     config.check()?;
     let url = redact_url(&config.amqp_url);
-    let mut policy = retry::policy(config.reconnect_max());
-    // Sessions in a row that ended in an error without acking a batch.
-    let mut failures = 0u64;
-    loop {
-        let (outcome, progressed) = session(&executor, &config, &shutdown).await;
-        match outcome {
-            Ok(()) => {
-                info!("bus stopped");
-                return Ok(());
-            }
-            Err(error) if retry::is_retriable(&error) => {
-                if progressed {
-                    retry::reset(&mut policy);
-                    failures = 0;
-                }
-                failures += 1;
-                crate::ops::reconnect();
-                warn!(%error, url, failures, "bus session ended; reconnecting");
-                if !retry::pause(&mut policy, &shutdown).await {
-                    info!("bus stopped while reconnecting");
-                    return Ok(());
-                }
-            }
-            Err(error) => {
-                error!(%error, url, "bus stopped: retrying cannot fix this");
-                return Err(error);
-            }
-        }
-    }
+    retry::sessions("bus", &url, config.reconnect_max(), &shutdown, || {
+        session(&executor, &config, &shutdown)
+    })
+    .await
 }
 
 /// One connection's worth of serving. `Ok` only when shutdown ended it.

@@ -11,6 +11,7 @@ use backoff::ExponentialBackoff;
 use backoff::backoff::Backoff;
 use lapin::protocol::{AMQPErrorKind, AMQPHardError, AMQPSoftError};
 use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
 
 use super::BusError;
 use crate::exec::ExecError;
@@ -39,6 +40,52 @@ pub(super) async fn pause(policy: &mut ExponentialBackoff, cancel: &Cancellation
 /// Starts the policy over, after a session that worked.
 pub(super) fn reset(policy: &mut ExponentialBackoff) {
     policy.reset();
+}
+
+/// Runs `session` again and again until `shutdown` ends it (`Ok`) or it fails with what
+/// retrying cannot fix (that error), pausing with backoff between sessions. `session` returns
+/// its outcome and whether it made progress (acked something), which resets the backoff.
+/// `what` names the loop in its log lines (`bus`, `verify`); `url` is the redacted broker URL.
+pub(super) async fn sessions<F, Fut>(
+    what: &str,
+    url: &str,
+    max_interval: Duration,
+    shutdown: &CancellationToken,
+    mut session: F,
+) -> Result<(), BusError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = (Result<(), BusError>, bool)>,
+{
+    let mut policy = policy(max_interval);
+    // Sessions in a row that ended in an error without making progress.
+    let mut failures = 0u64;
+    loop {
+        let (outcome, progressed) = session().await;
+        match outcome {
+            Ok(()) => {
+                info!("{what} stopped");
+                return Ok(());
+            }
+            Err(error) if is_retriable(&error) => {
+                if progressed {
+                    reset(&mut policy);
+                    failures = 0;
+                }
+                failures += 1;
+                crate::ops::reconnect();
+                warn!(%error, url, failures, "{what} session ended; reconnecting");
+                if !pause(&mut policy, shutdown).await {
+                    info!("{what} stopped while reconnecting");
+                    return Ok(());
+                }
+            }
+            Err(error) => {
+                error!(%error, url, "{what} stopped: retrying cannot fix this");
+                return Err(error);
+            }
+        }
+    }
 }
 
 /// Whether doing the same thing again later may succeed. Connection trouble, timeouts,

@@ -110,41 +110,17 @@ pub async fn verify(
         )));
     }
     let url = redact_url(&config.amqp_url);
-    let mut policy = retry::policy(config.reconnect_max());
-    let mut failures = 0u64;
-    loop {
-        let session = Session {
+    retry::sessions("verify", &url, config.reconnect_max(), &shutdown, || {
+        Session {
             executor: &executor,
             config: &config,
             options: &options,
             stats: &stats,
             progressed: false,
-        };
-        let (outcome, progressed) = session.run(&shutdown).await;
-        match outcome {
-            Ok(()) => {
-                info!("verify stopped");
-                return Ok(());
-            }
-            Err(error) if retry::is_retriable(&error) => {
-                if progressed {
-                    retry::reset(&mut policy);
-                    failures = 0;
-                }
-                failures += 1;
-                crate::ops::reconnect();
-                warn!(%error, url, failures, "verify session ended; reconnecting");
-                if !retry::pause(&mut policy, &shutdown).await {
-                    info!("verify stopped while reconnecting");
-                    return Ok(());
-                }
-            }
-            Err(error) => {
-                error!(%error, url, "verify stopped: retrying cannot fix this");
-                return Err(error);
-            }
         }
-    }
+        .run(&shutdown)
+    })
+    .await
 }
 
 /// One published result, unacked until compared.

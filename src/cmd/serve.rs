@@ -22,27 +22,14 @@ pub async fn run(
     metrics: Option<SocketAddr>,
     shutdown: CancellationToken,
 ) -> Result<(), BusCommandError> {
-    let options = vm.exec_options().map_err(BusCommandError::Other)?;
-    let store = RocksStore::open(&vm.db).map_err(|e| BusCommandError::File {
-        path: vm.db.clone(),
-        message: e.to_string(),
-    })?;
-    let executor = Executor::new(Arc::new(store), options)
-        .map_err(|e| BusCommandError::Other(format!("cannot start the executor: {e}")))?;
+    let executor = open_executor(vm)?;
     info!(
         db = %vm.db.display(),
         url = %redact_url(&config.amqp_url),
         prefix = %config.prefix,
         "isovm serve starting"
     );
-    let endpoint = match metrics {
-        Some(addr) => Some(
-            MetricsServer::start(addr, Sampler::Serve(executor.clone()), shutdown.clone())
-                .await
-                .map_err(|e| BusCommandError::Other(e.to_string()))?,
-        ),
-        None => None,
-    };
+    let endpoint = start_metrics(metrics, Sampler::Serve(executor.clone()), &shutdown).await?;
     let stats = tokio::spawn(log_stats(executor.clone(), shutdown.clone()));
     let served = bus::serve(executor, config, shutdown).await;
     stats.abort();
@@ -51,6 +38,32 @@ pub async fn run(
     }
     served?;
     Ok(())
+}
+
+/// The executor of a bus command (`serve`, `verify`) over the database `vm` names.
+pub(super) fn open_executor(vm: &VmOptions) -> Result<Executor, BusCommandError> {
+    let options = vm.exec_options().map_err(BusCommandError::Other)?;
+    let store = RocksStore::open(&vm.db).map_err(|e| BusCommandError::File {
+        path: vm.db.clone(),
+        message: e.to_string(),
+    })?;
+    Executor::new(Arc::new(store), options)
+        .map_err(|e| BusCommandError::Other(format!("cannot start the executor: {e}")))
+}
+
+/// The metrics endpoint at `addr`, if one is asked for, until `shutdown`.
+pub(super) async fn start_metrics(
+    addr: Option<SocketAddr>,
+    sampler: Sampler,
+    shutdown: &CancellationToken,
+) -> Result<Option<MetricsServer>, BusCommandError> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    MetricsServer::start(addr, sampler, shutdown.clone())
+        .await
+        .map(Some)
+        .map_err(|e| BusCommandError::Other(e.to_string()))
 }
 
 /// How often the worker pool's and the isolates' counters are logged (when they changed, or

@@ -9,9 +9,7 @@ use tracing::info;
 
 use super::{BusCommandError, VmOptions};
 use crate::bus::{self, BusConfig, VerifyOptions, VerifyStats, redact_url};
-use crate::exec::Executor;
-use crate::ops::{MetricsServer, Sampler};
-use crate::store::RocksStore;
+use crate::ops::Sampler;
 
 /// Verifies until `shutdown` is cancelled (then finishes the batches in hand and returns
 /// the counts), or until the bus meets an error that retrying cannot fix.
@@ -22,13 +20,7 @@ pub async fn run(
     metrics: Option<SocketAddr>,
     shutdown: CancellationToken,
 ) -> Result<Arc<VerifyStats>, BusCommandError> {
-    let exec_options = vm.exec_options().map_err(BusCommandError::Other)?;
-    let store = RocksStore::open(&vm.db).map_err(|e| BusCommandError::File {
-        path: vm.db.clone(),
-        message: e.to_string(),
-    })?;
-    let executor = Executor::new(Arc::new(store), exec_options)
-        .map_err(|e| BusCommandError::Other(format!("cannot start the executor: {e}")))?;
+    let executor = super::serve::open_executor(vm)?;
     info!(
         db = %vm.db.display(),
         url = %redact_url(&config.amqp_url),
@@ -37,18 +29,8 @@ pub async fn run(
         "isovm verify starting"
     );
     let stats = Arc::new(VerifyStats::default());
-    let endpoint = match metrics {
-        Some(addr) => Some(
-            MetricsServer::start(
-                addr,
-                Sampler::Verify(executor.clone(), stats.clone()),
-                shutdown.clone(),
-            )
-            .await
-            .map_err(|e| BusCommandError::Other(e.to_string()))?,
-        ),
-        None => None,
-    };
+    let sampler = Sampler::Verify(executor.clone(), stats.clone());
+    let endpoint = super::serve::start_metrics(metrics, sampler, &shutdown).await?;
     let verified = bus::verify(executor, config, options, stats.clone(), shutdown).await;
     if let Some(endpoint) = endpoint {
         endpoint.stop();
