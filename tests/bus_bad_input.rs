@@ -84,16 +84,7 @@ async fn bad_messages_are_dead_lettered_with_reasons_and_good_batches_still_comm
         "height 4 should have been parked"
     );
 
-    let mut dead = Inbox::open(
-        &client,
-        Subscription {
-            source: Source::DeadLetters,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await;
+    let mut dead = Inbox::dead_letters(&client).await;
     dead.wait_until(WAIT, "5 dead letters", |m| m.len() >= 5)
         .await;
     let letters: Vec<&DeadLetter> = dead
@@ -166,16 +157,7 @@ async fn positional_batches_unknown_content_types_and_unreachable_heights_are_de
     let client = bus.client().await;
     client.declare_topology().await.unwrap();
     let (_results_client, mut inbox) = bus.results_inbox().await;
-    let mut dead = Inbox::open(
-        &client,
-        Subscription {
-            source: Source::DeadLetters,
-            partition: None,
-            contract: None,
-            queue: None,
-        },
-    )
-    .await;
+    let mut dead = Inbox::dead_letters(&client).await;
     let db = bus.dir.path().join("db");
     let _serve = Serve::start(&db, &bus, "serve.log", &[]);
 

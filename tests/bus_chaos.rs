@@ -14,7 +14,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bus_common::*;
-use isovm::bus::VerifyOptions;
 use isovm::cmd::exec::read_batch;
 
 const WAIT: Duration = Duration::from_secs(300);
@@ -203,10 +202,7 @@ async fn three_processes_killed_at_random_lose_nothing_and_apply_nothing_twice()
     // The broker's part is done: clean it up while the connections are fresh (what follows
     // takes a while and needs no broker).
     let cleanup = async {
-        let base = VerifyOptions::default_queue(&bus.config);
-        for suffix in ["batches", "results"] {
-            let _ = client.delete_queue(&format!("{base}.{suffix}")).await;
-        }
+        delete_verify_queues(&client, &bus).await;
         client.close().await;
         bus.cleanup().await;
     };

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bus_common::*;
-use isovm::bus::{BusMessage, Client, Source, Subscription, VerifyOptions};
+use isovm::bus::{BusMessage, Client, Source, Subscription};
 use isovm::schema::{BlockResult, Divergence, Receipt, Status};
 use serde_json::{Value, json};
 
@@ -54,17 +54,6 @@ async fn wait_matched(verify: &mut Serve, n: u64) {
             verify.log_text()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// The verifier's two queues on `bus` (the default name), deleted after a test.
-async fn delete_verify_queues(client: &Client, bus: &TestBus) {
-    let base = VerifyOptions::default_queue(&bus.config);
-    for suffix in ["batches", "results"] {
-        client
-            .delete_queue(&format!("{base}.{suffix}"))
-            .await
-            .unwrap();
     }
 }
 

@@ -441,6 +441,17 @@ impl Inbox {
         Inbox::open(client, subscription).await
     }
 
+    /// An inbox of every dead letter on `client`'s topology.
+    pub async fn dead_letters(client: &Client) -> Inbox {
+        let subscription = Subscription {
+            source: Source::DeadLetters,
+            partition: None,
+            contract: None,
+            queue: None,
+        };
+        Inbox::open(client, subscription).await
+    }
+
     /// Waits until `done(seen)`, at most `timeout`.
     pub async fn wait_until(
         &mut self,
@@ -679,4 +690,15 @@ pub fn matched(verify: &Serve) -> u64 {
         .filter_map(|line| line["fields"]["matched"].as_u64())
         .max()
         .unwrap_or(0)
+}
+
+/// The verifier's two queues on `bus` (the default name), deleted after a test.
+pub async fn delete_verify_queues(client: &Client, bus: &TestBus) {
+    let base = isovm::bus::VerifyOptions::default_queue(&bus.config);
+    for suffix in ["batches", "results"] {
+        client
+            .delete_queue(&format!("{base}.{suffix}"))
+            .await
+            .unwrap();
+    }
 }
