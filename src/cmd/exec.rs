@@ -115,9 +115,21 @@ pub async fn run(
         },
         other => file_error(path, other),
     };
+    // And the signatures of the batch after it are checked while it runs.
     let mut in_flight: Option<(PathBuf, Committing)> = None;
-    for (path, batch) in batches {
-        let begun = executor.begin(batch).await;
+    let mut batches = batches.into_iter();
+    let mut ahead = batches
+        .next()
+        .map(|(path, batch)| (path, executor.check_ahead(batch)));
+    while let Some((path, checking)) = ahead.take() {
+        let checked = checking.checked().await.map_err(|e| failed(&path, e));
+        ahead = batches
+            .next()
+            .map(|(path, batch)| (path, executor.check_ahead(batch)));
+        let begun = match checked {
+            Ok(checked) => executor.begin_checked(checked).await,
+            Err(e) => return Err(e),
+        };
         if let Some((before, committing)) = in_flight.take() {
             let executed = committing.finish().await.map_err(|e| failed(&before, e))?;
             print_block(out, &executed)?;

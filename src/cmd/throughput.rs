@@ -462,14 +462,18 @@ async fn isovm_exec(w: &Workload, partitions: u32) -> Result<Variant, BenchError
                 // batch's time is from its start to its commit.
                 let mut batch_ms = Vec::with_capacity(lane.len());
                 let mut failed = 0;
+                // The signatures of the batch after are checked while it runs.
                 let mut in_flight: Option<(Instant, crate::exec::Committing)> = None;
                 let mut lane = lane.into_iter();
+                let check = |b| (Instant::now(), executor.check_ahead(b));
+                let mut ahead = lane.next().map(check);
                 loop {
-                    let next = lane.next();
-                    let begun = match next {
-                        Some(b) => {
-                            let started = Instant::now();
-                            Some((started, executor.begin(b).await.map_err(|e| e.to_string())?))
+                    let begun = match ahead.take() {
+                        Some((started, checking)) => {
+                            let checked = checking.checked().await.map_err(|e| e.to_string())?;
+                            ahead = lane.next().map(check);
+                            let begun = executor.begin_checked(checked).await;
+                            Some((started, begun.map_err(|e| e.to_string())?))
                         }
                         None => None,
                     };

@@ -46,6 +46,7 @@ pub use pipeline::Committing;
 use pipeline::{Pending, PendingView};
 pub use pool::PoolOptions;
 pub use pool::PoolStats;
+pub use signatures::Checked;
 pub use signatures::Verdict;
 pub use signatures::check as check_signatures;
 pub use system::SYSTEM;
@@ -297,6 +298,18 @@ struct Inner {
 }
 
 /// The VM manager. Cheap to clone; all clones share one pool.
+/// A signature check running ahead of its batch ([`Executor::check_ahead`]).
+pub struct Ahead(tokio::task::JoinHandle<Result<Checked, ExecError>>);
+
+impl Ahead {
+    /// The checked batch, once the check is done.
+    pub async fn checked(self) -> Result<Checked, ExecError> {
+        self.0
+            .await
+            .map_err(|e| ExecError::Engine(format!("the signature check stopped: {e}")))?
+    }
+}
+
 #[derive(Clone)]
 pub struct Executor {
     inner: Arc<Inner>,
@@ -336,7 +349,30 @@ impl Executor {
     /// caller can hand the partition its next batch while this one is written; the
     /// [`Committing`] resolves once it is durable. As [`Executor::execute`] otherwise.
     pub async fn begin(&self, batch: Batch) -> Result<Committing, ExecError> {
-        self.begin_checked(batch, None).await
+        self.begin_with(Arc::new(batch), None).await
+    }
+
+    /// The signature check of every transaction of `batch` (`signatures.rs`) on its own,
+    /// ahead of [`Executor::begin_checked`]. It needs no state, so a caller that has the next
+    /// batch of a partition in hand checks it while the one before it runs, and the two
+    /// overlap. ([`Executor::begin`] checks inside the partition's turn, after the height
+    /// test, so that a redelivery or a batch ahead costs no check.)
+    pub async fn check(&self, batch: Batch) -> Result<Checked, ExecError> {
+        let batch = Arc::new(batch);
+        let verdicts = self.verdicts(batch.clone()).await?;
+        Ok(Checked { batch, verdicts })
+    }
+
+    /// [`Executor::check`] on a task of its own, started now: the caller goes on (runs the
+    /// batch before this one) and takes the verdicts with [`Ahead::checked`].
+    pub fn check_ahead(&self, batch: Batch) -> Ahead {
+        let executor = self.clone();
+        Ahead(tokio::spawn(async move { executor.check(batch).await }))
+    }
+
+    /// [`Executor::begin`] of a batch [`Executor::check`] has checked.
+    pub async fn begin_checked(&self, checked: Checked) -> Result<Committing, ExecError> {
+        self.begin_with(checked.batch, Some(checked.verdicts)).await
     }
 
     /// [`Executor::execute`] of a batch whose signatures the caller has judged: `proofs[i]` is
@@ -358,18 +394,19 @@ impl Executor {
                 batch.txs.len()
             )));
         }
-        let verdicts = proofs.into_iter().map(Ok).collect();
-        self.begin_checked(batch, Some(verdicts))
+        let verdicts = Arc::new(proofs.into_iter().map(Ok).collect());
+        self.begin_with(Arc::new(batch), Some(verdicts))
             .await?
             .finish()
             .await
     }
 
-    /// [`Executor::begin`] with the verdicts on its signatures, or checking them itself.
-    async fn begin_checked(
+    /// [`Executor::begin`] with the verdicts on the batch's signatures, or checking them
+    /// itself once the batch's height is the next one.
+    async fn begin_with(
         &self,
-        batch: Batch,
-        verdicts: Option<Vec<Verdict>>,
+        batch: Arc<Batch>,
+        verdicts: Option<Arc<Vec<Verdict>>>,
     ) -> Result<Committing, ExecError> {
         let partition = batch.partition;
         let lock = self.partition_lock(partition);
@@ -401,10 +438,9 @@ impl Executor {
             });
         }
         let pending: Vec<Arc<Pending>> = chain.iter().cloned().collect();
-        let batch = Arc::new(batch);
         let verdicts = match verdicts {
-            Some(given) => Arc::new(given),
-            None => self.check_signatures(batch.clone()).await?,
+            Some(given) => given,
+            None => self.verdicts(batch.clone()).await?,
         };
         let prepared = self.prepare(batch, verdicts, head, pending.clone()).await?;
         let (done, outcome) = tokio::sync::watch::channel(None);
@@ -546,7 +582,7 @@ impl Executor {
 
     /// The signature check of every transaction of `batch` (`signatures.rs`), spread over
     /// every core, off the async threads.
-    async fn check_signatures(&self, batch: Arc<Batch>) -> Result<Arc<Vec<Verdict>>, ExecError> {
+    async fn verdicts(&self, batch: Arc<Batch>) -> Result<Arc<Vec<Verdict>>, ExecError> {
         let accept_unsigned = self.inner.options.insecure_accept_unsigned_transactions;
         tokio::task::spawn_blocking(move || signatures::check(&batch, accept_unsigned))
             .await

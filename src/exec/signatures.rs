@@ -7,6 +7,8 @@
 //! signature singly in parallel. What a transaction is told depends only on its own bytes
 //! (and the node's unsigned mode), never on the cores or on the rest of the batch.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use sha3::Digest;
 
@@ -16,6 +18,22 @@ use crate::schema::{self, Algorithm, Batch, Signature, Tx};
 
 /// What the signature check says of one transaction: its proof, or why it is refused.
 pub type Verdict = Result<Proof, String>;
+
+/// A batch and the verdict on each of its transactions, in order: what
+/// `Executor::check` makes and `Executor::begin_checked` runs. Cheap to clone (a retry runs
+/// the same one again).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub(super) batch: Arc<Batch>,
+    pub(super) verdicts: Arc<Vec<Verdict>>,
+}
+
+impl Checked {
+    /// The batch that was checked.
+    pub fn batch(&self) -> &Batch {
+        &self.batch
+    }
+}
 
 /// One signature to check: over `message`, by `sig.public_key`.
 struct Check<'a> {
