@@ -39,7 +39,7 @@ use crate::engine::{
 };
 use crate::schema::{Batch, BlockResult, Query, QueryReply, Tx};
 use crate::state::StateRoot;
-use crate::store::{Store, StoreError};
+use crate::store::{CachedStore, Store, StoreError};
 
 pub use block::FEES_MAP;
 pub use pipeline::Committing;
@@ -67,6 +67,9 @@ pub struct ExecOptions {
     /// signed transactions are verified either way. Receipts depend on it, so every node of
     /// a network must agree: never on for a chain anyone relies on.
     pub insecure_accept_unsigned_transactions: bool,
+    /// Bytes (estimated) of committed state kept in memory in front of the store
+    /// (`store::CachedStore`); 0 reads every key from the store.
+    pub state_cache_bytes: usize,
 }
 
 impl Default for ExecOptions {
@@ -77,6 +80,7 @@ impl Default for ExecOptions {
             query_gas_limit: 10_000_000,
             fault_retries: 1,
             insecure_accept_unsigned_transactions: false,
+            state_cache_bytes: 64 << 20,
         }
     }
 }
@@ -318,6 +322,7 @@ pub struct Executor {
 impl Executor {
     /// Sets up V8 (snapshot included) and starts the worker pool.
     pub fn new(store: Arc<dyn Store>, options: ExecOptions) -> Result<Executor, ExecError> {
+        let store: Arc<dyn Store> = Arc::new(CachedStore::new(store, options.state_cache_bytes));
         let engine = Engine::new(options.engine.clone())?;
         let pool = pool::Pool::start(engine.clone(), options.pool.clone())?;
         let committer = pipeline::Committer::start(store.clone())

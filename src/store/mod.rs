@@ -3,9 +3,12 @@
 //! The trait knows nothing of RocksDB; [`RocksStore`] is the one implementation and the
 //! only place in the crate that imports `rocksdb`. What is atomic: one [`WriteBatch`],
 //! applied all-or-nothing and synced to disk before [`Store::write`] returns.
+//! [`CachedStore`] puts a read cache of committed state in front of any store.
 
+mod cache;
 mod rocks;
 
+pub use cache::CachedStore;
 pub use rocks::RocksStore;
 
 /// A storage failure: I/O, corruption, a lock held by another process.
