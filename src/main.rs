@@ -104,6 +104,11 @@ enum Command {
         /// `--throughput`.
         #[arg(long, env = "ISOVM_AMQP_URL")]
         amqp_url: Option<String>,
+        /// Run the throughput workloads unsigned, in the development mode
+        /// (--insecure-accept-unsigned-transactions): what the engine does without the
+        /// signature check, not what a node does.
+        #[arg(long, requires = "throughput")]
+        unsigned: bool,
     },
     /// Consume batches from RabbitMQ, execute and commit each, publish its result and events,
     /// then ack; answer RPC queries. Runs until SIGTERM or ctrl-c (finishing the batch in hand).
@@ -513,6 +518,7 @@ fn main() -> ExitCode {
                 partitions,
                 workloads,
                 amqp_url,
+                unsigned,
                 ..
             } => {
                 let options = cmd::throughput::ThroughputOptions {
@@ -522,6 +528,7 @@ fn main() -> ExitCode {
                     partitions,
                     workloads,
                     amqp_url,
+                    unsigned,
                     ..Default::default()
                 };
                 let report = cmd::throughput::measure(&options).await?;

@@ -58,6 +58,10 @@ pub struct ThroughputOptions {
     pub workloads: Vec<String>,
     /// The broker for the serve path; `None` skips it.
     pub amqp_url: Option<String>,
+    /// The development mode: transactions unsigned, run as their publisher's
+    /// (`insecure_accept_unsigned_transactions`), so no signature check: what the engine does
+    /// without it, not what a node does.
+    pub unsigned: bool,
 }
 
 impl Default for ThroughputOptions {
@@ -70,6 +74,7 @@ impl Default for ThroughputOptions {
             seed: 7,
             workloads: WORKLOADS.iter().map(|w| w.to_string()).collect(),
             amqp_url: None,
+            unsigned: false,
         }
     }
 }
@@ -225,6 +230,8 @@ pub struct Report {
     pub batches: usize,
     pub batch_txs: usize,
     pub partitions: u32,
+    /// Unsigned transactions, no signature check ([`ThroughputOptions::unsigned`]).
+    pub unsigned: bool,
     pub workloads: Vec<WorkloadReport>,
 }
 
@@ -342,9 +349,9 @@ impl Batches {
 /// The workload as batches, one copy per partition: the setups (the deploy, then its calls),
 /// partition after partition, and the timed calls, batch `i` of every partition before batch
 /// `i + 1` of any.
-fn batches_of(w: &Workload, partitions: u32) -> (Vec<Batch>, Vec<Batch>) {
+fn batches_of(w: &Workload, partitions: u32, signed: bool) -> (Vec<Batch>, Vec<Batch>) {
     let copies: Vec<(Vec<Batch>, Vec<Batch>)> = (0..partitions)
-        .map(|partition| copy_of(w, partition))
+        .map(|partition| copy_of(w, partition, signed))
         .collect();
     let setup = copies.iter().flat_map(|(s, _)| s.clone()).collect();
     let mut timed = Vec::new();
@@ -357,13 +364,13 @@ fn batches_of(w: &Workload, partitions: u32) -> (Vec<Batch>, Vec<Batch>) {
 }
 
 /// One partition's copy of the workload.
-fn copy_of(w: &Workload, partition: u32) -> (Vec<Batch>, Vec<Batch>) {
+fn copy_of(w: &Workload, partition: u32, signed: bool) -> (Vec<Batch>, Vec<Batch>) {
     let numbering_key = std::sync::Arc::new(crate::crypto::KeyPair::generate(
         crate::schema::Algorithm::Ed25519,
     ));
     let mut numbering = Batches {
         partition,
-        signer: Some(numbering_key.clone()),
+        signer: signed.then(|| numbering_key.clone()),
         ..Batches::default()
     };
     let mut batch = |txs| numbering.next(txs, 1_000_000);
@@ -431,12 +438,17 @@ fn failures(receipts: &[crate::schema::Receipt]) -> usize {
         .count()
 }
 
-async fn isovm_exec(w: &Workload, partitions: u32) -> Result<Variant, BenchError> {
+async fn isovm_exec(w: &Workload, partitions: u32, unsigned: bool) -> Result<Variant, BenchError> {
     let dir = tempfile::tempdir().map_err(fail)?;
     let store = RocksStore::open(dir.path()).map_err(fail)?;
-    // The workload is signed: the run pays the signature check.
-    let executor = Executor::new(Arc::new(store), ExecOptions::default()).map_err(fail)?;
-    let (setup, transfers) = batches_of(w, partitions);
+    // A signed workload pays the signature check; an unsigned one runs in the development
+    // mode.
+    let options = ExecOptions {
+        insecure_accept_unsigned_transactions: unsigned,
+        ..ExecOptions::default()
+    };
+    let executor = Executor::new(Arc::new(store), options).map_err(fail)?;
+    let (setup, transfers) = batches_of(w, partitions, !unsigned);
     let bar = progress(setup.len() as u64, &format!("{}: isovm setup", w.name));
     for b in setup {
         check_setup(&executor.execute(b).await.map_err(fail)?.result.receipts)?;
@@ -515,7 +527,12 @@ async fn isovm_exec(w: &Workload, partitions: u32) -> Result<Variant, BenchError
 /// own, the batches published as a producer would (all of them, then the results awaited),
 /// each block's result received from the results exchange. The time per batch is the
 /// interval between consecutive results: execute, commit, confirmed publish and ack.
-async fn isovm_serve(w: &Workload, amqp_url: &str, partitions: u32) -> Result<Variant, String> {
+async fn isovm_serve(
+    w: &Workload,
+    amqp_url: &str,
+    partitions: u32,
+    unsigned: bool,
+) -> Result<Variant, String> {
     use crate::bus::{BusConfig, BusMessage, Client, Source, Subscription};
     let config = BusConfig {
         amqp_url: amqp_url.to_string(),
@@ -547,14 +564,14 @@ async fn isovm_serve(w: &Workload, amqp_url: &str, partitions: u32) -> Result<Va
             heap_bytes: crate::engine::Limits::DEFAULT_HEAP_BYTES,
             fault_retries: ExecOptions::default().fault_retries,
             verify_isolation: false,
-            insecure_accept_unsigned_transactions: false,
+            insecure_accept_unsigned_transactions: unsigned,
         };
         let shutdown = tokio_util::sync::CancellationToken::new();
         let server = {
             let (config, shutdown) = (config.clone(), shutdown.clone());
             tokio::spawn(async move { super::serve::run(&vm, config, None, shutdown).await })
         };
-        let (setup, transfers) = batches_of(w, partitions);
+        let (setup, transfers) = batches_of(w, partitions, !unsigned);
         let expected = (setup.len() + transfers.len()) as u64;
         let txs: usize = transfers.iter().map(|b| b.txs.len()).sum();
         // Heights of a partition's copy: its setup first (the same length in every copy).
@@ -704,19 +721,20 @@ pub async fn measure(o: &ThroughputOptions) -> Result<Report, BenchError> {
         batches: o.batches,
         batch_txs: o.batch_txs,
         partitions: o.partitions,
+        unsigned: o.unsigned,
         workloads: reports,
     })
 }
 
 async fn measure_one(w: &Workload, o: &ThroughputOptions) -> Result<WorkloadReport, BenchError> {
-    let isovm = isovm_exec(w, o.partitions).await?;
+    let isovm = isovm_exec(w, o.partitions, o.unsigned).await?;
     let mut variants = vec![isovm.clone()];
     let serve = match &o.amqp_url {
         None => Some(
             "the serve path was not run: no broker given (--amqp-url or ISOVM_AMQP_URL)"
                 .to_string(),
         ),
-        Some(url) => match isovm_serve(w, url, o.partitions).await {
+        Some(url) => match isovm_serve(w, url, o.partitions, o.unsigned).await {
             Ok(v) => {
                 if v.failed != isovm.failed {
                     return Err(fail(format!(
@@ -762,6 +780,13 @@ pub fn write_table(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         "{} accounts, {} batches of {} calls (a synced commit per batch for isovm and Node vm)",
         r.accounts, r.batches, r.batch_txs
     )?;
+    if r.unsigned {
+        writeln!(
+            out,
+            "isovm: unsigned transactions in the development mode, no signature check (what the \
+             engine does without it, not what a node does)"
+        )?;
+    }
     if r.partitions > 1 {
         writeln!(
             out,
@@ -837,8 +862,8 @@ mod tests {
             ..ThroughputOptions::default()
         };
         let w = workload("token", &o).unwrap();
-        let (setup, timed) = batches_of(&w, 2);
-        let (one_setup, one_timed) = batches_of(&w, 1);
+        let (setup, timed) = batches_of(&w, 2, true);
+        let (one_setup, one_timed) = batches_of(&w, 1, true);
         assert_eq!(setup.len(), 2 * one_setup.len());
         assert_eq!(timed.len(), 6);
         let order: Vec<(u32, u64)> = timed.iter().map(|b| (b.partition, b.height)).collect();
