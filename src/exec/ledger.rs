@@ -126,8 +126,10 @@ pub fn decode_committed(bytes: &[u8]) -> Result<CommittedBlock, StoreError> {
 }
 
 /// Everything one batch writes, in one atomic batch: its state changes, its result, the new
-/// head, and the code caches it made. Also the committed block as stored (`record`), which
-/// the block log carries as it is.
+/// head, the code caches it made, and the node's indexes of the block (bookkeeping, outside
+/// the state root): where each receipt is by transaction hash, and the height each contract
+/// record it writes was written at. Also the committed block as stored (`record`), which the
+/// block log carries as it is.
 pub fn commit_batch(
     diff: &BlockDiff,
     committed: &CommittedBlock,
@@ -135,22 +137,31 @@ pub fn commit_batch(
     code_caches: &[([u8; 32], Vec<u8>)],
 ) -> (WriteBatch, Vec<u8>) {
     let result = &committed.result;
+    let (partition, height) = (result.partition, result.height);
     let record = crate::schema::to_msgpack(committed);
     let mut batch = WriteBatch::default();
     for (key, value) in diff.iter() {
         match value {
-            Some(value) => batch.put(key.to_vec(), value.to_vec()),
+            Some(value) => {
+                if let Some(id) = keys::contract_of_key(partition, key) {
+                    batch.put(
+                        keys::contract_written_key(partition, id),
+                        height.to_be_bytes().to_vec(),
+                    );
+                }
+                batch.put(key.to_vec(), value.to_vec())
+            }
             None => batch.delete(key.to_vec()),
         }
     }
-    batch.put(
-        keys::result_key(result.partition, result.height),
-        record.clone(),
-    );
-    batch.put(
-        keys::head_key(result.partition),
-        crate::schema::to_msgpack(&head),
-    );
+    for (index, receipt) in result.receipts.iter().enumerate() {
+        batch.put(
+            keys::tx_index_key(&receipt.tx_hash, partition, height, index as u32),
+            Vec::new(),
+        );
+    }
+    batch.put(keys::result_key(partition, height), record.clone());
+    batch.put(keys::head_key(partition), crate::schema::to_msgpack(&head));
     for (hash, cache) in code_caches {
         batch.put(keys::code_cache_key(hash), cache.clone());
     }

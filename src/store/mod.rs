@@ -6,6 +6,7 @@
 
 mod rocks;
 
+pub use rocks::RocksReader;
 pub use rocks::RocksStore;
 
 /// A storage failure: I/O, corruption, a lock held by another process.
