@@ -167,3 +167,65 @@ pub fn commit_batch(
     }
     (batch, record)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Receipt, Status};
+    use crate::state::WriteSet;
+
+    fn receipt(hash: &str, status: Status) -> Receipt {
+        Receipt {
+            tx_hash: hash.into(),
+            status,
+            gas_used: 0,
+            returns: Vec::new(),
+            message: String::new(),
+            events: Vec::new(),
+            receipts: Vec::new(),
+        }
+    }
+
+    /// The indexes go in the block's own write, outside the state (so outside the root):
+    /// one receipt entry per receipt, a last-write height per contract record put.
+    #[test]
+    fn a_commit_indexes_its_receipts_and_the_contract_records_it_writes() {
+        let mut writes = WriteSet::default();
+        writes.put(keys::contract_key(2, "token"), b"record".to_vec());
+        writes.put(keys::value_key(2, "token", "supply"), b"1".to_vec());
+        writes.delete(keys::contract_key(2, "gone"));
+        let mut diff = BlockDiff::default();
+        diff.apply(writes);
+        let committed = CommittedBlock {
+            batch_digest: [0; 32],
+            result: BlockResult {
+                partition: 2,
+                height: 7,
+                state_root: "00".repeat(32),
+                receipts: vec![
+                    receipt("A", Status::Success),
+                    receipt("A", Status::Duplicate),
+                ],
+            },
+            timestamp_ms: 0,
+            changes: changes(&diff),
+        };
+        let (batch, _) = commit_batch(&diff, &committed, Head::default(), &[]);
+        let puts: Vec<(&[u8], Option<&[u8]>)> = batch.ops().collect();
+        let put = |key: Vec<u8>| {
+            puts.iter()
+                .find(|(k, _)| *k == key.as_slice())
+                .map(|(_, v)| *v)
+        };
+        assert_eq!(
+            put(keys::contract_written_key(2, "token")),
+            Some(Some(&7u64.to_be_bytes()[..]))
+        );
+        assert_eq!(put(keys::contract_written_key(2, "gone")), None);
+        assert_eq!(put(keys::tx_index_key("A", 2, 7, 0)), Some(Some(&[][..])));
+        assert_eq!(put(keys::tx_index_key("A", 2, 7, 1)), Some(Some(&[][..])));
+        // Nothing of it is in the state the root is computed over.
+        assert_eq!(committed.diff().len(), 3);
+        assert_eq!(puts.len(), 3 + 2 + 1 + 2);
+    }
+}

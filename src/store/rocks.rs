@@ -235,7 +235,7 @@ mod tests {
         assert!(!missing.exists());
         let e = RocksReader::open(dir.path()).err().unwrap();
         assert!(e.to_string().contains("not an isovm database"), "{e}");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
