@@ -1,7 +1,9 @@
 //! The inspection commands (`isovm state get|keys`, `receipt`, `block`, `contract show`)
 //! through the built binary, on real databases: the token example run by `isovm exec`, and
-//! chains whose executor holds the database open for writing while the commands read it.
+//! chains whose executor holds the database open for writing while the commands read it, and
+//! a running `isovm serve` (real RabbitMQ) committing the batches it is published.
 
+mod bus_common;
 mod common;
 
 use std::path::Path;
@@ -451,4 +453,52 @@ async fn a_contract_written_before_the_index_has_an_unknown_last_update() {
     assert_eq!(shown["deployed_at"], 1);
     let text = ok(dir.path(), &["contract", "show", "0", "counter"]);
     assert!(text.contains("updated at   unknown"), "{text}");
+}
+
+/// While `isovm serve` runs on the database (another process, holding its lock), the
+/// commands read every block it committed, with the roots it published.
+#[tokio::test(flavor = "multi_thread")]
+async fn inspection_reads_the_database_of_a_running_serve() {
+    use bus_common::{Inbox, Serve, TestBus, amqp_url, has_all, results, run_isovm, token_stream};
+    let bus = TestBus::new(&amqp_url(), None, "");
+    let files = token_stream(bus.dir.path(), 4, 3);
+    let client = bus.client().await;
+    client.declare_topology().await.unwrap();
+    let mut inbox = Inbox::all_results(&client).await;
+    let db = bus.dir.path().join("db");
+    let mut serve = Serve::start(&db, &bus, "serve.log", &[]);
+    let config = bus.config_file.display().to_string();
+    let mut publish = vec!["publish", "--config", &config];
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    publish.extend(names.iter().map(String::as_str));
+    run_isovm(&publish);
+    let wait = std::time::Duration::from_secs(60);
+    inbox
+        .wait_until(wait, "results for heights 1..=4", |m| has_all(m, 4))
+        .await;
+    assert!(serve.is_running(), "{}", serve.log_text());
+    assert!(RocksStore::open(&db).is_err(), "serve holds the database");
+    for (result, _) in results(&inbox.seen) {
+        let shown = &ok_json(&db, &["block", "0", &result.height.to_string()])[0];
+        assert_eq!(shown["state_root"], result.state_root.as_str());
+        let last = result.receipts.last().unwrap();
+        let found = ok_json(&db, &["receipt", &last.tx_hash]);
+        assert_eq!(found[0]["height"], result.height);
+        assert_eq!(found[0]["index"], result.receipts.len() - 1);
+        assert_eq!(found[0]["status"], json!(last.status));
+    }
+    let supply = [
+        "state",
+        "get",
+        "--partition",
+        "0",
+        "--contract",
+        "token",
+        "--key",
+        "supply",
+    ];
+    assert_eq!(ok(&db, &supply), "1000\n");
+    serve.stop_cleanly(wait);
+    client.close().await;
+    bus.cleanup().await;
 }
