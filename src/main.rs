@@ -230,6 +230,33 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Read a contract's storage in a database: `state get` a value or a map field, `state
+    /// keys` its keys. Reads only (`isovm serve` may be running on the database).
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// Print the receipt of a transaction by its hash, with the partition, height and index
+    /// of its block; every receipt of that hash if there are several (copies refused as
+    /// duplicates, bad signatures under the same hash). Exits 1 if there is none.
+    Receipt {
+        #[command(flatten)]
+        inspect: InspectArgs,
+        tx_hash: String,
+    },
+    /// Print a committed block: height, time, state root, and a line per receipt (`--json`:
+    /// every receipt in full). Exits 1 if the partition has no such height.
+    Block {
+        #[command(flatten)]
+        inspect: InspectArgs,
+        partition: u32,
+        height: u64,
+    },
+    /// Inspect deployed contracts.
+    Contract {
+        #[command(subcommand)]
+        command: ContractCommand,
+    },
     /// Print the consensus parameters (costs and limits every receipt follows from) as JSON,
     /// with their version: nodes agree on receipts only if they run the same table.
     Params,
@@ -259,6 +286,64 @@ enum KeysCommand {
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum StateCommand {
+    /// Print a value (`storage.get(KEY)`), or with --field a map field
+    /// (`storage.mapGet(KEY, FIELD)`), as the contract reads it. Exits 1 if it is not there.
+    Get {
+        #[command(flatten)]
+        inspect: InspectArgs,
+        #[command(flatten)]
+        slot: SlotArgs,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        field: Option<String>,
+    },
+    /// List a contract's value keys and map keys (with their field counts); with --key, the
+    /// fields of that map in insertion order (`storage.mapKeys(KEY)`).
+    Keys {
+        #[command(flatten)]
+        inspect: InspectArgs,
+        #[command(flatten)]
+        slot: SlotArgs,
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContractCommand {
+    /// Print a deployed contract's owner, code hash, deploy height, last update and ABI.
+    Show {
+        #[command(flatten)]
+        inspect: InspectArgs,
+        partition: u32,
+        id: String,
+    },
+}
+
+/// Options of the inspection commands.
+#[derive(Args)]
+struct InspectArgs {
+    /// RocksDB directory of `isovm exec` or `serve`, opened read-only (never created, no
+    /// lock taken: `serve` may be running on it).
+    #[arg(long, env = "ISOVM_DB", default_value = "isovm-data")]
+    db: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Whose storage `state` reads.
+#[derive(Args)]
+struct SlotArgs {
+    #[arg(long)]
+    partition: u32,
+    #[arg(long)]
+    contract: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -649,6 +734,63 @@ fn main() -> ExitCode {
                 };
                 let mut stdout = std::io::stdout();
                 cmd::sign::run(&key, &role, &files, out.as_deref(), &mut stdout)?;
+            }
+            Command::State { command } => {
+                let (inspect, args, get) = match command {
+                    StateCommand::Get {
+                        inspect,
+                        slot,
+                        key,
+                        field,
+                    } => (inspect, (slot, Some(key), field), true),
+                    StateCommand::Keys { inspect, slot, key } => {
+                        (inspect, (slot, key, None), false)
+                    }
+                };
+                let (slot, key, field) = args;
+                let args = cmd::inspect::StateArgs {
+                    partition: slot.partition,
+                    contract: slot.contract,
+                    key,
+                    field,
+                };
+                let reader = cmd::inspect::open(&inspect.db)?;
+                let inspector = isovm::exec::Inspector::new(&reader);
+                let mut stdout = std::io::stdout().lock();
+                if get {
+                    cmd::inspect::state_get(&inspector, &args, inspect.json, &mut stdout)?;
+                } else {
+                    cmd::inspect::state_keys(&inspector, &args, inspect.json, &mut stdout)?;
+                }
+            }
+            Command::Receipt { inspect, tx_hash } => {
+                let reader = cmd::inspect::open(&inspect.db)?;
+                let inspector = isovm::exec::Inspector::new(&reader);
+                let mut stdout = std::io::stdout().lock();
+                cmd::inspect::receipt(&inspector, &tx_hash, inspect.json, &mut stdout)?;
+            }
+            Command::Block {
+                inspect,
+                partition,
+                height,
+            } => {
+                let reader = cmd::inspect::open(&inspect.db)?;
+                let inspector = isovm::exec::Inspector::new(&reader);
+                let mut stdout = std::io::stdout().lock();
+                cmd::inspect::block(&inspector, partition, height, inspect.json, &mut stdout)?;
+            }
+            Command::Contract {
+                command:
+                    ContractCommand::Show {
+                        inspect,
+                        partition,
+                        id,
+                    },
+            } => {
+                let reader = cmd::inspect::open(&inspect.db)?;
+                let inspector = isovm::exec::Inspector::new(&reader);
+                let mut stdout = std::io::stdout().lock();
+                cmd::inspect::contract_show(&inspector, partition, &id, inspect.json, &mut stdout)?;
             }
             Command::Params => println!("{}", isovm::consensus::to_json()),
             Command::Topology { bus, vhost, roles } => {

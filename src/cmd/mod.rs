@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod exec;
 pub mod families;
+pub mod inspect;
 pub mod package;
 pub mod publish;
 pub mod rpc;

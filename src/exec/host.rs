@@ -153,6 +153,20 @@ pub(super) fn field_value(mut stored: Vec<u8>) -> Result<(u64, String), HostErro
     Ok((seq, value))
 }
 
+/// The fields of a map from the entries under its [`keys::map_prefix`] (of `prefix_len`
+/// bytes), in insertion order (IOST's): by each field's number.
+pub(super) fn in_insertion_order(
+    prefix_len: usize,
+    entries: impl IntoIterator<Item = (Vec<u8>, Vec<u8>)>,
+) -> Result<Vec<String>, HostError> {
+    let mut fields = entries
+        .into_iter()
+        .map(|(k, v)| Ok((seq_of(&v)?, utf8(k[prefix_len..].to_vec())?)))
+        .collect::<Result<Vec<(u64, String)>, HostError>>()?;
+    fields.sort_unstable();
+    Ok(fields.into_iter().map(|(_, field)| field).collect())
+}
+
 /// The insertion number at the start of `bytes`.
 fn seq_of(bytes: &[u8]) -> Result<u64, HostError> {
     bytes
@@ -164,7 +178,8 @@ fn seq_of(bytes: &[u8]) -> Result<u64, HostError> {
         })
 }
 
-fn utf8(bytes: Vec<u8>) -> Result<String, HostError> {
+/// A stored value (`storage.put`), as the contract reads it.
+pub(super) fn utf8(bytes: Vec<u8>) -> Result<String, HostError> {
     String::from_utf8(bytes)
         .map_err(|_| HostError("stored value is not UTF-8: the store is corrupt".into()))
 }
@@ -210,12 +225,7 @@ impl Host for TxHost<'_> {
             .layers()
             .scan_prefix(&prefix)
             .map_err(|e| HostError(e.to_string()))?;
-        let mut fields = entries
-            .into_iter()
-            .map(|(k, v)| Ok((seq_of(&v)?, utf8(k[prefix.len()..].to_vec())?)))
-            .collect::<Result<Vec<(u64, String)>, HostError>>()?;
-        fields.sort_unstable();
-        Ok(fields.into_iter().map(|(_, field)| field).collect())
+        in_insertion_order(prefix.len(), entries)
     }
 
     fn event(&mut self, contract: &str, data: String) -> Result<(), HostError> {

@@ -126,8 +126,10 @@ pub fn decode_committed(bytes: &[u8]) -> Result<CommittedBlock, StoreError> {
 }
 
 /// Everything one batch writes, in one atomic batch: its state changes, its result, the new
-/// head, and the code caches it made. Also the committed block as stored (`record`), which
-/// the block log carries as it is.
+/// head, the code caches it made, and the node's indexes of the block (bookkeeping, outside
+/// the state root): where each receipt is by transaction hash, and the height each contract
+/// record it writes was written at. Also the committed block as stored (`record`), which the
+/// block log carries as it is.
 pub fn commit_batch(
     diff: &BlockDiff,
     committed: &CommittedBlock,
@@ -135,24 +137,95 @@ pub fn commit_batch(
     code_caches: &[([u8; 32], Vec<u8>)],
 ) -> (WriteBatch, Vec<u8>) {
     let result = &committed.result;
+    let (partition, height) = (result.partition, result.height);
     let record = crate::schema::to_msgpack(committed);
     let mut batch = WriteBatch::default();
     for (key, value) in diff.iter() {
         match value {
-            Some(value) => batch.put(key.to_vec(), value.to_vec()),
+            Some(value) => {
+                if let Some(id) = keys::contract_of_key(partition, key) {
+                    batch.put(
+                        keys::contract_written_key(partition, id),
+                        height.to_be_bytes().to_vec(),
+                    );
+                }
+                batch.put(key.to_vec(), value.to_vec())
+            }
             None => batch.delete(key.to_vec()),
         }
     }
-    batch.put(
-        keys::result_key(result.partition, result.height),
-        record.clone(),
-    );
-    batch.put(
-        keys::head_key(result.partition),
-        crate::schema::to_msgpack(&head),
-    );
+    for (index, receipt) in result.receipts.iter().enumerate() {
+        batch.put(
+            keys::tx_index_key(&receipt.tx_hash, partition, height, index as u32),
+            Vec::new(),
+        );
+    }
+    batch.put(keys::result_key(partition, height), record.clone());
+    batch.put(keys::head_key(partition), crate::schema::to_msgpack(&head));
     for (hash, cache) in code_caches {
         batch.put(keys::code_cache_key(hash), cache.clone());
     }
     (batch, record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Receipt, Status};
+    use crate::state::WriteSet;
+
+    fn receipt(hash: &str, status: Status) -> Receipt {
+        Receipt {
+            tx_hash: hash.into(),
+            status,
+            gas_used: 0,
+            returns: Vec::new(),
+            message: String::new(),
+            events: Vec::new(),
+            receipts: Vec::new(),
+        }
+    }
+
+    /// The indexes go in the block's own write, outside the state (so outside the root):
+    /// one receipt entry per receipt, a last-write height per contract record put.
+    #[test]
+    fn a_commit_indexes_its_receipts_and_the_contract_records_it_writes() {
+        let mut writes = WriteSet::default();
+        writes.put(keys::contract_key(2, "token"), b"record".to_vec());
+        writes.put(keys::value_key(2, "token", "supply"), b"1".to_vec());
+        writes.delete(keys::contract_key(2, "gone"));
+        let mut diff = BlockDiff::default();
+        diff.apply(writes);
+        let committed = CommittedBlock {
+            batch_digest: [0; 32],
+            result: BlockResult {
+                partition: 2,
+                height: 7,
+                state_root: "00".repeat(32),
+                receipts: vec![
+                    receipt("A", Status::Success),
+                    receipt("A", Status::Duplicate),
+                ],
+            },
+            timestamp_ms: 0,
+            changes: changes(&diff),
+        };
+        let (batch, _) = commit_batch(&diff, &committed, Head::default(), &[]);
+        let puts: Vec<(&[u8], Option<&[u8]>)> = batch.ops().collect();
+        let put = |key: Vec<u8>| {
+            puts.iter()
+                .find(|(k, _)| *k == key.as_slice())
+                .map(|(_, v)| *v)
+        };
+        assert_eq!(
+            put(keys::contract_written_key(2, "token")),
+            Some(Some(&7u64.to_be_bytes()[..]))
+        );
+        assert_eq!(put(keys::contract_written_key(2, "gone")), None);
+        assert_eq!(put(keys::tx_index_key("A", 2, 7, 0)), Some(Some(&[][..])));
+        assert_eq!(put(keys::tx_index_key("A", 2, 7, 1)), Some(Some(&[][..])));
+        // Nothing of it is in the state the root is computed over.
+        assert_eq!(committed.diff().len(), 3);
+        assert_eq!(puts.len(), 3 + 2 + 1 + 2);
+    }
 }

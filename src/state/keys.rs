@@ -18,6 +18,16 @@ const LOG_OFFSET: u8 = b'o';
 /// Node bookkeeping: the key `/readyz` writes and reads to see that the database takes
 /// writes. Never read by execution.
 const PROBE: u8 = b'p';
+/// Node bookkeeping: where each receipt of a committed block is, by its transaction's hash
+/// (`isovm receipt`). Written in the commit of the block, from its receipts; never read by
+/// execution. Not consensus: every entry follows from the results (`RESULT`), which are
+/// bookkeeping themselves, and a node that lacks it runs the same.
+const TX_INDEX: u8 = b'x';
+/// Node bookkeeping: the height of the last block that wrote each contract's record (its
+/// deploy or its last `updateCode`), for `isovm contract show`. Written in the commit of the
+/// block; never read by execution. Not consensus: it follows from the block diffs, and the
+/// contract record (consensus) keeps its own format.
+const CONTRACT_WRITTEN: u8 = b'w';
 
 const KIND_VALUE: u8 = b'v';
 const KIND_MAP: u8 = b'm';
@@ -37,6 +47,25 @@ fn state_prefix(partition: u32, kind: u8, contract: &str) -> Vec<u8> {
     out.push(kind);
     push_part(&mut out, contract.as_bytes());
     out
+}
+
+/// Splits a length-prefixed part off the front of `bytes`: the part, and what follows it.
+pub fn split_part(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let rest = &bytes[4..];
+    (rest.len() >= len).then(|| rest.split_at(len))
+}
+
+/// The prefix of every `storage.put` value of `contract`: each key follows it as one
+/// length-prefixed part ([`split_part`]).
+pub fn values_prefix(partition: u32, contract: &str) -> Vec<u8> {
+    state_prefix(partition, KIND_VALUE, contract)
+}
+
+/// The prefix of every field of every map of `contract`: the map's key follows it as one
+/// length-prefixed part ([`split_part`]), then the field, raw.
+pub fn maps_prefix(partition: u32, contract: &str) -> Vec<u8> {
+    state_prefix(partition, KIND_MAP, contract)
 }
 
 /// `storage.put(key, …)` of `contract`.
@@ -72,6 +101,60 @@ pub fn map_seq_key(partition: u32, contract: &str, key: &str) -> Vec<u8> {
 /// The deployed code and ABI of contract `id`.
 pub fn contract_key(partition: u32, id: &str) -> Vec<u8> {
     state_prefix(partition, KIND_CONTRACT, id)
+}
+
+/// The contract id whose record `key` is ([`contract_key`]), if it is one of `partition`.
+pub fn contract_of_key(partition: u32, key: &[u8]) -> Option<&str> {
+    let rest = key
+        .strip_prefix(&[STATE])?
+        .strip_prefix(&partition.to_be_bytes()[..])?
+        .strip_prefix(&[KIND_CONTRACT])?;
+    match split_part(rest)? {
+        (id, []) => std::str::from_utf8(id).ok(),
+        _ => None,
+    }
+}
+
+/// The height of the last block that wrote contract `id`'s record (node bookkeeping).
+pub fn contract_written_key(partition: u32, id: &str) -> Vec<u8> {
+    let mut out = vec![CONTRACT_WRITTEN];
+    out.extend_from_slice(&partition.to_be_bytes());
+    push_part(&mut out, id.as_bytes());
+    out
+}
+
+/// The prefix of every [`tx_index_key`] of transaction `hash`, in any partition.
+pub fn tx_index_prefix(hash: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + hash.len());
+    out.push(TX_INDEX);
+    push_part(&mut out, hash.as_bytes());
+    out
+}
+
+/// The index entry (node bookkeeping, empty value) saying that receipt `index` of block
+/// `height` of `partition` is for transaction `hash`. One entry per receipt: a hash has one
+/// per place it was answered (the receipt of the run, and any refusal of a copy: a
+/// duplicate later, or a bad signature under the same hash), in key order by partition,
+/// height and index.
+pub fn tx_index_key(hash: &str, partition: u32, height: u64, index: u32) -> Vec<u8> {
+    let mut out = tx_index_prefix(hash);
+    out.extend_from_slice(&partition.to_be_bytes());
+    out.extend_from_slice(&height.to_be_bytes());
+    out.extend_from_slice(&index.to_be_bytes());
+    out
+}
+
+/// The partition, height and receipt index of a [`tx_index_key`], given what follows its
+/// [`tx_index_prefix`].
+pub fn parse_tx_index(rest: &[u8]) -> Option<(u32, u64, u32)> {
+    if rest.len() != 16 {
+        return None;
+    }
+    Some((
+        u32::from_be_bytes(rest[..4].try_into().ok()?),
+        u64::from_be_bytes(rest[4..12].try_into().ok()?),
+        u32::from_be_bytes(rest[12..].try_into().ok()?),
+    ))
 }
 
 /// The record of a committed transaction `hash` (the height it was committed at): replay
@@ -135,5 +218,36 @@ mod tests {
         assert!(!contract_key(0, "t").starts_with(&prefix));
         assert_ne!(tx_key(0, "t"), contract_key(0, "t"));
         assert_ne!(tx_key(0, "ab"), tx_key(1, "ab"));
+    }
+
+    #[test]
+    fn contract_keys_and_value_keys_parse_back() {
+        assert_eq!(contract_of_key(3, &contract_key(3, "token")), Some("token"));
+        assert_eq!(contract_of_key(2, &contract_key(3, "token")), None);
+        assert_eq!(contract_of_key(3, &value_key(3, "token", "k")), None);
+        let mut longer = contract_key(3, "token");
+        longer.push(b'x');
+        assert_eq!(contract_of_key(3, &longer), None);
+
+        let key = value_key(0, "token", "supply");
+        let rest = &key[values_prefix(0, "token").len()..];
+        assert_eq!(split_part(rest), Some((&b"supply"[..], &b""[..])));
+        let key = map_field_key(0, "token", "balances", "alice");
+        let rest = &key[maps_prefix(0, "token").len()..];
+        assert_eq!(split_part(rest), Some((&b"balances"[..], &b"alice"[..])));
+        assert_eq!(split_part(&[0, 0, 0, 9, b'a']), None);
+    }
+
+    #[test]
+    fn tx_index_entries_of_one_hash_share_a_prefix_and_parse_back() {
+        let prefix = tx_index_prefix("H1");
+        let key = tx_index_key("H1", 7, 42, 3);
+        assert!(key.starts_with(&prefix));
+        assert_eq!(parse_tx_index(&key[prefix.len()..]), Some((7, 42, 3)));
+        assert!(!tx_index_key("H10", 7, 42, 3).starts_with(&prefix));
+        // Ordered by partition, then height, then index.
+        assert!(tx_index_key("H1", 0, 9, 9) < tx_index_key("H1", 1, 0, 0));
+        assert!(tx_index_key("H1", 1, 1, 9) < tx_index_key("H1", 1, 2, 0));
+        assert_ne!(contract_written_key(0, "ab"), contract_written_key(1, "ab"));
     }
 }

@@ -9,6 +9,7 @@ mod cache;
 mod rocks;
 
 pub use cache::CachedStore;
+pub use rocks::RocksReader;
 pub use rocks::RocksStore;
 
 /// A storage failure: I/O, corruption, a lock held by another process.

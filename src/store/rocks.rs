@@ -25,6 +25,62 @@ impl RocksStore {
     }
 }
 
+/// A read-only view of a database that another process (`isovm serve`, `exec`) may hold
+/// and be writing: a RocksDB secondary instance, which takes no lock and never writes the
+/// database's files. It sees what was committed when it was opened (every synced
+/// [`WriteBatch`] whole, or not at all), and nothing later: open one per inspection.
+pub struct RocksReader {
+    db: DB,
+    /// The secondary instance's own files (its info log), removed on drop.
+    _own: tempfile::TempDir,
+}
+
+impl RocksReader {
+    /// Opens the database at `path` for reading; never creates one.
+    pub fn open(path: &Path) -> Result<RocksReader, StoreError> {
+        let at = path.display();
+        if !path.exists() {
+            return Err(StoreError(format!("database {at} does not exist")));
+        }
+        if !path.join("CURRENT").is_file() {
+            return Err(StoreError(format!(
+                "{at} is not an isovm database (no RocksDB CURRENT file in it)"
+            )));
+        }
+        let own = tempfile::Builder::new()
+            .prefix("isovm-reader-")
+            .tempdir()
+            .map_err(|e| StoreError(format!("a directory for reading {at}: {e}")))?;
+        let mut opts = Options::default();
+        opts.create_if_missing(false);
+        // A secondary keeps every table file open, so the primary's compactions cannot
+        // delete one from under it.
+        opts.set_max_open_files(-1);
+        let db = DB::open_as_secondary(&opts, path, own.path())
+            .map_err(|e| StoreError(format!("opening {at} for reading: {e}")))?;
+        db.try_catch_up_with_primary()
+            .map_err(|e| StoreError(format!("reading {at} up to its last commit: {e}")))?;
+        Ok(RocksReader { db, _own: own })
+    }
+}
+
+impl ReadView for RocksReader {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db.get(key).map_err(err)
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let iter = self
+            .db
+            .iterator(IteratorMode::From(prefix, Direction::Forward));
+        scan(iter, prefix, visit)
+    }
+}
+
 fn err(e: rocksdb::Error) -> StoreError {
     StoreError(e.to_string())
 }
@@ -146,6 +202,40 @@ mod tests {
         assert_eq!(collect(&store).len(), 3);
         assert_eq!(before.get(b"a/0").unwrap(), None);
         assert_eq!(store.get(b"a/0").unwrap(), Some(b"zero".to_vec()));
+    }
+
+    #[test]
+    fn a_reader_sees_what_was_committed_while_the_writer_holds_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RocksStore::open(dir.path()).unwrap();
+        let mut batch = WriteBatch::default();
+        batch.put(b"a/1".to_vec(), b"one".to_vec());
+        store.write(batch).unwrap();
+
+        let reader = RocksReader::open(dir.path()).unwrap();
+        assert_eq!(reader.get(b"a/1").unwrap(), Some(b"one".to_vec()));
+        let mut later = WriteBatch::default();
+        later.put(b"a/2".to_vec(), b"two".to_vec());
+        store.write(later).unwrap();
+        // A reader is a point in time; a new one sees the later commit.
+        assert_eq!(reader.get(b"a/2").unwrap(), None);
+        let again = RocksReader::open(dir.path()).unwrap();
+        assert_eq!(again.get(b"a/2").unwrap(), Some(b"two".to_vec()));
+        // The writer still holds the database, and still writes.
+        assert!(RocksStore::open(dir.path()).is_err());
+        store.write(WriteBatch::default()).unwrap();
+    }
+
+    #[test]
+    fn a_reader_never_creates_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nothing");
+        let e = RocksReader::open(&missing).err().unwrap();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+        assert!(!missing.exists());
+        let e = RocksReader::open(dir.path()).err().unwrap();
+        assert!(e.to_string().contains("not an isovm database"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
