@@ -27,11 +27,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
+use super::ahead::{self, Ready};
 use super::consumer::Ctx;
 use super::error::{BusError, amqp};
 use super::publisher::{Outgoing, result_messages, text, truncate};
 use super::{blocklog, retry};
-use crate::exec::{Ahead, Checked, ExecError};
+use crate::exec::ExecError;
 use crate::schema::Batch;
 
 /// Longest error text put in a dead letter's header.
@@ -66,77 +67,10 @@ pub(super) fn spawn(ctx: &Arc<Ctx>, partition: u32) -> Lane {
 /// The publish and ack of a committed batch, running while the lane goes on.
 type Tail = JoinHandle<Result<(), BusError>>;
 
-/// How far above the committed head a batch's signatures are checked before its turn: the
-/// batches in flight behind it. Higher ones (parked as ahead, most likely) are checked in
-/// their turn, after the height test, so that parking costs no check.
-const CHECK_AHEAD_HEIGHTS: u64 = 4;
-
-/// A job on its way to the lane: its batch's signature check started, or its batch as it came.
-struct Ready {
-    delivery: Delivery,
-    partition: u32,
-    height: u64,
-    txs: usize,
-    batch: Source,
-}
-
-enum Source {
-    Checking(Ahead),
-    Plain(Batch),
-}
-
-/// A batch in its turn: checked ahead, or to be checked by `begin`.
-enum Turn {
-    Checked(Checked),
-    Plain(Batch),
-}
-
-/// The stage before the lane: starts the signature check of each batch near the head as it
-/// is handed on, so that it runs while the batch before it executes
-/// (`Executor::check_ahead`). One job waits in the channel at most, checked or checking.
-fn check_ahead(
-    ctx: &Arc<Ctx>,
-    partition: u32,
-    mut rx: mpsc::Receiver<Job>,
-) -> mpsc::Receiver<Ready> {
-    let (tx, ready) = mpsc::channel(1);
-    let ctx = ctx.clone();
-    tokio::spawn(async move {
-        loop {
-            let job = tokio::select! {
-                () = ctx.halt.cancelled() => break,
-                next = rx.recv() => match next {
-                    Some(job) => job,
-                    None => break,
-                },
-            };
-            // Wait for the lane to take the job before: one check runs ahead, not more.
-            let Ok(slot) = tx.reserve().await else {
-                break;
-            };
-            let Job { delivery, batch } = job;
-            let (height, txs) = (batch.height, batch.txs.len());
-            let committed = ctx.executor.head(partition).map_or(0, |(h, _)| h);
-            let batch = if height > committed && height <= committed + CHECK_AHEAD_HEIGHTS {
-                Source::Checking(ctx.executor.check_ahead(batch))
-            } else {
-                Source::Plain(batch)
-            };
-            let job = Ready {
-                delivery,
-                partition,
-                height,
-                txs,
-                batch,
-            };
-            slot.send(job);
-        }
-    });
-    ready
-}
-
 async fn run(ctx: Arc<Ctx>, partition: u32, rx: mpsc::Receiver<Job>) {
-    let mut rx = check_ahead(&ctx, partition, rx);
+    let split = |job: Job| (job.delivery, job.batch);
+    let executor = ctx.executor.clone();
+    let mut rx = ahead::check_ahead(executor, partition, ctx.halt.clone(), rx, split);
     let mut tail: Option<Tail> = None;
     let fail = |error: BusError| {
         warn!(partition, %error, "batch left unacked; the session restarts");
@@ -190,37 +124,26 @@ async fn settle(tail: &mut Option<Tail>) -> Result<(), BusError> {
 
 /// Takes one batch to its commit and starts its tail (or parks or dead-letters it). An error
 /// means the session is broken: the delivery stays unacked and the broker delivers it again.
-async fn handle(ctx: &Arc<Ctx>, job: Ready, tail: &mut Option<Tail>) -> Result<(), BusError> {
-    let Ready {
-        delivery,
+async fn handle(
+    ctx: &Arc<Ctx>,
+    job: Ready<Delivery>,
+    tail: &mut Option<Tail>,
+) -> Result<(), BusError> {
+    let (partition, height, txs) = (job.partition, job.height, job.txs);
+    let started = Instant::now();
+    let (delivery, turn) = job.turn().await;
+    let turn = turn.map_err(|error| BusError::Exec {
         partition,
         height,
-        txs,
-        batch,
-    } = job;
-    let started = Instant::now();
-    let turn = match batch {
-        Source::Checking(ahead) => {
-            let checked = ahead.checked().await.map_err(|error| BusError::Exec {
-                partition,
-                height,
-                error,
-            })?;
-            Turn::Checked(checked)
-        }
-        Source::Plain(batch) => Turn::Plain(batch),
-    };
+        error,
+    })?;
     if crate::ops::enabled() {
         let committed = ctx.executor.head(partition).map_or(0, |(h, _)| h);
         crate::ops::batch_seen(partition, height, committed);
     }
     let mut policy = retry::policy(ctx.config.reconnect_max());
     let committing = loop {
-        let begun = match &turn {
-            Turn::Checked(checked) => ctx.executor.begin_checked(checked.clone()).await,
-            Turn::Plain(batch) => ctx.executor.begin(batch.clone()).await,
-        };
-        match begun {
+        match turn.begin(&ctx.executor).await {
             Ok(committing) => break committing,
             Err(ExecError::OutOfOrder { expected, .. }) => {
                 settle(tail).await?;

@@ -20,6 +20,7 @@
 //! `verify` (`isovm verify`: batches and published results from queues of its own, each
 //! block run here and compared, divergences reported).
 
+mod ahead;
 mod blocklog;
 mod claims;
 mod client;

@@ -48,7 +48,7 @@ use super::consumer::format_of;
 use super::error::{BusError, amqp};
 use super::lane::ack;
 use super::publisher::{Outgoing, Publisher, persistent, position_headers};
-use super::{connect, retry};
+use super::{ahead, connect, retry};
 use crate::exec::{ExecError, Executor};
 use crate::schema::{self, Batch, BlockResult, Divergence, Format};
 
@@ -336,6 +336,7 @@ impl Session<'_> {
         let (jobs, rx) = mpsc::channel(usize::from(self.config.prefetch));
         tracker.spawn(lane(
             self.executor.clone(),
+            partition,
             self.config.reconnect_max(),
             rx,
             events.clone(),
@@ -717,15 +718,18 @@ type Tail = tokio::task::JoinHandle<Result<BlockResult, BusError>>;
 /// commit is reported to the session in height order.
 async fn lane(
     executor: Executor,
+    partition: u32,
     max_backoff: std::time::Duration,
-    mut jobs: mpsc::Receiver<Job>,
+    jobs: mpsc::Receiver<Job>,
     events: mpsc::UnboundedSender<LaneEvent>,
     halt: CancellationToken,
     stats: Arc<VerifyStats>,
 ) {
+    let split = |job: Job| (job.acker, job.batch);
+    let mut jobs = ahead::check_ahead(executor.clone(), partition, halt.clone(), jobs, split);
     let mut tail: Option<Tail> = None;
-    // Batches of a halted partition: kept unacked until the session ends.
-    let mut halted: Vec<Job> = Vec::new();
+    // Deliveries of a halted partition's batches: kept unacked until the session ends.
+    let mut halted: Vec<Acker> = Vec::new();
     loop {
         let job = tokio::select! {
             biased;
@@ -743,13 +747,26 @@ async fn lane(
             },
         };
         if !halted.is_empty() {
-            halted.push(job);
+            halted.push(job.job);
             continue;
         }
-        let (partition, height) = (job.batch.partition, job.batch.height);
+        let height = job.height;
+        let (acker, turn) = job.turn().await;
+        let turn = match turn {
+            Ok(turn) => turn,
+            Err(error) => {
+                let error = BusError::Exec {
+                    partition,
+                    height,
+                    error,
+                };
+                let _ = events.send(LaneEvent::Failed(error));
+                return;
+            }
+        };
         let mut policy = retry::policy(max_backoff);
         let committing = loop {
-            let error = match executor.begin(job.batch.clone()).await {
+            let error = match turn.begin(&executor).await {
                 Ok(committing) => break Some(committing),
                 Err(error) => BusError::Exec {
                     partition,
@@ -779,7 +796,7 @@ async fn lane(
             }
         };
         let Some(committing) = committing else {
-            halted.push(job);
+            halted.push(acker);
             continue;
         };
         // One tail at a time, so commits are reported in height order.
@@ -788,7 +805,7 @@ async fn lane(
         {
             return;
         }
-        let (acker, stats) = (job.acker, stats.clone());
+        let stats = stats.clone();
         tail = Some(tokio::spawn(async move {
             let executed = committing.finish().await.map_err(|error| BusError::Exec {
                 partition,

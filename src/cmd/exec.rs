@@ -122,7 +122,7 @@ pub async fn run(
         .next()
         .map(|(path, batch)| (path, executor.check_ahead(batch)));
     while let Some((path, checking)) = ahead.take() {
-        let checked = checking.checked().await.map_err(|e| failed(&path, e));
+        let checked = checking.checked().await.map_err(|e| failed(path, e));
         ahead = batches
             .next()
             .map(|(path, batch)| (path, executor.check_ahead(batch)));
