@@ -2,10 +2,12 @@
 //! sets up logging and calls these.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod exec;
 pub mod families;
 pub mod package;
 pub mod publish;
+pub mod replay;
 pub mod rpc;
 pub mod serve;
 pub mod sign;

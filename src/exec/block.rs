@@ -64,8 +64,10 @@ pub(super) fn prepare(
     let (diff, receipts, code_caches) = run_txs(sandbox, base, batch, head, verdicts)?;
     let partition = batch.partition;
     let root = head.root().next(partition, batch.height, &diff);
+    // Encoded once: its digest names it in the result, and it is kept for `isovm replay`.
+    let encoded = crate::schema::to_msgpack(batch);
     let committed = CommittedBlock {
-        batch_digest: ledger::batch_digest(batch),
+        batch_digest: ledger::digest_of(&encoded),
         result: BlockResult {
             partition,
             height: batch.height,
@@ -80,7 +82,8 @@ pub(super) fn prepare(
         state_root: root.0,
         timestamp_ms: batch.timestamp_ms,
     };
-    let (write, record) = ledger::commit_batch(&diff, &committed, new_head, &code_caches);
+    let (write, record) =
+        ledger::commit_batch(&diff, &committed, new_head, &code_caches, Some(encoded));
     Ok(Prepared {
         result: committed.result,
         head: new_head,

@@ -88,7 +88,12 @@ pub fn changes(diff: &BlockDiff) -> Vec<Change> {
 /// SHA-256 of the batch's canonical (MessagePack) encoding: the same for a batch read from
 /// JSON or from MessagePack.
 pub fn batch_digest(batch: &Batch) -> [u8; 32] {
-    Sha256::digest(crate::schema::to_msgpack(batch)).into()
+    digest_of(&crate::schema::to_msgpack(batch))
+}
+
+/// SHA-256 of a batch's canonical encoding (`encoded`, from `schema::to_msgpack`).
+pub fn digest_of(encoded: &[u8]) -> [u8; 32] {
+    Sha256::digest(encoded).into()
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -125,34 +130,49 @@ pub fn decode_committed(bytes: &[u8]) -> Result<CommittedBlock, StoreError> {
     rmp_serde::from_slice(bytes).map_err(|e| corrupt("block result", e))
 }
 
+/// The batch stored for `height` (its canonical MessagePack, as it ran), if this node kept
+/// one: not for a block taken over from the block log.
+pub fn stored_batch(
+    store: &dyn ReadView,
+    partition: u32,
+    height: u64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    store.get(&keys::batch_key(partition, height))
+}
+
 /// Everything one batch writes, in one atomic batch: its state changes, its result, the new
-/// head, and the code caches it made. Also the committed block as stored (`record`), which
-/// the block log carries as it is.
+/// head, the code caches it made, and the batch itself (`batch`, its canonical encoding;
+/// `None` for a block this node did not run). Also the committed block as stored
+/// (`record`), which the block log carries as it is.
 pub fn commit_batch(
     diff: &BlockDiff,
     committed: &CommittedBlock,
     head: Head,
     code_caches: &[([u8; 32], Vec<u8>)],
+    batch: Option<Vec<u8>>,
 ) -> (WriteBatch, Vec<u8>) {
     let result = &committed.result;
     let record = crate::schema::to_msgpack(committed);
-    let mut batch = WriteBatch::default();
+    let mut write = WriteBatch::default();
     for (key, value) in diff.iter() {
         match value {
-            Some(value) => batch.put(key.to_vec(), value.to_vec()),
-            None => batch.delete(key.to_vec()),
+            Some(value) => write.put(key.to_vec(), value.to_vec()),
+            None => write.delete(key.to_vec()),
         }
     }
-    batch.put(
+    write.put(
         keys::result_key(result.partition, result.height),
         record.clone(),
     );
-    batch.put(
+    write.put(
         keys::head_key(result.partition),
         crate::schema::to_msgpack(&head),
     );
     for (hash, cache) in code_caches {
-        batch.put(keys::code_cache_key(hash), cache.clone());
+        write.put(keys::code_cache_key(hash), cache.clone());
     }
-    (batch, record)
+    if let Some(encoded) = batch {
+        write.put(keys::batch_key(result.partition, result.height), encoded);
+    }
+    (write, record)
 }

@@ -14,6 +14,7 @@
 mod account;
 mod block;
 mod columns;
+pub mod history;
 mod host;
 mod ledger;
 mod native;
@@ -42,6 +43,9 @@ use crate::state::StateRoot;
 use crate::store::{Store, StoreError};
 
 pub use block::FEES_MAP;
+pub use ledger::Change;
+pub use ledger::CommittedBlock;
+pub use ledger::Head;
 pub use pipeline::Committing;
 use pipeline::{Pending, PendingView};
 pub use pool::PoolOptions;
@@ -484,7 +488,8 @@ impl Executor {
                 root.to_hex()
             )));
         }
-        let (write, _) = ledger::commit_batch(&diff, &block, new_head, &[]);
+        // A block run elsewhere: no batch to keep (`isovm replay` says so for its height).
+        let (write, _) = ledger::commit_batch(&diff, &block, new_head, &[], None);
         tokio::task::spawn_blocking(move || store.write(write))
             .await
             .map_err(|e| ExecError::Engine(format!("the block log write stopped: {e}")))??;
@@ -516,6 +521,25 @@ impl Executor {
             .await
             .map_err(|e| ExecError::Engine(format!("the block log offset write stopped: {e}")))??;
         Ok(())
+    }
+
+    /// Writes a checkpoint of the database into `dir`, which must not exist: a database of
+    /// its own that `exec` and `serve` continue from. A commit is one write, so every block
+    /// is in it whole or not at all. Returns what it holds: each partition's head, read back
+    /// from the checkpoint itself.
+    pub async fn checkpoint(&self, dir: std::path::PathBuf) -> Result<Vec<(u32, Head)>, ExecError> {
+        let store = self.inner.store.clone();
+        tokio::task::spawn_blocking(move || {
+            history::checkpoint(&*store, &dir).map_err(|e| match e {
+                history::HistoryError::Store(e) => ExecError::Store(e),
+                e @ history::HistoryError::Exists(_) => ExecError::Config(e.to_string()),
+                other => {
+                    ExecError::Corrupt(format!("the checkpoint in {}: {other}", dir.display()))
+                }
+            })
+        })
+        .await
+        .map_err(|e| ExecError::Engine(format!("the checkpoint stopped: {e}")))?
     }
 
     /// Writes and reads back a node-local key (not consensus state): whether the database
