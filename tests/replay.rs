@@ -1,7 +1,9 @@
 //! `isovm replay` and `isovm checkpoint` end to end: histories made by the real binary (or an
 //! executor writing while a checkpoint is taken) on real RocksDB in temp dirs, replayed by
-//! the binary; stored bytes flipped to see that replay stops naming partition, height, tx.
+//! the binary; stored bytes flipped to see that replay stops naming partition, height, tx;
+//! a running `serve` (real RabbitMQ on loopback) checkpointing its database on request.
 
+mod bus_common;
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -493,4 +495,91 @@ async fn a_checkpoint_taken_while_a_writer_runs_replays_and_continues_alike() {
         .map(|(p, h, root)| json!({"partition": p, "height": h, "state_root": root}))
         .collect();
     assert_eq!(line["partitions"], Value::Array(expect));
+}
+
+/// Waits until `addr` answers HTTP at all.
+async fn wait_listening(addr: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{addr} never listened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn run_async(args: Vec<String>) -> (bool, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_running_serve_checkpoints_its_database_on_request() {
+    use bus_common::{Serve, TestBus, broker::free_port, heights};
+    let wait = std::time::Duration::from_secs(60);
+    let bus = TestBus::new(&bus_common::amqp_url(), None, "");
+    let last = 12;
+    let files = bus_common::token_stream(bus.dir.path(), last, 20);
+    let clean = bus_common::clean_roots(&files);
+    let (client, mut inbox) = bus.results_inbox().await;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let db = bus.dir.path().join("db");
+    let mut serve = Serve::start(&db, &bus, "serve.log", &["--metrics-addr", &addr]);
+    wait_listening(&addr).await;
+    bus_common::publish_files(&client, &files).await;
+    inbox
+        .wait_until(wait, "height 3", |m| heights(m).contains(&3))
+        .await;
+
+    // While serve holds the database and goes on committing: it makes the checkpoint.
+    let ckpt = bus.dir.path().join("ckpt");
+    let (ok, stdout, stderr) = run_async(vec![
+        "checkpoint".into(),
+        "--endpoint".into(),
+        addr.clone(),
+        ckpt.display().to_string(),
+    ])
+    .await;
+    assert!(ok, "{stderr}\nserve log:\n{}", serve.log_text());
+    let report = &json_lines(&stdout)[0];
+    assert_eq!(report["checkpoint"], ckpt.display().to_string());
+    let part = &report["partitions"][0];
+    let height = part["height"].as_u64().unwrap();
+    assert!((3..=last).contains(&height), "{report}");
+    assert_eq!(part["state_root"], clean[&height]);
+    // Not twice into one directory.
+    let (ok, _, stderr) = run_async(vec![
+        "checkpoint".into(),
+        "--endpoint".into(),
+        addr.clone(),
+        ckpt.display().to_string(),
+    ])
+    .await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("HTTP 409") && stderr.contains("already exists"),
+        "{stderr}"
+    );
+
+    inbox
+        .wait_until(wait, "every result", |m| bus_common::has_all(m, last))
+        .await;
+    serve.stop_cleanly(wait);
+
+    // The checkpoint replays, and continues with the same batches to the same roots.
+    let (ok, report, stderr) = replay(&ckpt, &bus.dir.path().join("replayed"), &[]);
+    assert!(ok, "{report}\n{stderr}");
+    assert_eq!(report["blocks"], height);
+    let continued = bus_common::exec_roots(&ckpt, &files);
+    for (h, (root, replayed)) in &continued {
+        assert_eq!(root, &clean[h], "height {h}");
+        assert_eq!(*replayed, *h <= height, "height {h}");
+    }
+    assert_eq!(continued.len() as u64, last);
+    bus.cleanup().await;
 }

@@ -433,6 +433,9 @@ fn compare_block(executed: &Executed, stored: &CommittedBlock) -> Option<Stopped
     })
 }
 
+/// A key whose value differs: (key, replayed value, stored value).
+type StateDifference = (Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Compares `partition`'s whole state in the source with the replayed one (after its
 /// height `height`, the source's head): `None` when equal.
 fn compare_state(
@@ -441,7 +444,7 @@ fn compare_state(
     partition: u32,
     height: u64,
 ) -> Result<Option<Stopped>, crate::store::StoreError> {
-    let mut first: Option<(Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> = None;
+    let mut first: Option<StateDifference> = None;
     let mut lookup_error = None;
     let mut stored_count = 0u64;
     history::scan_state(source, partition, &mut |key, value| {
