@@ -100,6 +100,10 @@ enum Command {
             requires = "throughput"
         )]
         workloads: Vec<String>,
+        /// Whether the throughput run's exec path keeps each batch for `isovm replay` (as a
+        /// node does by default): `false` measures what keeping them costs.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), value_name = "BOOL", requires = "throughput")]
+        keep_batches: bool,
         /// Broker for the throughput run's serve path (skipped without one); read only with
         /// `--throughput`.
         #[arg(long, env = "ISOVM_AMQP_URL")]
@@ -425,6 +429,12 @@ struct EngineArgs {
     /// differ from a node without it, so never on a chain anyone relies on.
     #[arg(long, env = "ISOVM_INSECURE_ACCEPT_UNSIGNED_TRANSACTIONS", value_parser = clap::builder::BoolishValueParser::new())]
     insecure_accept_unsigned_transactions: bool,
+    /// Keep each committed batch beside its block (bookkeeping, not consensus), so that
+    /// `isovm replay` can re-execute history. `false` saves writing each batch a second time
+    /// (about 340 KB per 1,000 signed transfers); replay then stops at those heights, saying
+    /// no batch was kept.
+    #[arg(long, env = "ISOVM_KEEP_BATCHES", default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), value_name = "BOOL")]
+    keep_batches: bool,
 }
 
 impl VmArgs {
@@ -445,6 +455,7 @@ impl EngineArgs {
             fault_retries: self.fault_retries,
             verify_isolation: self.verify_isolation,
             insecure_accept_unsigned_transactions: self.insecure_accept_unsigned_transactions,
+            keep_batches: self.keep_batches,
         }
     }
 }
@@ -564,9 +575,11 @@ fn main() -> ExitCode {
                 partitions,
                 workloads,
                 amqp_url,
+                keep_batches,
                 ..
             } => {
                 let options = cmd::throughput::ThroughputOptions {
+                    keep_batches,
                     accounts,
                     batches,
                     batch_txs: batch_size,

@@ -355,6 +355,33 @@ fn replay_stops_at_a_flipped_byte_naming_partition_height_and_tx() {
         message.starts_with("partition 2, height 2: no batch is kept for this block"),
         "{message}"
     );
+
+    // A node that keeps no batches: its history runs and commits alike, but cannot be
+    // replayed, and replay says why at its first height.
+    let unkept = dir.path().join("unkept");
+    let files = write_batches(&dir.path().join("unkept-batches"), &counter_batches(3, 2));
+    let mut args = vec![
+        "exec",
+        "--keep-batches",
+        "false",
+        "--db",
+        unkept.to_str().unwrap(),
+    ];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let (ok, _, stderr) = run(&args);
+    assert!(ok, "{stderr}");
+    let (ok, report, stderr) = replay(&unkept, &dir.path().join("unkept-replayed"), &[]);
+    assert!(!ok);
+    let message = report["stopped"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("partition 3, height 1: no batch is kept for this block")
+            && message.contains("kept no batches"),
+        "{message}"
+    );
+    assert!(
+        stderr.contains("error: replay stopped: partition 3, height 1"),
+        "{stderr}"
+    );
 }
 
 /// The block lines' `(partition, height, state_root)`.

@@ -88,6 +88,8 @@ pub struct VmOptions {
     /// Development only: run unsigned transactions
     /// (`ExecOptions::insecure_accept_unsigned_transactions`).
     pub insecure_accept_unsigned_transactions: bool,
+    /// Keep each committed batch for `isovm replay` (`ExecOptions::keep_batches`).
+    pub keep_batches: bool,
 }
 
 impl VmOptions {
@@ -138,6 +140,7 @@ impl VmOptions {
             },
             fault_retries: self.fault_retries,
             insecure_accept_unsigned_transactions: self.insecure_accept_unsigned_transactions,
+            keep_batches: self.keep_batches,
             ..ExecOptions::default()
         })
     }

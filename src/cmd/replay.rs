@@ -154,6 +154,8 @@ pub struct PartitionReport {
     pub head: u64,
     /// Whether the whole state was compared (and matched).
     pub state_checked: bool,
+    /// Bytes the batches read take as stored (what keeping them costs).
+    pub batch_bytes: u64,
 }
 
 /// The summary of a replay.
@@ -225,6 +227,7 @@ pub async fn run(vm: &VmOptions, options: &ReplayOptions) -> Result<Report, Repl
             state_root: crate::state::StateRoot::default().to_hex(),
             head: head.height,
             state_checked: false,
+            batch_bytes: 0,
         };
         let end = last(head.height);
         let stopped = replay_partition(&executor, &source, partition, end, &mut part, |txs| {
@@ -317,8 +320,15 @@ async fn replay_partition(
         // the previous one is still the first reported.
         let begun = match history::block(source, partition, height) {
             Err(e) => Err(history_stop(partition, height, e)),
-            Ok(StoredBlock { committed, batch }) => match executor.begin(batch).await {
-                Ok(committing) => Ok((committing, committed)),
+            Ok(StoredBlock {
+                committed,
+                batch,
+                stored_bytes,
+            }) => match executor.begin(batch).await {
+                Ok(committing) => {
+                    part.batch_bytes += stored_bytes as u64;
+                    Ok((committing, committed))
+                }
                 Err(e) => Err(failed(height, e)),
             },
         };
@@ -515,8 +525,15 @@ pub fn write_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
         };
         writeln!(
             out,
-            "partition {}: {} blocks, {} txs, height {} of {}, root {}, {state}",
-            part.partition, part.blocks, part.txs, part.height, part.head, part.state_root
+            "partition {}: {} blocks, {} txs, height {} of {}, root {}, {state} ({} bytes of \
+             stored batches)",
+            part.partition,
+            part.blocks,
+            part.txs,
+            part.height,
+            part.head,
+            part.state_root,
+            part.batch_bytes
         )?;
     }
     let verdict = if report.ok {

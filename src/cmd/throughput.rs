@@ -58,6 +58,9 @@ pub struct ThroughputOptions {
     pub workloads: Vec<String>,
     /// The broker for the serve path; `None` skips it.
     pub amqp_url: Option<String>,
+    /// Whether the exec path keeps each batch for `isovm replay` (`ExecOptions::keep_batches`;
+    /// on, as a node runs by default): off to measure what keeping them costs.
+    pub keep_batches: bool,
 }
 
 impl Default for ThroughputOptions {
@@ -70,6 +73,7 @@ impl Default for ThroughputOptions {
             seed: 7,
             workloads: WORKLOADS.iter().map(|w| w.to_string()).collect(),
             amqp_url: None,
+            keep_batches: true,
         }
     }
 }
@@ -431,11 +435,19 @@ fn failures(receipts: &[crate::schema::Receipt]) -> usize {
         .count()
 }
 
-async fn isovm_exec(w: &Workload, partitions: u32) -> Result<Variant, BenchError> {
+async fn isovm_exec(
+    w: &Workload,
+    partitions: u32,
+    keep_batches: bool,
+) -> Result<Variant, BenchError> {
     let dir = tempfile::tempdir().map_err(fail)?;
     let store = RocksStore::open(dir.path()).map_err(fail)?;
     // The workload is signed: the run pays the signature check.
-    let executor = Executor::new(Arc::new(store), ExecOptions::default()).map_err(fail)?;
+    let options = ExecOptions {
+        keep_batches,
+        ..ExecOptions::default()
+    };
+    let executor = Executor::new(Arc::new(store), options).map_err(fail)?;
     let (setup, transfers) = batches_of(w, partitions);
     let bar = progress(setup.len() as u64, &format!("{}: isovm setup", w.name));
     for b in setup {
@@ -544,6 +556,7 @@ async fn isovm_serve(w: &Workload, amqp_url: &str, partitions: u32) -> Result<Va
             fault_retries: ExecOptions::default().fault_retries,
             verify_isolation: false,
             insecure_accept_unsigned_transactions: false,
+            keep_batches: true,
         };
         let shutdown = tokio_util::sync::CancellationToken::new();
         let server = {
@@ -705,7 +718,7 @@ pub async fn measure(o: &ThroughputOptions) -> Result<Report, BenchError> {
 }
 
 async fn measure_one(w: &Workload, o: &ThroughputOptions) -> Result<WorkloadReport, BenchError> {
-    let isovm = isovm_exec(w, o.partitions).await?;
+    let isovm = isovm_exec(w, o.partitions, o.keep_batches).await?;
     let mut variants = vec![isovm.clone()];
     let serve = match &o.amqp_url {
         None => Some(

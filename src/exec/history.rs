@@ -46,6 +46,8 @@ pub enum HistoryError {
 pub struct StoredBlock {
     pub committed: CommittedBlock,
     pub batch: Batch,
+    /// Bytes the batch takes as stored.
+    pub stored_bytes: usize,
 }
 
 /// Every partition this database holds, with its head, by partition.
@@ -92,7 +94,11 @@ pub fn block(
             batch.partition, batch.height
         )));
     }
-    Ok(StoredBlock { committed, batch })
+    Ok(StoredBlock {
+        committed,
+        batch,
+        stored_bytes: encoded.len(),
+    })
 }
 
 /// The committed block of `height` alone.
