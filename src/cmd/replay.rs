@@ -539,7 +539,7 @@ pub fn write_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
     let verdict = if report.ok {
         "every state root and receipt matches"
     } else {
-        "STOPPED at the first difference (below)"
+        "STOPPED (the error below says where and why)"
     };
     writeln!(
         out,
