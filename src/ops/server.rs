@@ -99,7 +99,7 @@ impl MetricsServer {
             .route("/readyz", get(readyz))
             .route("/checkpoint", post(checkpoint))
             .with_state(shared);
-        info!(addr = %bound, "metrics and health endpoint listening (/metrics, /healthz, /readyz)");
+        info!(addr = %bound, "metrics and health endpoint listening (/metrics, /healthz, /readyz, POST /checkpoint from loopback)");
         let task = tokio::spawn(async move {
             let upkeep = async {
                 loop {
