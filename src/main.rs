@@ -100,6 +100,10 @@ enum Command {
             requires = "throughput"
         )]
         workloads: Vec<String>,
+        /// Whether the throughput run's exec path keeps each batch for `isovm replay` (as a
+        /// node does by default): `false` measures what keeping them costs.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), value_name = "BOOL", requires = "throughput")]
+        keep_batches: bool,
         /// Broker for the throughput run's serve path (skipped without one); read only with
         /// `--throughput`.
         #[arg(long, env = "ISOVM_AMQP_URL")]
@@ -256,6 +260,44 @@ enum Command {
     Contract {
         #[command(subcommand)]
         command: ContractCommand,
+    },
+    /// Re-execute the committed history of a database into a new one and check every block:
+    /// state root, every receipt, the state changes, and at the end each partition's whole
+    /// state. Stops at the first difference, naming partition, height, transaction and
+    /// field, with exit status 1. Works while `serve` holds the source (opened read-only).
+    /// Give the same --insecure-accept-unsigned-transactions as the node that ran it.
+    Replay {
+        /// The database whose history is replayed (read only).
+        #[arg(long)]
+        from_db: PathBuf,
+        /// Where to replay into: must not exist, or be an empty directory.
+        #[arg(long)]
+        to_db: PathBuf,
+        /// Only this partition.
+        #[arg(long)]
+        partition: Option<u32>,
+        /// Only up to this height (the whole state is then not compared).
+        #[arg(long, value_name = "HEIGHT")]
+        to: Option<u64>,
+        /// Print the summary as JSON (and no progress bar).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Make a consistent copy of a database (a RocksDB checkpoint: hard links where it can)
+    /// in DIR, which must not exist; print the height and state root of each partition it
+    /// holds. `exec --db DIR` and `serve --db DIR` continue from it. A database a running
+    /// `serve` or `verify` holds is checkpointed by that process: give its metrics endpoint.
+    Checkpoint {
+        /// The database (no other process may hold it).
+        #[arg(long, env = "ISOVM_DB", required_unless_present = "endpoint")]
+        db: Option<PathBuf>,
+        /// The `--metrics-addr` of the running `serve` or `verify` that holds the database,
+        /// on this machine: it makes the checkpoint (DIR is then a path on its machine).
+        #[arg(long, value_name = "HOST:PORT", conflicts_with = "db")]
+        endpoint: Option<String>,
+        dir: PathBuf,
     },
     /// Print the consensus parameters (costs and limits every receipt follows from) as JSON,
     /// with their version: nodes agree on receipts only if they run the same table.
@@ -434,6 +476,13 @@ struct VmArgs {
     /// RocksDB directory (created if missing).
     #[arg(long, env = "ISOVM_DB", default_value = "isovm-data")]
     db: PathBuf,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// How contracts run (every command that runs them; `replay` names its databases itself).
+#[derive(Args)]
+struct EngineArgs {
     /// Where the V8 startup snapshot is cached [default: $XDG_CACHE_HOME/isovm or ~/.cache/isovm].
     #[arg(long, env = "ISOVM_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -470,12 +519,24 @@ struct VmArgs {
     /// differ from a node without it, so never on a chain anyone relies on.
     #[arg(long, env = "ISOVM_INSECURE_ACCEPT_UNSIGNED_TRANSACTIONS", value_parser = clap::builder::BoolishValueParser::new())]
     insecure_accept_unsigned_transactions: bool,
+    /// Keep each committed batch beside its block (bookkeeping, not consensus), so that
+    /// `isovm replay` can re-execute history. `false` saves writing each batch a second time
+    /// (about 340 KB per 1,000 signed transfers); replay then stops at those heights, saying
+    /// no batch was kept.
+    #[arg(long, env = "ISOVM_KEEP_BATCHES", default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), value_name = "BOOL")]
+    keep_batches: bool,
 }
 
 impl VmArgs {
     fn options(self) -> VmOptions {
+        self.engine.options(self.db)
+    }
+}
+
+impl EngineArgs {
+    fn options(self, db: PathBuf) -> VmOptions {
         VmOptions {
-            db: self.db,
+            db,
             cache_dir: self.cache_dir.or_else(cmd::default_cache_dir),
             workers: self.workers.unwrap_or_default(),
             watchdog_floor: Duration::from_millis(self.watchdog_ms),
@@ -484,6 +545,7 @@ impl VmArgs {
             fault_retries: self.fault_retries,
             verify_isolation: self.verify_isolation,
             insecure_accept_unsigned_transactions: self.insecure_accept_unsigned_transactions,
+            keep_batches: self.keep_batches,
         }
     }
 }
@@ -604,9 +666,11 @@ fn main() -> ExitCode {
                 workloads,
                 amqp_url,
                 unsigned,
+                keep_batches,
                 ..
             } => {
                 let options = cmd::throughput::ThroughputOptions {
+                    keep_batches,
                     accounts,
                     batches,
                     batch_txs: batch_size,
@@ -791,6 +855,41 @@ fn main() -> ExitCode {
                 let inspector = isovm::exec::Inspector::new(&reader);
                 let mut stdout = std::io::stdout().lock();
                 cmd::inspect::contract_show(&inspector, partition, &id, inspect.json, &mut stdout)?;
+            }
+            Command::Replay {
+                from_db,
+                to_db,
+                partition,
+                to,
+                json,
+                engine,
+            } => {
+                let options = cmd::replay::ReplayOptions {
+                    from_db,
+                    partition,
+                    to,
+                    progress: !json,
+                };
+                let report = cmd::replay::run(&engine.options(to_db), &options).await?;
+                let mut stdout = std::io::stdout().lock();
+                if json {
+                    serde_json::to_writer_pretty(&mut stdout, &report)?;
+                    std::io::Write::write_all(&mut stdout, b"\n")?;
+                } else {
+                    cmd::replay::write_summary(&report, &mut stdout)?;
+                }
+                if let Some(stopped) = &report.stopped {
+                    eprintln!("error: replay stopped: {stopped}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            Command::Checkpoint { db, endpoint, dir } => {
+                let report = match (endpoint, db) {
+                    (Some(endpoint), _) => cmd::checkpoint::remote(&endpoint, &dir).await?,
+                    (None, Some(db)) => cmd::checkpoint::local(&db, &dir)?,
+                    (None, None) => unreachable!("clap requires one"),
+                };
+                cmd::checkpoint::print(&report, &mut std::io::stdout())?;
             }
             Command::Params => println!("{}", isovm::consensus::to_json()),
             Command::Topology { bus, vhost, roles } => {

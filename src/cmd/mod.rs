@@ -2,11 +2,13 @@
 //! sets up logging and calls these.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod exec;
 pub mod families;
 pub mod inspect;
 pub mod package;
 pub mod publish;
+pub mod replay;
 pub mod rpc;
 pub mod serve;
 pub mod sign;
@@ -87,6 +89,8 @@ pub struct VmOptions {
     /// Development only: run unsigned transactions
     /// (`ExecOptions::insecure_accept_unsigned_transactions`).
     pub insecure_accept_unsigned_transactions: bool,
+    /// Keep each committed batch for `isovm replay` (`ExecOptions::keep_batches`).
+    pub keep_batches: bool,
 }
 
 impl VmOptions {
@@ -137,6 +141,7 @@ impl VmOptions {
             },
             fault_retries: self.fault_retries,
             insecure_accept_unsigned_transactions: self.insecure_accept_unsigned_transactions,
+            keep_batches: self.keep_batches,
             ..ExecOptions::default()
         })
     }

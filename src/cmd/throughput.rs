@@ -62,6 +62,9 @@ pub struct ThroughputOptions {
     /// (`insecure_accept_unsigned_transactions`), so no signature check: what the engine does
     /// without it, not what a node does.
     pub unsigned: bool,
+    /// Whether the exec path keeps each batch for `isovm replay` (`ExecOptions::keep_batches`;
+    /// on, as a node runs by default): off to measure what keeping them costs.
+    pub keep_batches: bool,
 }
 
 impl Default for ThroughputOptions {
@@ -75,6 +78,7 @@ impl Default for ThroughputOptions {
             workloads: WORKLOADS.iter().map(|w| w.to_string()).collect(),
             amqp_url: None,
             unsigned: false,
+            keep_batches: true,
         }
     }
 }
@@ -438,13 +442,19 @@ fn failures(receipts: &[crate::schema::Receipt]) -> usize {
         .count()
 }
 
-async fn isovm_exec(w: &Workload, partitions: u32, unsigned: bool) -> Result<Variant, BenchError> {
+async fn isovm_exec(
+    w: &Workload,
+    partitions: u32,
+    unsigned: bool,
+    keep_batches: bool,
+) -> Result<Variant, BenchError> {
     let dir = tempfile::tempdir().map_err(fail)?;
     let store = RocksStore::open(dir.path()).map_err(fail)?;
     // A signed workload pays the signature check; an unsigned one runs in the development
     // mode.
     let options = ExecOptions {
         insecure_accept_unsigned_transactions: unsigned,
+        keep_batches,
         ..ExecOptions::default()
     };
     let executor = Executor::new(Arc::new(store), options).map_err(fail)?;
@@ -565,6 +575,7 @@ async fn isovm_serve(
             fault_retries: ExecOptions::default().fault_retries,
             verify_isolation: false,
             insecure_accept_unsigned_transactions: unsigned,
+            keep_batches: true,
         };
         let shutdown = tokio_util::sync::CancellationToken::new();
         let server = {
@@ -727,7 +738,7 @@ pub async fn measure(o: &ThroughputOptions) -> Result<Report, BenchError> {
 }
 
 async fn measure_one(w: &Workload, o: &ThroughputOptions) -> Result<WorkloadReport, BenchError> {
-    let isovm = isovm_exec(w, o.partitions, o.unsigned).await?;
+    let isovm = isovm_exec(w, o.partitions, o.unsigned, o.keep_batches).await?;
     let mut variants = vec![isovm.clone()];
     let serve = match &o.amqp_url {
         None => Some(

@@ -53,19 +53,23 @@ pub(super) struct Prepared {
 
 /// Runs `batch`, the next height after `head`, against `base` (the committed state with the
 /// partition's pending blocks over it), and assembles its commit. `verdicts` are its
-/// transactions' signature checks (`signatures.rs`), one each, in order.
+/// transactions' signature checks (`signatures.rs`), one each, in order. With `keep_batch`
+/// the commit also stores the batch (for `isovm replay`).
 pub(super) fn prepare(
     sandbox: &mut Sandbox,
     base: &dyn ReadView,
     head: &Head,
     batch: &Batch,
     verdicts: &[Verdict],
+    keep_batch: bool,
 ) -> Result<Prepared, ExecError> {
     let (diff, receipts, code_caches) = run_txs(sandbox, base, batch, head, verdicts)?;
     let partition = batch.partition;
     let root = head.root().next(partition, batch.height, &diff);
+    // Encoded once: its digest names it in the result, and it is kept for `isovm replay`.
+    let encoded = crate::schema::to_msgpack(batch);
     let committed = CommittedBlock {
-        batch_digest: ledger::batch_digest(batch),
+        batch_digest: ledger::digest_of(&encoded),
         result: BlockResult {
             partition,
             height: batch.height,
@@ -80,7 +84,13 @@ pub(super) fn prepare(
         state_root: root.0,
         timestamp_ms: batch.timestamp_ms,
     };
-    let (write, record) = ledger::commit_batch(&diff, &committed, new_head, &code_caches);
+    let (write, record) = ledger::commit_batch(
+        &diff,
+        &committed,
+        new_head,
+        &code_caches,
+        keep_batch.then_some(encoded),
+    );
     Ok(Prepared {
         result: committed.result,
         head: new_head,

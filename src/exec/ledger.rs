@@ -88,7 +88,12 @@ pub fn changes(diff: &BlockDiff) -> Vec<Change> {
 /// SHA-256 of the batch's canonical (MessagePack) encoding: the same for a batch read from
 /// JSON or from MessagePack.
 pub fn batch_digest(batch: &Batch) -> [u8; 32] {
-    Sha256::digest(crate::schema::to_msgpack(batch)).into()
+    digest_of(&crate::schema::to_msgpack(batch))
+}
+
+/// SHA-256 of a batch's canonical encoding (`encoded`, from `schema::to_msgpack`).
+pub fn digest_of(encoded: &[u8]) -> [u8; 32] {
+    Sha256::digest(encoded).into()
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -125,47 +130,62 @@ pub fn decode_committed(bytes: &[u8]) -> Result<CommittedBlock, StoreError> {
     rmp_serde::from_slice(bytes).map_err(|e| corrupt("block result", e))
 }
 
+/// The batch stored for `height` (its canonical MessagePack, as it ran), if this node kept
+/// one: not for a block taken over from the block log.
+pub fn stored_batch(
+    store: &dyn ReadView,
+    partition: u32,
+    height: u64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    store.get(&keys::batch_key(partition, height))
+}
+
 /// Everything one batch writes, in one atomic batch: its state changes, its result, the new
-/// head, the code caches it made, and the node's indexes of the block (bookkeeping, outside
-/// the state root): where each receipt is by transaction hash, and the height each contract
-/// record it writes was written at. Also the committed block as stored (`record`), which the
-/// block log carries as it is.
+/// head, the code caches it made, the batch itself (`batch`, its canonical encoding; `None`
+/// for a block this node did not run), and the node's indexes of the block (bookkeeping,
+/// outside the state root): where each receipt is by transaction hash, and the height each
+/// contract record it writes was written at. Also the committed block as stored (`record`),
+/// which the block log carries as it is.
 pub fn commit_batch(
     diff: &BlockDiff,
     committed: &CommittedBlock,
     head: Head,
     code_caches: &[([u8; 32], Vec<u8>)],
+    batch: Option<Vec<u8>>,
 ) -> (WriteBatch, Vec<u8>) {
     let result = &committed.result;
     let (partition, height) = (result.partition, result.height);
     let record = crate::schema::to_msgpack(committed);
-    let mut batch = WriteBatch::default();
+    let mut write = WriteBatch::default();
     for (key, value) in diff.iter() {
         match value {
             Some(value) => {
                 if let Some(id) = keys::contract_of_key(partition, key) {
-                    batch.put(
+                    write.put(
                         keys::contract_written_key(partition, id),
                         height.to_be_bytes().to_vec(),
                     );
                 }
-                batch.put(key.to_vec(), value.to_vec())
+                write.put(key.to_vec(), value.to_vec())
             }
-            None => batch.delete(key.to_vec()),
+            None => write.delete(key.to_vec()),
         }
     }
     for (index, receipt) in result.receipts.iter().enumerate() {
-        batch.put(
+        write.put(
             keys::tx_index_key(&receipt.tx_hash, partition, height, index as u32),
             Vec::new(),
         );
     }
-    batch.put(keys::result_key(partition, height), record.clone());
-    batch.put(keys::head_key(partition), crate::schema::to_msgpack(&head));
+    write.put(keys::result_key(partition, height), record.clone());
+    write.put(keys::head_key(partition), crate::schema::to_msgpack(&head));
     for (hash, cache) in code_caches {
-        batch.put(keys::code_cache_key(hash), cache.clone());
+        write.put(keys::code_cache_key(hash), cache.clone());
     }
-    (batch, record)
+    if let Some(encoded) = batch {
+        write.put(keys::batch_key(partition, height), encoded);
+    }
+    (write, record)
 }
 
 #[cfg(test)]
@@ -210,7 +230,7 @@ mod tests {
             timestamp_ms: 0,
             changes: changes(&diff),
         };
-        let (batch, _) = commit_batch(&diff, &committed, Head::default(), &[]);
+        let (batch, _) = commit_batch(&diff, &committed, Head::default(), &[], None);
         let puts: Vec<(&[u8], Option<&[u8]>)> = batch.ops().collect();
         let put = |key: Vec<u8>| {
             puts.iter()

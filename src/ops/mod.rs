@@ -2,15 +2,20 @@
 //!
 //! Files: `record` (every metric's name, unit and help, and the functions the bus and the
 //! commands call where the facts are known), `health` (what `/readyz` asks: the bus
-//! session, the database), `server` (the HTTP endpoint: `/metrics`, `/healthz`, `/readyz`).
+//! session, the database), `server` (the HTTP endpoint: `/metrics`, `/healthz`, `/readyz`),
+//! `checkpoint` (its `POST /checkpoint`: the process checkpoints the database it holds).
 //!
 //! Observed only: nothing here is read by execution, so metrics cannot change a receipt.
 //! Without `--metrics-addr` no recorder is installed and every call is a no-op.
 
+mod checkpoint;
 mod health;
 mod record;
 mod server;
 
+pub use checkpoint::CheckpointReport;
+pub use checkpoint::CheckpointRequest;
+pub use checkpoint::PartitionHead;
 pub use health::BusProbe;
 pub use health::bus_session;
 pub use record::BatchTimes;

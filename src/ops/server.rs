@@ -1,18 +1,19 @@
 //! The HTTP endpoint of `--metrics-addr`, on the process's tokio runtime: `/metrics` (the
 //! Prometheus text format), `/healthz` (200 while the process runs) and `/readyz` (200 when
 //! the bus session is connected and consuming and the database takes writes; 503 with a
-//! one-line reason otherwise).
+//! one-line reason otherwise); and `POST /checkpoint` (`checkpoint.rs`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -96,8 +97,9 @@ impl MetricsServer {
             .route("/metrics", get(metrics))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
+            .route("/checkpoint", post(checkpoint))
             .with_state(shared);
-        info!(addr = %bound, "metrics and health endpoint listening (/metrics, /healthz, /readyz)");
+        info!(addr = %bound, "metrics and health endpoint listening (/metrics, /healthz, /readyz, POST /checkpoint from loopback)");
         let task = tokio::spawn(async move {
             let upkeep = async {
                 loop {
@@ -105,6 +107,7 @@ impl MetricsServer {
                     handle.run_upkeep();
                 }
             };
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let serve =
                 axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned());
             tokio::select! {
@@ -130,6 +133,14 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         shared.handle.render(),
     )
         .into_response()
+}
+
+async fn checkpoint(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
+    super::checkpoint::answer(shared.sampler.executor(), peer, &body).await
 }
 
 async fn healthz() -> &'static str {

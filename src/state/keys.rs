@@ -28,6 +28,11 @@ const TX_INDEX: u8 = b'x';
 /// block; never read by execution. Not consensus: it follows from the block diffs, and the
 /// contract record (consensus) keeps its own format.
 const CONTRACT_WRITTEN: u8 = b'w';
+/// Node bookkeeping: each committed batch as it ran (its canonical MessagePack, whose SHA-256
+/// is the block's `batch_digest`), per partition and height, for `isovm replay`. Not
+/// consensus data: execution never reads it, and the state root covers the changes a batch
+/// made, not the batch itself (which a block's result already names by its digest).
+const BATCH: u8 = b'b';
 
 const KIND_VALUE: u8 = b'v';
 const KIND_MAP: u8 = b'm';
@@ -176,6 +181,34 @@ pub fn result_key(partition: u32, height: u64) -> Vec<u8> {
     out
 }
 
+/// The stored batch (canonical MessagePack) of `height` (node bookkeeping).
+pub fn batch_key(partition: u32, height: u64) -> Vec<u8> {
+    let mut out = vec![BATCH];
+    out.extend_from_slice(&partition.to_be_bytes());
+    out.extend_from_slice(&height.to_be_bytes());
+    out
+}
+
+/// The prefix of every head record: a scan lists the partitions this database holds.
+pub fn heads_prefix() -> Vec<u8> {
+    vec![HEAD]
+}
+
+/// The partition a head record's key (under [`heads_prefix`]) is of.
+pub fn head_partition(key: &[u8]) -> Option<u32> {
+    match key {
+        [HEAD, rest @ ..] => <[u8; 4]>::try_from(rest).ok().map(u32::from_be_bytes),
+        _ => None,
+    }
+}
+
+/// The prefix of all of `partition`'s consensus state (everything its state root covers).
+pub fn state_partition_prefix(partition: u32) -> Vec<u8> {
+    let mut out = vec![STATE];
+    out.extend_from_slice(&partition.to_be_bytes());
+    out
+}
+
 /// The head record of `partition`.
 pub fn head_key(partition: u32) -> Vec<u8> {
     let mut out = vec![HEAD];
@@ -218,6 +251,11 @@ mod tests {
         assert!(!contract_key(0, "t").starts_with(&prefix));
         assert_ne!(tx_key(0, "t"), contract_key(0, "t"));
         assert_ne!(tx_key(0, "ab"), tx_key(1, "ab"));
+        assert_ne!(batch_key(0, 1), result_key(0, 1));
+        assert_eq!(head_partition(&head_key(7)), Some(7));
+        assert_eq!(head_partition(&result_key(7, 1)), None);
+        assert!(value_key(3, "t", "k").starts_with(&state_partition_prefix(3)));
+        assert!(!value_key(3, "t", "k").starts_with(&state_partition_prefix(4)));
     }
 
     #[test]

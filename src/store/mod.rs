@@ -37,6 +37,15 @@ pub trait Store: ReadView + Send + Sync {
 
     /// A point-in-time view that later writes do not change.
     fn snapshot(&self) -> Box<dyn ReadView + '_>;
+
+    /// Writes a copy of the database as it is now into `dir` (which must not exist), a
+    /// database of its own: every [`Store::write`] is in it or not, never part of one.
+    fn checkpoint(&self, dir: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError(format!(
+            "this store cannot make checkpoints (asked for {})",
+            dir.display()
+        )))
+    }
 }
 
 /// Puts and deletes applied together by [`Store::write`].

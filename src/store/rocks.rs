@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use rocksdb::checkpoint::Checkpoint;
 use rocksdb::{DB, Direction, IteratorMode, Options, ReadOptions, WriteOptions};
 
 use super::{ReadView, Store, StoreError, WriteBatch};
@@ -30,6 +31,23 @@ impl RocksStore {
         opts.set_block_based_table_factory(&tables);
         let db = DB::open(&opts, path)
             .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
+        Ok(RocksStore { db })
+    }
+
+    /// Opens the database at `path` to read only: it must exist. Takes no lock, so it works
+    /// while another process (`isovm serve`) holds the database; it sees what was committed
+    /// when it was opened, and writes through it fail.
+    pub fn open_read_only(path: &Path) -> Result<RocksStore, StoreError> {
+        if !path.join("CURRENT").is_file() {
+            return Err(StoreError(format!(
+                "opening {} to read: there is no database there",
+                path.display()
+            )));
+        }
+        let mut opts = Options::default();
+        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        let db = DB::open_for_read_only(&opts, path, false)
+            .map_err(|e| StoreError(format!("opening {} to read: {e}", path.display())))?;
         Ok(RocksStore { db })
     }
 }
@@ -139,6 +157,18 @@ impl Store for RocksStore {
         self.db.write_opt(rb, &opts).map_err(err)
     }
 
+    fn checkpoint(&self, dir: &Path) -> Result<(), StoreError> {
+        let fail = |e: rocksdb::Error| {
+            StoreError(format!("making a checkpoint in {}: {e}", dir.display()))
+        };
+        // Hard links where the file system allows (the same one), copies otherwise; the WAL
+        // is flushed first, so every synced commit is in it.
+        Checkpoint::new(&self.db)
+            .map_err(fail)?
+            .create_checkpoint(dir)
+            .map_err(fail)
+    }
+
     fn snapshot(&self) -> Box<dyn ReadView + '_> {
         Box::new(Snapshot {
             db: &self.db,
@@ -245,6 +275,37 @@ mod tests {
         let e = RocksReader::open(dir.path()).err().unwrap();
         assert!(e.to_string().contains("not an isovm database"), "{e}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_checkpoint_is_a_database_and_a_read_only_open_works_beside_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RocksStore::open(&dir.path().join("db")).unwrap();
+        let mut batch = WriteBatch::default();
+        batch.put(b"k".to_vec(), b"one".to_vec());
+        store.write(batch).unwrap();
+        let reader = RocksStore::open_read_only(&dir.path().join("db")).unwrap();
+        assert_eq!(reader.get(b"k").unwrap(), Some(b"one".to_vec()));
+        let mut write = WriteBatch::default();
+        write.put(b"x".to_vec(), b"y".to_vec());
+        assert!(
+            reader.write(write).is_err(),
+            "a read-only store takes no writes"
+        );
+
+        let copy = dir.path().join("copy");
+        store.checkpoint(&copy).unwrap();
+        let mut later = WriteBatch::default();
+        later.put(b"k".to_vec(), b"two".to_vec());
+        store.write(later).unwrap();
+        let copied = RocksStore::open(&copy).unwrap();
+        assert_eq!(copied.get(b"k").unwrap(), Some(b"one".to_vec()));
+        let err = store.checkpoint(&copy).unwrap_err();
+        assert!(err.to_string().contains("copy"), "{err}");
+        let err = RocksStore::open_read_only(&dir.path().join("none"))
+            .err()
+            .expect("no database to open");
+        assert!(err.to_string().contains("no database"), "{err}");
     }
 
     #[test]
