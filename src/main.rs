@@ -127,14 +127,25 @@ enum Command {
         bus: BusArgs,
         #[command(flatten)]
         metrics: MetricsArgs,
-        /// Base name of its two durable queues, NAME.batches and NAME.results (kept while
-        /// verify is not running, so it misses nothing; two verifiers need two names)
-        /// [default: <prefix>.validator.verify].
+        #[command(flatten)]
+        verify: VerifyArgs,
+    },
+    /// Print every effective setting of `serve` (and those only `verify` reads, as
+    /// `verify.…`) with its source: `default`, `file:PATH:LINE`, `env:NAME` or
+    /// `flag:--name`. Takes serve's and verify's flags and checks them as they do; passwords
+    /// in URLs are redacted.
+    Config {
+        #[command(flatten)]
+        vm: VmArgs,
+        #[command(flatten)]
+        bus: BusArgs,
+        #[command(flatten)]
+        metrics: MetricsArgs,
+        #[command(flatten)]
+        verify: VerifyArgs,
+        /// Print JSON instead: setting → {"value", "source"}.
         #[arg(long)]
-        queue: Option<String>,
-        /// Log a line with the counts every this many matching blocks (0: never).
-        #[arg(long, default_value_t = 100)]
-        log_every: u64,
+        json: bool,
     },
     /// Publish batch files (JSON or MessagePack) to the batches exchange, in order, each
     /// confirmed by the broker; print one JSON line per batch.
@@ -299,6 +310,19 @@ struct BusArgs {
     /// Batches in flight (unacked) at once [default: 32].
     #[arg(long)]
     prefetch: Option<u16>,
+}
+
+/// What only `isovm verify` reads.
+#[derive(Args)]
+struct VerifyArgs {
+    /// Base name of its two durable queues, NAME.batches and NAME.results (kept while
+    /// verify is not running, so it misses nothing; two verifiers need two names)
+    /// [default: <prefix>.validator.verify].
+    #[arg(long)]
+    queue: Option<String>,
+    /// Log a line with the counts every this many matching blocks (0: never).
+    #[arg(long, default_value_t = 100)]
+    log_every: u64,
 }
 
 /// The metrics and health endpoint of `serve` and `verify`.
@@ -547,8 +571,7 @@ fn main() -> ExitCode {
                 vm,
                 bus,
                 metrics,
-                queue,
-                log_every,
+                verify: VerifyArgs { queue, log_every },
             } => {
                 let metrics = metrics.addr(&bus)?;
                 let config = bus.config()?;
@@ -559,6 +582,42 @@ fn main() -> ExitCode {
                 };
                 let shutdown = shutdown_on_signal()?;
                 cmd::verify::run(&vm.options(), config, options, metrics, shutdown).await?;
+            }
+            Command::Config {
+                vm,
+                bus,
+                metrics,
+                verify,
+                json,
+            } => {
+                let file = bus.config.clone();
+                let metrics_addr = metrics.addr(&bus)?;
+                let config = bus.config()?;
+                let vm = vm.options();
+                let queue = verify
+                    .queue
+                    .unwrap_or_else(|| isovm::bus::VerifyOptions::default_queue(&config));
+                let mut unset = std::collections::BTreeMap::new();
+                if let Some(dir) = &vm.cache_dir {
+                    unset.insert("cache_dir", dir.display().to_string());
+                }
+                unset.insert("workers", format!("{}..{}", vm.workers.min, vm.workers.max));
+                unset.insert("queue", queue);
+                let effective = cmd::config::Effective {
+                    file: file.as_deref(),
+                    bus: &config,
+                    metrics_addr,
+                    unset,
+                };
+                let settings =
+                    cmd::config::settings(&Cli::command(), &matches, "config", &effective)?;
+                let mut stdout = std::io::stdout().lock();
+                if json {
+                    serde_json::to_writer_pretty(&mut stdout, &cmd::config::to_json(&settings))?;
+                    std::io::Write::write_all(&mut stdout, b"\n")?;
+                } else {
+                    cmd::config::write_table(&settings, &mut stdout)?;
+                }
             }
             Command::Publish {
                 bus,
