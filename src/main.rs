@@ -441,8 +441,17 @@ fn init_tracing(format: LogFormat, filter: &str) -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
-        LogFormat::Human => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        // Colours for a terminal only: a log file or collector gets plain text.
+        LogFormat::Human => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // Every event with the spans it happened in (a batch's, a transaction's:
+        // `exec/spans.rs`): the innermost as `span`, all of them as `spans`.
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{debug, error, info, warn};
+use tracing::{Instrument, debug, error, info, warn};
 
 use super::client::{ensure_exchange, header};
 use super::config::{BusConfig, DIVERGENCE_KEY, Names, redact_url};
@@ -748,8 +748,10 @@ async fn lane(
         }
         let (partition, height) = (job.batch.partition, job.batch.height);
         let mut policy = retry::policy(max_backoff);
+        let span = crate::exec::batch_span(&job.batch);
         let committing = loop {
-            let error = match executor.begin(job.batch.clone()).await {
+            let begun = executor.begin(job.batch.clone()).instrument(span.clone());
+            let error = match begun.await {
                 Ok(committing) => break Some(committing),
                 Err(error) => BusError::Exec {
                     partition,
@@ -789,22 +791,25 @@ async fn lane(
             return;
         }
         let (acker, stats) = (job.acker, stats.clone());
-        tail = Some(tokio::spawn(async move {
-            let executed = committing.finish().await.map_err(|error| BusError::Exec {
-                partition,
-                height,
-                error,
-            })?;
-            acker.ack(Default::default()).await.map_err(amqp(format!(
-                "acknowledging partition {partition}, height {height}"
-            )))?;
-            if !executed.replayed {
-                stats.executed.fetch_add(1, Ordering::Relaxed);
-            }
-            debug!(partition, height, state_root = %executed.result.state_root,
+        tail = Some(tokio::spawn(
+            async move {
+                let executed = committing.finish().await.map_err(|error| BusError::Exec {
+                    partition,
+                    height,
+                    error,
+                })?;
+                acker.ack(Default::default()).await.map_err(amqp(format!(
+                    "acknowledging partition {partition}, height {height}"
+                )))?;
+                if !executed.replayed {
+                    stats.executed.fetch_add(1, Ordering::Relaxed);
+                }
+                debug!(partition, height, state_root = %executed.result.state_root,
                 "verify: batch committed");
-            Ok(executed.result)
-        }));
+                Ok(executed.result)
+            }
+            .instrument(span),
+        ));
     }
     if let Some(last) = tail {
         report(last.await, &events);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
+use tracing::Instrument;
 
 use super::VmOptions;
 use crate::exec::{Committing, ExecError, Executed, Executor};
@@ -117,7 +118,8 @@ pub async fn run(
     };
     let mut in_flight: Option<(PathBuf, Committing)> = None;
     for (path, batch) in batches {
-        let begun = executor.begin(batch).await;
+        let span = crate::exec::batch_span(&batch);
+        let begun = executor.begin(batch).instrument(span).await;
         if let Some((before, committing)) = in_flight.take() {
             let executed = committing.finish().await.map_err(|e| failed(&before, e))?;
             print_block(out, &executed)?;
