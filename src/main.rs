@@ -239,6 +239,15 @@ enum Command {
     /// Print the consensus parameters (costs and limits every receipt follows from) as JSON,
     /// with their version: nodes agree on receipts only if they run the same table.
     Params,
+    /// GET an HTTP URL and exit 0 if it answers 200 (printing the body), 1 otherwise (saying
+    /// why): a health check for images without an HTTP client, e.g.
+    /// `isovm probe http://127.0.0.1:9464/readyz`. Plain http:// only.
+    Probe {
+        url: String,
+        /// Seconds for the whole exchange.
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
+    },
     /// Print the RabbitMQ definitions (exchanges, queues, bindings) isovm declares, for
     /// preloading a broker (`deploy/definitions.json` is the default).
     Topology {
@@ -710,6 +719,10 @@ fn main() -> ExitCode {
                 };
                 let mut stdout = std::io::stdout();
                 cmd::sign::run(&key, &role, &files, out.as_deref(), &mut stdout)?;
+            }
+            Command::Probe { url, timeout } => {
+                let body = isovm::ops::probe(&url, Duration::from_secs(timeout)).await?;
+                println!("{body}");
             }
             Command::Params => println!("{}", isovm::consensus::to_json()),
             Command::Topology { bus, vhost, roles } => {

@@ -152,16 +152,28 @@ fn assert_accepts(args: &[String], env: &[(String, String)], whose: &str) {
     }
 }
 
-/// The health check every worker runs: `isovm rpc` asking a partition's head.
-fn assert_head_check(args: &[String], whose: &str) {
+/// A compose health check: `isovm probe` of the worker's own `/readyz`, on the port its
+/// `ISOVM_METRICS_ADDR` listens on, through loopback (inside the container).
+fn assert_readyz_check(args: &[String], metrics: Option<&String>, whose: &str) {
     assert_eq!(
         args[..2],
-        ["isovm", "rpc"],
+        ["isovm", "probe"],
         "{whose}: health check {args:?}"
     );
-    let request: serde_json::Value = serde_json::from_str(args.last().unwrap())
-        .unwrap_or_else(|e| panic!("{whose}: health check request: {e}"));
-    assert!(request["head"]["partition"].is_u64(), "{whose}: {request}");
+    let metrics: std::net::SocketAddr = metrics
+        .unwrap_or_else(|| panic!("{whose}: no ISOVM_METRICS_ADDR, so no /readyz"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{whose}: ISOVM_METRICS_ADDR: {e}"));
+    let url = args.last().unwrap();
+    assert_eq!(
+        url,
+        &format!("http://127.0.0.1:{}/readyz", metrics.port()),
+        "{whose}: health check against metrics on {metrics}"
+    );
+    assert!(
+        metrics.ip().is_unspecified() || metrics.ip().is_loopback(),
+        "{whose}: /readyz on {metrics} is not reachable through loopback"
+    );
 }
 
 /// The user, password and host of an amqp:// URL.
@@ -457,6 +469,10 @@ fn compose_runs_workers_and_a_verifier_with_their_own_volumes() {
             "verify" => {
                 assert_validator(&args, name);
                 assert_login(&env["ISOVM_AMQP_URL"], "validator", name);
+                let check = texts(&service["healthcheck"]["test"], name);
+                assert_eq!(check[0], "CMD", "{name}: {check:?}");
+                assert_readyz_check(&check[1..], env.get("ISOVM_METRICS_ADDR"), name);
+                assert_accepts(&check[1..], &[], name);
                 validators.push((name, consensus));
             }
             other => panic!("{name}: isovm {other}: neither a worker nor a validator"),
@@ -474,7 +490,7 @@ fn compose_runs_workers_and_a_verifier_with_their_own_volumes() {
         );
         let check = texts(&service["healthcheck"]["test"], name);
         assert_eq!(check[0], "CMD", "{name}: {check:?}");
-        assert_head_check(&check[1..], name);
+        assert_readyz_check(&check[1..], env.get("ISOVM_METRICS_ADDR"), name);
         assert_accepts(&check[1..], &[], name);
         assert_login(&env["ISOVM_AMQP_URL"], "isovm", name);
         let (_, _, host) = amqp_login(&env["ISOVM_AMQP_URL"]);

@@ -322,9 +322,14 @@ async fn readiness_follows_the_broker_and_health_the_process() {
     wait_status(&addr, "/readyz", 200, WAIT).await;
     assert_eq!(get(&addr, "/healthz").await.map(|(s, _)| s), Some(200));
 
+    // `isovm probe`, the compose health check, agrees.
+    let readyz = format!("http://{addr}/readyz");
+    assert_probe(&readyz, true, "");
+
     broker.stop_app();
     let stopped = Instant::now();
     let reason = wait_status(&addr, "/readyz", 503, NOTICE).await;
+    assert_probe(&readyz, false, "HTTP 503");
     eprintln!(
         "/readyz 503 {:?} after the broker stopped: {reason}",
         stopped.elapsed()
@@ -340,6 +345,7 @@ async fn readiness_follows_the_broker_and_health_the_process() {
 
     broker.start_app();
     wait_status(&addr, "/readyz", 200, WAIT).await;
+    assert_probe(&readyz, true, "");
     assert_eq!(get(&addr, "/healthz").await.map(|(s, _)| s), Some(200));
     let (_, body) = get(&addr, "/metrics").await.unwrap();
     let samples = parse(&body);
@@ -366,4 +372,26 @@ fn a_bad_metrics_address_is_an_error_naming_it() {
         stderr.contains("--metrics-addr `nowhere:x`"),
         "stderr: {stderr}"
     );
+}
+
+/// `isovm probe url`: exit 0 (`ok`) or 1, and `needle` in its error.
+fn assert_probe(url: &str, ok: bool, needle: &str) {
+    let out = Command::new(isovm())
+        .args(["probe", "--timeout", "5", url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(if ok { 0 } else { 1 }),
+        "isovm probe {url}: {stderr}"
+    );
+    assert!(stderr.contains(needle), "{needle:?} missing in: {stderr}");
+}
+
+#[test]
+fn probe_fails_where_nothing_listens() {
+    let url = format!("http://127.0.0.1:{}/readyz", free_port());
+    assert_probe(&url, false, "cannot connect to 127.0.0.1:");
+    assert_probe("https://127.0.0.1:1/readyz", false, "not http://");
 }
