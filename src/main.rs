@@ -136,14 +136,25 @@ enum Command {
         bus: BusArgs,
         #[command(flatten)]
         metrics: MetricsArgs,
-        /// Base name of its two durable queues, NAME.batches and NAME.results (kept while
-        /// verify is not running, so it misses nothing; two verifiers need two names)
-        /// [default: <prefix>.validator.verify].
+        #[command(flatten)]
+        verify: VerifyArgs,
+    },
+    /// Print every effective setting of `serve` (and those only `verify` reads, as
+    /// `verify.…`) with its source: `default`, `file:PATH:LINE`, `env:NAME` or
+    /// `flag:--name`. Takes serve's and verify's flags and checks them as they do; passwords
+    /// in URLs are redacted.
+    Config {
+        #[command(flatten)]
+        vm: VmArgs,
+        #[command(flatten)]
+        bus: BusArgs,
+        #[command(flatten)]
+        metrics: MetricsArgs,
+        #[command(flatten)]
+        verify: VerifyArgs,
+        /// Print JSON instead: setting → {"value", "source"}.
         #[arg(long)]
-        queue: Option<String>,
-        /// Log a line with the counts every this many matching blocks (0: never).
-        #[arg(long, default_value_t = 100)]
-        log_every: u64,
+        json: bool,
     },
     /// Publish batch files (JSON or MessagePack) to the batches exchange, in order, each
     /// confirmed by the broker; print one JSON line per batch.
@@ -302,6 +313,15 @@ enum Command {
     /// Print the consensus parameters (costs and limits every receipt follows from) as JSON,
     /// with their version: nodes agree on receipts only if they run the same table.
     Params,
+    /// GET an HTTP URL and exit 0 if it answers 200 (printing the body), 1 otherwise (saying
+    /// why): a health check for images without an HTTP client, e.g.
+    /// `isovm probe http://127.0.0.1:9464/readyz`. Plain http:// only.
+    Probe {
+        url: String,
+        /// Seconds for the whole exchange.
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
+    },
     /// Print the RabbitMQ definitions (exchanges, queues, bindings) isovm declares, for
     /// preloading a broker (`deploy/definitions.json` is the default).
     Topology {
@@ -431,6 +451,19 @@ struct BusArgs {
     /// Batches in flight (unacked) at once [default: 32].
     #[arg(long)]
     prefetch: Option<u16>,
+}
+
+/// What only `isovm verify` reads.
+#[derive(Args)]
+struct VerifyArgs {
+    /// Base name of its two durable queues, NAME.batches and NAME.results (kept while
+    /// verify is not running, so it misses nothing; two verifiers need two names)
+    /// [default: <prefix>.validator.verify].
+    #[arg(long)]
+    queue: Option<String>,
+    /// Log a line with the counts every this many matching blocks (0: never).
+    #[arg(long, default_value_t = 100)]
+    log_every: u64,
 }
 
 /// The metrics and health endpoint of `serve` and `verify`.
@@ -569,8 +602,17 @@ fn init_tracing(format: LogFormat, filter: &str) -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
-        LogFormat::Human => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        // Colours for a terminal only: a log file or collector gets plain text.
+        LogFormat::Human => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // Every event with the spans it happened in (a batch's, a transaction's:
+        // `exec/spans.rs`): the innermost as `span`, all of them as `spans`.
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
     }
     Ok(())
 }
@@ -703,8 +745,7 @@ fn main() -> ExitCode {
                 vm,
                 bus,
                 metrics,
-                queue,
-                log_every,
+                verify: VerifyArgs { queue, log_every },
             } => {
                 let metrics = metrics.addr(&bus)?;
                 let config = bus.config()?;
@@ -715,6 +756,42 @@ fn main() -> ExitCode {
                 };
                 let shutdown = shutdown_on_signal()?;
                 cmd::verify::run(&vm.options(), config, options, metrics, shutdown).await?;
+            }
+            Command::Config {
+                vm,
+                bus,
+                metrics,
+                verify,
+                json,
+            } => {
+                let file = bus.config.clone();
+                let metrics_addr = metrics.addr(&bus)?;
+                let config = bus.config()?;
+                let vm = vm.options();
+                let queue = verify
+                    .queue
+                    .unwrap_or_else(|| isovm::bus::VerifyOptions::default_queue(&config));
+                let mut unset = std::collections::BTreeMap::new();
+                if let Some(dir) = &vm.cache_dir {
+                    unset.insert("cache_dir", dir.display().to_string());
+                }
+                unset.insert("workers", format!("{}..{}", vm.workers.min, vm.workers.max));
+                unset.insert("queue", queue);
+                let effective = cmd::config::Effective {
+                    file: file.as_deref(),
+                    bus: &config,
+                    metrics_addr,
+                    unset,
+                };
+                let settings =
+                    cmd::config::settings(&Cli::command(), &matches, "config", &effective)?;
+                let mut stdout = std::io::stdout().lock();
+                if json {
+                    serde_json::to_writer_pretty(&mut stdout, &cmd::config::to_json(&settings))?;
+                    std::io::Write::write_all(&mut stdout, b"\n")?;
+                } else {
+                    cmd::config::write_table(&settings, &mut stdout)?;
+                }
             }
             Command::Publish {
                 bus,
@@ -890,6 +967,10 @@ fn main() -> ExitCode {
                     (None, None) => unreachable!("clap requires one"),
                 };
                 cmd::checkpoint::print(&report, &mut std::io::stdout())?;
+            }
+            Command::Probe { url, timeout } => {
+                let body = isovm::ops::probe(&url, Duration::from_secs(timeout)).await?;
+                println!("{body}");
             }
             Command::Params => println!("{}", isovm::consensus::to_json()),
             Command::Topology { bus, vhost, roles } => {

@@ -152,16 +152,28 @@ fn assert_accepts(args: &[String], env: &[(String, String)], whose: &str) {
     }
 }
 
-/// The health check every worker runs: `isovm rpc` asking a partition's head.
-fn assert_head_check(args: &[String], whose: &str) {
+/// A compose health check: `isovm probe` of the worker's own `/readyz`, on the port its
+/// `ISOVM_METRICS_ADDR` listens on, through loopback (inside the container).
+fn assert_readyz_check(args: &[String], metrics: Option<&String>, whose: &str) {
     assert_eq!(
         args[..2],
-        ["isovm", "rpc"],
+        ["isovm", "probe"],
         "{whose}: health check {args:?}"
     );
-    let request: serde_json::Value = serde_json::from_str(args.last().unwrap())
-        .unwrap_or_else(|e| panic!("{whose}: health check request: {e}"));
-    assert!(request["head"]["partition"].is_u64(), "{whose}: {request}");
+    let metrics: std::net::SocketAddr = metrics
+        .unwrap_or_else(|| panic!("{whose}: no ISOVM_METRICS_ADDR, so no /readyz"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{whose}: ISOVM_METRICS_ADDR: {e}"));
+    let url = args.last().unwrap();
+    assert_eq!(
+        url,
+        &format!("http://127.0.0.1:{}/readyz", metrics.port()),
+        "{whose}: health check against metrics on {metrics}"
+    );
+    assert!(
+        metrics.ip().is_unspecified() || metrics.ip().is_loopback(),
+        "{whose}: /readyz on {metrics} is not reachable through loopback"
+    );
 }
 
 /// The user, password and host of an amqp:// URL.
@@ -457,6 +469,10 @@ fn compose_runs_workers_and_a_verifier_with_their_own_volumes() {
             "verify" => {
                 assert_validator(&args, name);
                 assert_login(&env["ISOVM_AMQP_URL"], "validator", name);
+                let check = texts(&service["healthcheck"]["test"], name);
+                assert_eq!(check[0], "CMD", "{name}: {check:?}");
+                assert_readyz_check(&check[1..], env.get("ISOVM_METRICS_ADDR"), name);
+                assert_accepts(&check[1..], &[], name);
                 validators.push((name, consensus));
             }
             other => panic!("{name}: isovm {other}: neither a worker nor a validator"),
@@ -474,7 +490,7 @@ fn compose_runs_workers_and_a_verifier_with_their_own_volumes() {
         );
         let check = texts(&service["healthcheck"]["test"], name);
         assert_eq!(check[0], "CMD", "{name}: {check:?}");
-        assert_head_check(&check[1..], name);
+        assert_readyz_check(&check[1..], env.get("ISOVM_METRICS_ADDR"), name);
         assert_accepts(&check[1..], &[], name);
         assert_login(&env["ISOVM_AMQP_URL"], "isovm", name);
         let (_, _, host) = amqp_login(&env["ISOVM_AMQP_URL"]);
@@ -874,4 +890,139 @@ fn stateful_pod<'a>(objects: &'a [Object], name: &str, image: &Image) -> Statefu
         secret,
         mounts,
     }
+}
+
+/// `isovm config --json` for a compose service's command line and environment, its config
+/// file read from `deploy/` (where compose mounts it from): the effective settings.
+fn compose_settings(name: &str, service: &Value) -> serde_json::Value {
+    let mut args = texts(&service["command"], name);
+    assert!(
+        matches!(args[0].as_str(), "serve" | "verify"),
+        "{name}: {args:?}"
+    );
+    args[0] = "config".into();
+    args.push("--json".into());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_isovm"));
+    for (var, _) in std::env::vars().filter(|(var, _)| var.starts_with("ISOVM_")) {
+        command.env_remove(var);
+    }
+    let mounts = texts(&service["volumes"], name);
+    for (key, value) in service["environment"].as_mapping().expect("environment") {
+        let (key, mut value) = (text(key, name), text(value, name).to_string());
+        if key == "ISOVM_CONFIG" {
+            let mount = mounts
+                .iter()
+                .find_map(|m| m.strip_suffix(&format!(":{value}:ro")))
+                .unwrap_or_else(|| panic!("{name}: nothing mounted at {value}"));
+            value = deploy().join(mount).display().to_string();
+        }
+        command.env(key, value);
+    }
+    let out = command.args(&args).output().expect("running isovm config");
+    assert!(
+        out.status.success(),
+        "{name}: isovm {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Prometheus (deploy/prometheus/prometheus.yml) scrapes exactly the metrics addresses of
+/// the compose file's isovm services (as `isovm config` resolves them), which listen on
+/// every interface so that another container reaches them; Grafana is provisioned with
+/// that Prometheus and the dashboard.
+#[test]
+fn compose_scrapes_every_isovm_process_and_provisions_grafana() {
+    let compose = documents(&deploy().join("compose.yaml")).pop().unwrap();
+    let services = compose["services"].as_mapping().expect("services");
+    let mut expected = BTreeSet::new();
+    for (name, service) in services {
+        let name = text(name, "service name");
+        if !text(&service["image"], name).starts_with("isovm") {
+            continue;
+        }
+        let settings = compose_settings(name, service);
+        let addr = &settings["metrics.addr"];
+        let addr: std::net::SocketAddr = text_json(&addr["value"], name)
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}: metrics address {addr}: {e}"));
+        assert!(
+            addr.ip().is_unspecified(),
+            "{name}: metrics on {addr}, unreachable from the prometheus container"
+        );
+        expected.insert(format!("{name}:{}", addr.port()));
+    }
+    assert!(expected.len() >= 3, "{expected:?}");
+
+    let prometheus = &services[&Value::from("prometheus")];
+    let mounts = texts(&prometheus["volumes"], "prometheus");
+    assert!(
+        mounts.contains(&"./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro".into()),
+        "prometheus: {mounts:?}"
+    );
+    let config = documents(&deploy().join("prometheus/prometheus.yml"))
+        .pop()
+        .unwrap();
+    let mut targets = BTreeSet::new();
+    for job in config["scrape_configs"]
+        .as_sequence()
+        .expect("scrape_configs")
+    {
+        let path = job["metrics_path"].as_str().unwrap_or("/metrics");
+        assert_eq!(path, "/metrics", "{job:?}");
+        for group in job["static_configs"].as_sequence().expect("static_configs") {
+            targets.extend(texts(&group["targets"], "targets"));
+        }
+    }
+    assert_eq!(
+        targets, expected,
+        "prometheus.yml's targets against compose's isovm services"
+    );
+
+    // Grafana: the data source is that Prometheus, the dashboard is where the provider looks,
+    // and the dashboard's data source variable selects it.
+    let grafana = &services[&Value::from("grafana")];
+    let mounts = texts(&grafana["volumes"], "grafana");
+    let mounted_at = |source: &str| {
+        mounts
+            .iter()
+            .find_map(|m| m.strip_prefix(&format!("{source}:")))
+            .map(|rest| rest.trim_end_matches(":ro").to_string())
+            .unwrap_or_else(|| panic!("grafana: {source} not mounted: {mounts:?}"))
+    };
+    assert_eq!(
+        mounted_at("./grafana/provisioning"),
+        "/etc/grafana/provisioning"
+    );
+    let dashboard_file = mounted_at("./grafana/isovm.json");
+    let sources = documents(&deploy().join("grafana/provisioning/datasources/prometheus.yml"));
+    let source = &sources[0]["datasources"][0];
+    assert_eq!(text(&source["type"], "datasource"), "prometheus");
+    let url = text(&source["url"], "datasource url");
+    let port = prometheus["ports"][0]
+        .as_str()
+        .and_then(|p| p.rsplit(':').next())
+        .unwrap_or("9090");
+    assert_eq!(
+        url,
+        format!("http://prometheus:{port}"),
+        "grafana's data source"
+    );
+    let providers = documents(&deploy().join("grafana/provisioning/dashboards/isovm.yml"));
+    let path = text(
+        &providers[0]["providers"][0]["options"]["path"],
+        "provider path",
+    );
+    assert_eq!(dashboard_file, format!("{path}/isovm.json"));
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&read(&deploy().join("grafana/isovm.json"))).unwrap();
+    let variable = &dashboard["templating"]["list"][0];
+    assert_eq!(variable["type"], "datasource");
+    assert_eq!(variable["current"]["value"], text(&source["uid"], "uid"));
+}
+
+fn text_json<'a>(value: &'a serde_json::Value, what: &str) -> &'a str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: expected a string, found {value}"))
 }

@@ -224,10 +224,92 @@ async fn the_counters_match_the_receipts_of_a_real_run() {
         last as f64
     );
 
+    // A delivery that is not a batch is dead-lettered, and counted: the one metric of the
+    // dashboard that appears only once it has something to count (by reason).
+    client
+        .publish_raw(
+            "batch.0",
+            br#"{"not":"a batch"}"#.to_vec(),
+            isovm::schema::Format::Json,
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    let serve_text = loop {
+        let (_, body) = get(&addr, "/metrics").await.expect("/metrics answers");
+        if body.contains("isovm_dead_letters_total{") {
+            break body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the dead letter was never counted:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let (_, verify_text) = get(&verify_addr, "/metrics").await.unwrap();
+    assert_dashboard_is_exported(&[&serve_text, &verify_text]);
+
     verify.stop_cleanly(WAIT);
     serve.stop_cleanly(WAIT);
     client.close().await;
     bus.cleanup().await;
+}
+
+/// Every metric a panel of `deploy/grafana/isovm.json` queries is among the series of
+/// `scrapes` (a histogram's `_bucket`, `_sum` and `_count` are series of their own).
+fn assert_dashboard_is_exported(scrapes: &[&str]) {
+    let exported: std::collections::BTreeSet<String> = scrapes
+        .iter()
+        .flat_map(|text| parse(text).into_keys())
+        .map(|series| series.split('{').next().unwrap().to_string())
+        .collect();
+    let path = repo().join("deploy/grafana/isovm.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut exprs = Vec::new();
+    fn walk(panels: &serde_json::Value, exprs: &mut Vec<String>) {
+        for panel in panels.as_array().into_iter().flatten() {
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                exprs.push(target["expr"].as_str().expect("expr").to_string());
+            }
+            walk(&panel["panels"], exprs);
+        }
+    }
+    walk(&dashboard["panels"], &mut exprs);
+    assert!(exprs.len() >= 20, "{exprs:?}");
+    let mut queried = std::collections::BTreeSet::new();
+    for expr in &exprs {
+        let mut rest = expr.as_str();
+        while let Some(at) = rest.find("isovm_") {
+            let name: String = rest[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            rest = &rest[at + name.len()..];
+            queried.insert(name);
+        }
+    }
+    let missing: Vec<&String> = queried.difference(&exported).collect();
+    assert!(
+        missing.is_empty(),
+        "the dashboard queries {missing:?}, which no scrape exports; exported: {exported:#?}"
+    );
+    // The panels the issue asks for.
+    for needle in [
+        "isovm_transactions_total",
+        "isovm_batch_execute_seconds_bucket",
+        "isovm_batch_commit_seconds_bucket",
+        "isovm_batch_publish_seconds_bucket",
+        "isovm_receipts_total",
+        "isovm_partition_lag",
+        "isovm_pool_idle_workers",
+        "isovm_pool_recycled_total",
+        "isovm_dead_letters_total",
+        "isovm_bus_reconnects_total",
+        "isovm_verify_blocks_diverged_total",
+    ] {
+        assert!(queried.contains(needle), "no panel queries {needle}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -240,9 +322,14 @@ async fn readiness_follows_the_broker_and_health_the_process() {
     wait_status(&addr, "/readyz", 200, WAIT).await;
     assert_eq!(get(&addr, "/healthz").await.map(|(s, _)| s), Some(200));
 
+    // `isovm probe`, the compose health check, agrees.
+    let readyz = format!("http://{addr}/readyz");
+    assert_probe(&readyz, true, "");
+
     broker.stop_app();
     let stopped = Instant::now();
     let reason = wait_status(&addr, "/readyz", 503, NOTICE).await;
+    assert_probe(&readyz, false, "HTTP 503");
     eprintln!(
         "/readyz 503 {:?} after the broker stopped: {reason}",
         stopped.elapsed()
@@ -258,6 +345,7 @@ async fn readiness_follows_the_broker_and_health_the_process() {
 
     broker.start_app();
     wait_status(&addr, "/readyz", 200, WAIT).await;
+    assert_probe(&readyz, true, "");
     assert_eq!(get(&addr, "/healthz").await.map(|(s, _)| s), Some(200));
     let (_, body) = get(&addr, "/metrics").await.unwrap();
     let samples = parse(&body);
@@ -284,4 +372,26 @@ fn a_bad_metrics_address_is_an_error_naming_it() {
         stderr.contains("--metrics-addr `nowhere:x`"),
         "stderr: {stderr}"
     );
+}
+
+/// `isovm probe url`: exit 0 (`ok`) or 1, and `needle` in its error.
+fn assert_probe(url: &str, ok: bool, needle: &str) {
+    let out = Command::new(isovm())
+        .args(["probe", "--timeout", "5", url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(if ok { 0 } else { 1 }),
+        "isovm probe {url}: {stderr}"
+    );
+    assert!(stderr.contains(needle), "{needle:?} missing in: {stderr}");
+}
+
+#[test]
+fn probe_fails_where_nothing_listens() {
+    let url = format!("http://127.0.0.1:{}/readyz", free_port());
+    assert_probe(&url, false, "cannot connect to 127.0.0.1:");
+    assert_probe("https://127.0.0.1:1/readyz", false, "not http://");
 }

@@ -20,14 +20,11 @@ pub struct BusConfig {
     pub amqp_url: String,
     /// PEM file of the CA certificate(s) an `amqps://` broker's certificate must chain to.
     /// When set, only these are trusted; when not, the system's root certificates are.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
     /// PEM certificate (chain) isovm shows the broker, for brokers that verify clients
     /// (mutual TLS, e.g. RabbitMQ's `ssl_options.fail_if_no_peer_cert`). With `client_key_file`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_cert_file: Option<PathBuf>,
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `client_cert_file`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_key_file: Option<PathBuf>,
     /// Prefix of every exchange and queue name, e.g. `isovm` gives `isovm.batches`.
     pub prefix: String,

@@ -25,7 +25,7 @@ use lapin::types::{AMQPValue, FieldTable};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::{error, info, warn};
+use tracing::{Instrument, error, info, warn};
 
 use super::ahead::{self, Ready};
 use super::consumer::Ctx;
@@ -96,7 +96,8 @@ async fn run(ctx: Arc<Ctx>, partition: u32, rx: mpsc::Receiver<Job>) {
                 None => break,
             },
         };
-        if let Err(error) = handle(&ctx, job, &mut tail).await {
+        let span = crate::exec::batch_span(job.partition, job.height, job.txs);
+        if let Err(error) = handle(&ctx, job, &mut tail).instrument(span).await {
             fail(error);
             break;
         }
@@ -187,49 +188,55 @@ async fn handle(
     // At most one tail at a time: this batch's begins when the one before it has ended.
     settle(tail).await?;
     let theirs = ctx.clone();
-    *tail = Some(ctx.tracker.spawn(async move {
-        let ctx = theirs;
-        // A commit that failed (and every later batch of the partition that ran on it) is
-        // left unacked: the session restarts and the broker delivers them again.
-        let commit_started = Instant::now();
-        let executed = committing.finish().await.map_err(|error| BusError::Exec {
-            partition,
-            height,
-            error,
-        })?;
-        let publish_started = Instant::now();
-        // The block log first: a result anyone saw is in the log a successor reads.
-        ctx.publisher
-            .publish_all(vec![blocklog::record_message(&ctx, &executed)])
-            .await?;
-        let messages = result_messages(&ctx.names, &executed);
-        ctx.publisher.publish_all(messages).await?;
-        ack(
-            &delivery,
-            &format!("partition {partition}, height {height}"),
-        )
-        .await?;
-        ctx.progress.store(true, Ordering::Relaxed);
-        crate::ops::batch_committed(
-            &executed.result,
-            executed.replayed,
-            crate::ops::BatchTimes {
-                execute: executed_in,
-                commit: publish_started - commit_started,
-                publish: publish_started.elapsed(),
-            },
-        );
-        info!(
-            partition,
-            height,
-            txs,
-            replayed = executed.replayed,
-            state_root = %executed.result.state_root,
-            ms = started.elapsed().as_millis() as u64,
-            "batch committed and published"
-        );
-        Ok(())
-    }));
+    let span = tracing::Span::current();
+    *tail = Some(
+        ctx.tracker.spawn(
+            async move {
+                let ctx = theirs;
+                // A commit that failed (and every later batch of the partition that ran on it) is
+                // left unacked: the session restarts and the broker delivers them again.
+                let commit_started = Instant::now();
+                let executed = committing.finish().await.map_err(|error| BusError::Exec {
+                    partition,
+                    height,
+                    error,
+                })?;
+                let publish_started = Instant::now();
+                // The block log first: a result anyone saw is in the log a successor reads.
+                ctx.publisher
+                    .publish_all(vec![blocklog::record_message(&ctx, &executed)])
+                    .await?;
+                let messages = result_messages(&ctx.names, &executed);
+                ctx.publisher.publish_all(messages).await?;
+                ack(
+                    &delivery,
+                    &format!("partition {partition}, height {height}"),
+                )
+                .await?;
+                ctx.progress.store(true, Ordering::Relaxed);
+                crate::ops::batch_committed(
+                    &executed.result,
+                    executed.replayed,
+                    crate::ops::BatchTimes {
+                        execute: executed_in,
+                        commit: publish_started - commit_started,
+                        publish: publish_started.elapsed(),
+                    },
+                );
+                info!(
+                    partition,
+                    height,
+                    txs,
+                    replayed = executed.replayed,
+                    state_root = %executed.result.state_root,
+                    ms = started.elapsed().as_millis() as u64,
+                    "batch committed and published"
+                );
+                Ok(())
+            }
+            .instrument(span),
+        ),
+    );
     Ok(())
 }
 

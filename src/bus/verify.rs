@@ -40,7 +40,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{debug, error, info, warn};
+use tracing::{Instrument, debug, error, info, warn};
 
 use super::client::{ensure_exchange, header};
 use super::config::{BusConfig, DIVERGENCE_KEY, Names, redact_url};
@@ -750,7 +750,7 @@ async fn lane(
             halted.push(job.job);
             continue;
         }
-        let height = job.height;
+        let (height, txs) = (job.height, job.txs);
         let (acker, turn) = job.turn().await;
         let turn = match turn {
             Ok(turn) => turn,
@@ -765,8 +765,10 @@ async fn lane(
             }
         };
         let mut policy = retry::policy(max_backoff);
+        let span = crate::exec::batch_span(partition, height, txs);
         let committing = loop {
-            let error = match turn.begin(&executor).await {
+            let begun = turn.begin(&executor).instrument(span.clone());
+            let error = match begun.await {
                 Ok(committing) => break Some(committing),
                 Err(error) => BusError::Exec {
                     partition,
@@ -806,22 +808,25 @@ async fn lane(
             return;
         }
         let stats = stats.clone();
-        tail = Some(tokio::spawn(async move {
-            let executed = committing.finish().await.map_err(|error| BusError::Exec {
-                partition,
-                height,
-                error,
-            })?;
-            acker.ack(Default::default()).await.map_err(amqp(format!(
-                "acknowledging partition {partition}, height {height}"
-            )))?;
-            if !executed.replayed {
-                stats.executed.fetch_add(1, Ordering::Relaxed);
-            }
-            debug!(partition, height, state_root = %executed.result.state_root,
+        tail = Some(tokio::spawn(
+            async move {
+                let executed = committing.finish().await.map_err(|error| BusError::Exec {
+                    partition,
+                    height,
+                    error,
+                })?;
+                acker.ack(Default::default()).await.map_err(amqp(format!(
+                    "acknowledging partition {partition}, height {height}"
+                )))?;
+                if !executed.replayed {
+                    stats.executed.fetch_add(1, Ordering::Relaxed);
+                }
+                debug!(partition, height, state_root = %executed.result.state_root,
                 "verify: batch committed");
-            Ok(executed.result)
-        }));
+                Ok(executed.result)
+            }
+            .instrument(span),
+        ));
     }
     if let Some(last) = tail {
         report(last.await, &events);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
+use tracing::Instrument;
 
 use super::VmOptions;
 use crate::exec::{Committing, ExecError, Executed, Executor};
@@ -127,7 +128,11 @@ pub async fn run(
             .next()
             .map(|(path, batch)| (path, executor.check_ahead(batch)));
         let begun = match checked {
-            Ok(checked) => executor.begin_checked(checked).await,
+            Ok(checked) => {
+                let b = checked.batch();
+                let span = crate::exec::batch_span(b.partition, b.height, b.txs.len());
+                executor.begin_checked(checked).instrument(span).await
+            }
             Err(e) => return Err(e),
         };
         if let Some((before, committing)) = in_flight.take() {

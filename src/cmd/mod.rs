@@ -3,6 +3,8 @@
 
 pub mod bench;
 pub mod checkpoint;
+pub mod config;
+mod config_file;
 pub mod exec;
 pub mod families;
 pub mod inspect;
@@ -21,11 +23,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::bus::{BusConfig, BusError};
 use crate::engine::{EngineOptions, Limits};
 use crate::exec::{ExecOptions, PoolOptions};
+
+pub use config_file::{ConfigFile, KeyLines, MetricsConfig};
 
 /// Worker pool bounds, written `MIN..MAX` (or `N` for both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,25 +156,16 @@ pub enum BusCommandError {
     Bus(#[from] BusError),
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    /// A config file's bad key or value, where it is.
+    #[error("{}:{line}:{} {message}", path.display(), config_file::key_prefix(key))]
+    FileLine {
+        path: PathBuf,
+        line: usize,
+        key: Option<String>,
+        message: String,
+    },
     #[error("{0}")]
     Other(String),
-}
-
-/// The config file (TOML): the bus and the metrics endpoint; each table is optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ConfigFile {
-    pub bus: BusConfig,
-    pub metrics: MetricsConfig,
-}
-
-/// The `[metrics]` table: where `serve` and `verify` serve `/metrics`, `/healthz` and
-/// `/readyz`. Off unless set.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct MetricsConfig {
-    /// `host:port`, e.g. [`DEFAULT_METRICS_ADDR`].
-    pub addr: Option<String>,
 }
 
 /// Where `--metrics-addr` without a value listens.
@@ -200,17 +193,6 @@ pub fn metrics_addr(
              address, e.g. {DEFAULT_METRICS_ADDR}"
         ))
     })
-}
-
-impl ConfigFile {
-    pub fn load(path: &Path) -> Result<ConfigFile, BusCommandError> {
-        let fail = |message: String| BusCommandError::File {
-            path: path.to_path_buf(),
-            message,
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-        toml::from_str(&text).map_err(|e| fail(e.to_string()))
-    }
 }
 
 /// Bus settings given on the command line or in the environment: they win over the file.

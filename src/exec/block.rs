@@ -126,7 +126,8 @@ fn run_txs(
     let mut diff = BlockDiff::default();
     let mut receipts = Vec::with_capacity(batch.txs.len());
     let mut code_caches = Vec::new();
-    for (tx, verdict) in batch.txs.iter().zip(verdicts) {
+    for (index, (tx, verdict)) in batch.txs.iter().zip(verdicts).enumerate() {
+        let _span = super::spans::tx_span(batch.partition, batch.height, index, tx).entered();
         let admitted = replay::admit(
             base,
             &diff,

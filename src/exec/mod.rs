@@ -25,6 +25,7 @@ mod query;
 mod replay;
 mod signatures;
 mod signers;
+mod spans;
 mod system;
 mod token;
 mod tx;
@@ -59,6 +60,7 @@ pub use pool::PoolStats;
 pub use signatures::Checked;
 pub use signatures::Verdict;
 pub use signatures::check as check_signatures;
+pub use spans::batch_span;
 pub use system::SYSTEM;
 
 /// Everything the executor can be tuned with.
@@ -783,6 +785,7 @@ impl Executor {
                 let _ = reply.send(work(sandbox));
             }),
             fresh,
+            span: tracing::Span::current(),
         })?;
         answer
             .await

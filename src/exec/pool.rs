@@ -61,6 +61,9 @@ pub(super) struct Job {
     /// Run it on a sandbox that has served no call yet: a retry after a node fault must not
     /// depend on an isolate's history.
     pub fresh: bool,
+    /// The submitter's span (the batch's, `spans.rs`), entered on the worker while the job
+    /// runs, so what the job logs names its batch.
+    pub span: tracing::Span,
 }
 
 struct Shared {
@@ -246,7 +249,7 @@ fn worker(shared: &Shared, id: usize, count: &WorkerCount<'_>) {
                 None => return,
             };
         }
-        (job.work)(&mut sandbox);
+        job.span.in_scope(|| (job.work)(&mut sandbox));
         shared.jobs.fetch_add(1, Ordering::SeqCst);
         if let Some(reason) = recycle_reason(&mut sandbox, &shared.options) {
             sandbox = match recycle(shared, id, sandbox, reason) {

@@ -4,12 +4,14 @@
 //! commands call where the facts are known), `health` (what `/readyz` asks: the bus
 //! session, the database), `server` (the HTTP endpoint: `/metrics`, `/healthz`, `/readyz`),
 //! `checkpoint` (its `POST /checkpoint`: the process checkpoints the database it holds).
+//! `probe` (`isovm probe URL`, the client side of a health check).
 //!
 //! Observed only: nothing here is read by execution, so metrics cannot change a receipt.
 //! Without `--metrics-addr` no recorder is installed and every call is a no-op.
 
 mod checkpoint;
 mod health;
+mod probe;
 mod record;
 mod server;
 
@@ -18,6 +20,8 @@ pub use checkpoint::CheckpointRequest;
 pub use checkpoint::PartitionHead;
 pub use health::BusProbe;
 pub use health::bus_session;
+pub use probe::ProbeError;
+pub use probe::probe;
 pub use record::BatchTimes;
 pub use record::batch_committed;
 pub use record::batch_parked;

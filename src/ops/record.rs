@@ -40,6 +40,7 @@ pub(super) fn install() -> Result<PrometheusHandle, String> {
         .install_recorder()
         .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
     describe();
+    zero();
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
@@ -206,6 +207,20 @@ fn describe() {
     );
 }
 
+/// Registers at zero the counters of events that may not have happened yet (reconnects,
+/// replays, parking) and whose labels are a closed set, so that a dashboard's rate over them reads 0, not "no data". A counter
+/// whose labels are open (dead letters by reason) appears with its first count.
+fn zero() {
+    counter!("isovm_bus_reconnects_total").increment(0);
+    counter!("isovm_batches_replayed_total").increment(0);
+    for reason in PARK_REASONS {
+        counter!("isovm_batches_parked_total", "reason" => *reason).increment(0);
+    }
+}
+
+/// The reasons of [`batch_parked`].
+const PARK_REASONS: &[&str] = &["ahead", "halted"];
+
 /// How long the three stages of one batch took.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BatchTimes {
@@ -261,6 +276,7 @@ pub fn batch_seen(partition: u32, height: u64, committed: u64) {
 
 /// A batch moved to the park queue: `reason` is `ahead` or `halted`.
 pub fn batch_parked(reason: &'static str) {
+    debug_assert!(PARK_REASONS.contains(&reason), "{reason}");
     counter!("isovm_batches_parked_total", "reason" => reason).increment(1);
 }
 
