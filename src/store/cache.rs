@@ -14,8 +14,8 @@
 //!   not put it back over the write's update. It then just goes uncached.
 //! - **Bounded** by an estimate of its bytes (keys, values and a fixed overhead per entry);
 //!   the least recently used entries go first.
-//! - Snapshots and prefix scans go to the store: they are for queries, listings and RPC,
-//!   not for the hot path.
+//! - Snapshots, prefix scans and checkpoints go to the store: they are for queries,
+//!   listings, RPC and backups, not for the hot path.
 
 use std::sync::{Arc, Mutex};
 
@@ -169,6 +169,10 @@ impl Store for CachedStore {
     fn snapshot(&self) -> Box<dyn ReadView + '_> {
         self.inner.snapshot()
     }
+
+    fn checkpoint(&self, dir: &std::path::Path) -> Result<(), StoreError> {
+        self.inner.checkpoint(dir)
+    }
 }
 
 #[cfg(test)]
@@ -189,7 +193,7 @@ mod tests {
 
     fn open(budget: usize) -> (tempfile::TempDir, Arc<RocksStore>, CachedStore) {
         let dir = tempfile::tempdir().unwrap();
-        let rocks = Arc::new(RocksStore::open(dir.path()).unwrap());
+        let rocks = Arc::new(RocksStore::open(&dir.path().join("db")).unwrap());
         let cached = CachedStore::new(rocks.clone(), budget);
         (dir, rocks, cached)
     }
@@ -254,6 +258,16 @@ mod tests {
         cached.write(batch(&[(b"a", Some(b"new"))])).unwrap();
         cached.fill(b"a", &stale, generation);
         assert_eq!(cached.get(b"a").unwrap(), Some(b"new".to_vec()));
+    }
+
+    #[test]
+    fn a_checkpoint_is_the_stores() {
+        let (dir, _rocks, cached) = open(1 << 20);
+        cached.write(batch(&[(b"a", Some(b"1"))])).unwrap();
+        let copy = dir.path().join("copy");
+        cached.checkpoint(&copy).unwrap();
+        let copied = RocksStore::open(&copy).unwrap();
+        assert_eq!(copied.get(b"a").unwrap(), Some(b"1".to_vec()));
     }
 
     #[test]
