@@ -503,6 +503,9 @@ impl isovm::store::Store for GatedStore {
     fn snapshot(&self) -> Box<dyn isovm::store::ReadView + '_> {
         self.inner.snapshot()
     }
+    fn checkpoint(&self, dir: &std::path::Path) -> Result<(), isovm::store::StoreError> {
+        self.inner.checkpoint(dir)
+    }
 }
 
 #[tokio::test]

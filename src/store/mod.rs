@@ -40,12 +40,9 @@ pub trait Store: ReadView + Send + Sync {
 
     /// Writes a copy of the database as it is now into `dir` (which must not exist), a
     /// database of its own: every [`Store::write`] is in it or not, never part of one.
-    fn checkpoint(&self, dir: &std::path::Path) -> Result<(), StoreError> {
-        Err(StoreError(format!(
-            "this store cannot make checkpoints (asked for {})",
-            dir.display()
-        )))
-    }
+    /// Required of every store (no default): a wrapper that forgot to forward it would
+    /// refuse checkpoints for a store that can make them.
+    fn checkpoint(&self, dir: &std::path::Path) -> Result<(), StoreError>;
 }
 
 /// Puts and deletes applied together by [`Store::write`].
