@@ -558,6 +558,11 @@ struct EngineArgs {
     /// no batch was kept.
     #[arg(long, env = "ISOVM_KEEP_BATCHES", default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), value_name = "BOOL")]
     keep_batches: bool,
+    /// Memory for the read cache of committed state in front of the database (MiB; 0 turns
+    /// it off): the keys a workload keeps touching (balances, accounts) are read from
+    /// memory. It changes where a read is answered from, never what it reads.
+    #[arg(long, env = "ISOVM_STATE_CACHE_MIB", default_value_t = isovm::exec::ExecOptions::default().state_cache_bytes >> 20, value_name = "MIB")]
+    state_cache_mib: usize,
 }
 
 impl VmArgs {
@@ -579,6 +584,7 @@ impl EngineArgs {
             verify_isolation: self.verify_isolation,
             insecure_accept_unsigned_transactions: self.insecure_accept_unsigned_transactions,
             keep_batches: self.keep_batches,
+            state_cache_bytes: self.state_cache_mib.saturating_mul(1 << 20),
         }
     }
 }

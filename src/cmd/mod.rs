@@ -93,6 +93,8 @@ pub struct VmOptions {
     pub insecure_accept_unsigned_transactions: bool,
     /// Keep each committed batch for `isovm replay` (`ExecOptions::keep_batches`).
     pub keep_batches: bool,
+    /// The read cache of committed state (`ExecOptions::state_cache_bytes`).
+    pub state_cache_bytes: usize,
 }
 
 impl VmOptions {
@@ -144,6 +146,7 @@ impl VmOptions {
             fault_retries: self.fault_retries,
             insecure_accept_unsigned_transactions: self.insecure_accept_unsigned_transactions,
             keep_batches: self.keep_batches,
+            state_cache_bytes: self.state_cache_bytes,
             ..ExecOptions::default()
         })
     }

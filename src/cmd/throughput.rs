@@ -576,6 +576,7 @@ async fn isovm_serve(
             verify_isolation: false,
             insecure_accept_unsigned_transactions: unsigned,
             keep_batches: true,
+            state_cache_bytes: ExecOptions::default().state_cache_bytes,
         };
         let shutdown = tokio_util::sync::CancellationToken::new();
         let server = {

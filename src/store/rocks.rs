@@ -101,15 +101,25 @@ impl ReadView for RocksReader {
         prefix: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        let iter = self
-            .db
-            .iterator(IteratorMode::From(prefix, Direction::Forward));
-        scan(iter, prefix, visit)
+        scan_db(&self.db, prefix, visit)
     }
 }
 
 fn err(e: rocksdb::Error) -> StoreError {
     StoreError(e.to_string())
+}
+
+/// [`ReadView::scan_prefix`] over the latest state of `db`.
+fn scan_db(
+    db: &DB,
+    prefix: &[u8],
+    visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+) -> Result<(), StoreError> {
+    scan(
+        db.iterator(IteratorMode::From(prefix, Direction::Forward)),
+        prefix,
+        visit,
+    )
 }
 
 fn scan(
@@ -136,10 +146,7 @@ impl ReadView for RocksStore {
         prefix: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        let iter = self
-            .db
-            .iterator(IteratorMode::From(prefix, Direction::Forward));
-        scan(iter, prefix, visit)
+        scan_db(&self.db, prefix, visit)
     }
 }
 
