@@ -12,7 +12,7 @@ use common::{abi, call, deploy, isovm, json_lines, root, tx};
 use isovm::exec::CommittedBlock;
 use isovm::schema::{Batch, Tx};
 use isovm::state::keys;
-use isovm::store::{ReadView, RocksStore, Store, WriteBatch};
+use isovm::store::{ReadView, RocksReader, RocksStore, Store, WriteBatch};
 use serde_json::{Value, json};
 
 const COUNTER: &str = r#"
@@ -145,7 +145,7 @@ fn edit(db: &Path, key: &[u8], change: impl FnOnce(&mut Vec<u8>)) {
 }
 
 fn stored_block(db: &Path, partition: u32, height: u64) -> CommittedBlock {
-    let store = RocksStore::open_read_only(db).unwrap();
+    let store = RocksReader::open(db).unwrap();
     let bytes = store
         .get(&keys::result_key(partition, height))
         .unwrap()
@@ -213,7 +213,7 @@ fn replay_passes_on_a_real_history_and_honours_to_and_partition() {
         parts[0]["state_root"],
         stored_block(&a, 1, 2).result.state_root
     );
-    let replayed = RocksStore::open_read_only(&c).unwrap();
+    let replayed = RocksReader::open(&c).unwrap();
     assert!(replayed.get(&keys::result_key(1, 3)).unwrap().is_none());
     assert!(replayed.get(&keys::head_key(0)).unwrap().is_none());
 
@@ -447,8 +447,8 @@ async fn a_checkpoint_taken_while_a_writer_runs_replays_and_continues_alike() {
     drop(executor);
 
     // Every head the checkpoint holds is a block the original committed, whole.
-    let original = RocksStore::open_read_only(&a).unwrap();
-    let copy = RocksStore::open_read_only(&ckpt).unwrap();
+    let original = RocksReader::open(&a).unwrap();
+    let copy = RocksReader::open(&ckpt).unwrap();
     for (partition, head) in &heads {
         let ours: CommittedBlock = rmp_serde::from_slice(
             &original

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::VmOptions;
 use crate::exec::history::{self, HistoryError, StoredBlock};
 use crate::exec::{CommittedBlock, Committing, ExecError, Executed, Executor};
-use crate::store::{ReadView, RocksStore};
+use crate::store::{ReadView, RocksReader, RocksStore};
 
 /// What to replay.
 #[derive(Debug, Clone, Default)]
@@ -180,8 +180,7 @@ pub async fn run(vm: &VmOptions, options: &ReplayOptions) -> Result<Report, Repl
         message: e.to_string(),
     };
     check_new(&vm.db)?;
-    let source =
-        RocksStore::open_read_only(&options.from_db).map_err(|e| db_error(&options.from_db, &e))?;
+    let source = RocksReader::open(&options.from_db).map_err(|e| db_error(&options.from_db, &e))?;
     let mut partitions =
         history::partitions(&source).map_err(|e| db_error(&options.from_db, &e))?;
     if let Some(only) = options.partition {

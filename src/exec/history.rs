@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::ledger::{self, CommittedBlock, Head};
 use crate::schema::{self, Batch, Format};
 use crate::state::keys;
-use crate::store::{ReadView, RocksStore, Store, StoreError};
+use crate::store::{ReadView, RocksReader, Store, StoreError};
 
 /// Largest stored batch decoded (as `isovm exec`'s batch files).
 const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
@@ -150,5 +150,5 @@ pub fn checkpoint(store: &dyn Store, dir: &Path) -> Result<Vec<(u32, Head)>, His
         return Err(HistoryError::Exists(dir.to_path_buf()));
     }
     store.checkpoint(dir)?;
-    partitions(&RocksStore::open_read_only(dir)?)
+    partitions(&RocksReader::open(dir)?)
 }

@@ -33,23 +33,6 @@ impl RocksStore {
             .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
         Ok(RocksStore { db })
     }
-
-    /// Opens the database at `path` to read only: it must exist. Takes no lock, so it works
-    /// while another process (`isovm serve`) holds the database; it sees what was committed
-    /// when it was opened, and writes through it fail.
-    pub fn open_read_only(path: &Path) -> Result<RocksStore, StoreError> {
-        if !path.join("CURRENT").is_file() {
-            return Err(StoreError(format!(
-                "opening {} to read: there is no database there",
-                path.display()
-            )));
-        }
-        let mut opts = Options::default();
-        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
-        let db = DB::open_for_read_only(&opts, path, false)
-            .map_err(|e| StoreError(format!("opening {} to read: {e}", path.display())))?;
-        Ok(RocksStore { db })
-    }
 }
 
 /// A read-only view of a database that another process (`isovm serve`, `exec`) may hold
@@ -285,20 +268,12 @@ mod tests {
     }
 
     #[test]
-    fn a_checkpoint_is_a_database_and_a_read_only_open_works_beside_a_writer() {
+    fn a_checkpoint_is_a_database_of_its_own() {
         let dir = tempfile::tempdir().unwrap();
         let store = RocksStore::open(&dir.path().join("db")).unwrap();
         let mut batch = WriteBatch::default();
         batch.put(b"k".to_vec(), b"one".to_vec());
         store.write(batch).unwrap();
-        let reader = RocksStore::open_read_only(&dir.path().join("db")).unwrap();
-        assert_eq!(reader.get(b"k").unwrap(), Some(b"one".to_vec()));
-        let mut write = WriteBatch::default();
-        write.put(b"x".to_vec(), b"y".to_vec());
-        assert!(
-            reader.write(write).is_err(),
-            "a read-only store takes no writes"
-        );
 
         let copy = dir.path().join("copy");
         store.checkpoint(&copy).unwrap();
@@ -309,10 +284,6 @@ mod tests {
         assert_eq!(copied.get(b"k").unwrap(), Some(b"one".to_vec()));
         let err = store.checkpoint(&copy).unwrap_err();
         assert!(err.to_string().contains("copy"), "{err}");
-        let err = RocksStore::open_read_only(&dir.path().join("none"))
-            .err()
-            .expect("no database to open");
-        assert!(err.to_string().contains("no database"), "{err}");
     }
 
     #[test]
