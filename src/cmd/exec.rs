@@ -119,22 +119,14 @@ pub async fn run(
     // And the signatures of the batch after it are checked while it runs.
     let mut in_flight: Option<(PathBuf, Committing)> = None;
     let mut batches = batches.into_iter();
-    let mut ahead = batches
-        .next()
-        .map(|(path, batch)| (path, executor.check_ahead(batch)));
+    let check = |(path, batch)| (path, executor.check_ahead(batch));
+    let mut ahead = batches.next().map(check);
     while let Some((path, checking)) = ahead.take() {
-        let checked = checking.checked().await.map_err(|e| failed(path, e));
-        ahead = batches
-            .next()
-            .map(|(path, batch)| (path, executor.check_ahead(batch)));
-        let begun = match checked {
-            Ok(checked) => {
-                let b = checked.batch();
-                let span = crate::exec::batch_span(b.partition, b.height, b.txs.len());
-                executor.begin_checked(checked).instrument(span).await
-            }
-            Err(e) => return Err(e),
-        };
+        let checked = checking.checked().await.map_err(|e| failed(path, e))?;
+        ahead = batches.next().map(check);
+        let b = checked.batch();
+        let span = crate::exec::batch_span(b.partition, b.height, b.txs.len());
+        let begun = executor.begin_checked(checked).instrument(span).await;
         if let Some((before, committing)) = in_flight.take() {
             let executed = committing.finish().await.map_err(|e| failed(&before, e))?;
             print_block(out, &executed)?;

@@ -318,7 +318,6 @@ struct Inner {
     halted: Mutex<HashMap<u32, HaltInfo>>,
 }
 
-/// The VM manager. Cheap to clone; all clones share one pool.
 /// A signature check running ahead of its batch ([`Executor::check_ahead`]).
 pub struct Ahead(tokio::task::JoinHandle<Result<Checked, ExecError>>);
 
@@ -331,6 +330,7 @@ impl Ahead {
     }
 }
 
+/// The VM manager. Cheap to clone; all clones share one pool.
 #[derive(Clone)]
 pub struct Executor {
     inner: Arc<Inner>,
